@@ -1,0 +1,67 @@
+"""edgenas: latency-aware neural architecture search for mobile and edge devices.
+
+The public Python API. Heavy parts (TensorFlow, converters) load on first use:
+`import edgenas` itself is light.
+
+    import edgenas
+    space = edgenas.spaces.get("mnasnet", reference="mnasnet_a1")
+    spec = space.reference("mnasnet_a1")
+    model = edgenas.build_keras(spec, input_shape=(224, 224, 3), num_classes=1000)
+    art = edgenas.export(spec, formats=("tflite", "onnx"), precision="fp32", out_dir="out")
+    res = edgenas.profile(art.tflite_path, runtime="litert", threads=1)
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from edgenas import errors, spaces, specs
+from edgenas.errors import (
+    DuplicateNameError,
+    EdgenasError,
+    ExportError,
+    SpecError,
+    SpecParseError,
+    UnknownNameError,
+)
+from edgenas.specs import ArchSpec, BlockSpec, estimate_cost
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "build_keras": ("edgenas.models", "build_keras"),
+    "export": ("edgenas.export", "export"),
+    "profile": ("edgenas.profile", "profile"),
+    "LatencyResult": ("devices", "LatencyResult"),
+    "ProfilerError": ("devices", "ProfilerError"),
+}
+
+__all__ = [
+    "ArchSpec",
+    "BlockSpec",
+    "DuplicateNameError",
+    "EdgenasError",
+    "ExportError",
+    "LatencyResult",
+    "ProfilerError",
+    "SpecError",
+    "SpecParseError",
+    "UnknownNameError",
+    "build_keras",
+    "errors",
+    "estimate_cost",
+    "export",
+    "profile",
+    "spaces",
+    "specs",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        module, attribute = _LAZY[name]
+        value = getattr(importlib.import_module(module), attribute)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'edgenas' has no attribute {name!r}")

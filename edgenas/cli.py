@@ -1,0 +1,251 @@
+"""The `edgenas` command line: spaces, sample, export, profile.
+
+Every expected failure (unknown space, malformed spec, a file that is not a
+model, an unwritable folder) prints one line, `edgenas: error: ...`, and exits 1;
+usage errors exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import logging
+import os
+import sys
+import warnings
+from collections.abc import Sequence
+
+__all__ = ["main"]
+
+_PLUGIN_ENV = "EDGENAS_PLUGINS"
+
+
+def _quiet_converters() -> None:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    logging.getLogger("absl").setLevel(logging.ERROR)
+    logging.getLogger().setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore", category=UserWarning)
+
+
+def _csv(text: str) -> list[str]:
+    items = [item.strip() for item in text.split(",") if item.strip()]
+    if not items:
+        raise argparse.ArgumentTypeError("expected a comma-separated list")
+    return items
+
+
+def _input_shape(text: str) -> tuple[int, int, int]:
+    try:
+        parts = [int(p) for p in text.lower().split("x")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected SIZE or HxW or HxWxC, got {text!r}") from None
+    if len(parts) == 1:
+        parts = [parts[0], parts[0], 3]
+    elif len(parts) == 2:
+        parts.append(3)
+    if len(parts) != 3 or min(parts) < 1:
+        raise argparse.ArgumentTypeError(f"expected SIZE or HxW or HxWxC, got {text!r}")
+    return (parts[0], parts[1], parts[2])
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="edgenas", description="Latency-aware neural architecture search for edge devices."
+    )
+    parser.add_argument(
+        "--plugin",
+        action="append",
+        default=[],
+        metavar="MODULE",
+        help=f"import MODULE first (it may register spaces); also read from ${_PLUGIN_ENV}",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    spaces = sub.add_parser("spaces", help="list the registered search spaces")
+    spaces.add_argument("--json", action="store_true", help="print JSON lines")
+
+    sample = sub.add_parser("sample", help="print random architectures of a space")
+    _space_arguments(sample)
+    sample.add_argument("-n", type=int, default=5, help="how many (default 5)")
+    sample.add_argument("--seed", type=int, default=0)
+    sample.add_argument("--json", action="store_true", help="print JSON specs instead of strings")
+
+    export = sub.add_parser("export", help="export an architecture to .tflite / .onnx")
+    _space_arguments(export)
+    which = export.add_mutually_exclusive_group()
+    which.add_argument("--arch", metavar="SPEC", help="a spec string (as printed by `sample`)")
+    which.add_argument("--sample-seed", type=int, metavar="SEED", help="export the first random point drawn with SEED")
+    export.add_argument("--formats", type=_csv, default=["tflite"], help="tflite,onnx (default tflite)")
+    export.add_argument("--precision", type=_csv, default=["fp32"], help="fp32,int8 (default fp32)")
+    export.add_argument("--out", required=True, help="artifact folder")
+    export.add_argument("--input-size", type=_input_shape, default=(224, 224, 3), metavar="SIZE")
+    export.add_argument("--num-classes", type=int, default=1000)
+    export.add_argument("--seed", type=int, default=0, help="seed of weights and calibration data")
+    export.add_argument("--json", action="store_true", help="print one JSON object per artifact")
+
+    profile = sub.add_parser("profile", help="time a .tflite / .onnx file on this machine")
+    profile.add_argument("model", help="the model file")
+    profile.add_argument("--runtime", choices=["litert", "onnxruntime"], help="default: from the extension")
+    profile.add_argument("--threads", type=int, default=1)
+    profile.add_argument("--runs", type=int, default=50)
+    profile.add_argument("--warmup", type=int, default=10)
+    profile.add_argument("--cv-threshold", type=float, default=0.05)
+    profile.add_argument("--max-attempts", type=int, default=3)
+    return parser
+
+
+def _space_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--space", required=True, help="a registered space (see `edgenas spaces`)")
+    parser.add_argument("--reference", help="the space's reference network (e.g. mnasnet_a1)")
+
+
+def _load_plugins(modules: Sequence[str]) -> None:
+    env = [m for m in os.environ.get(_PLUGIN_ENV, "").split(",") if m.strip()]
+    for module in [*env, *modules]:
+        try:
+            importlib.import_module(module.strip())
+        except ImportError as error:
+            raise _CliError(f"cannot import plugin {module!r}: {error}") from None
+
+
+class _CliError(Exception):
+    pass
+
+
+def _get_space(args: argparse.Namespace):  # noqa: ANN202
+    from edgenas import spaces  # noqa: PLC0415
+
+    options = {"reference": args.reference} if args.reference else {}
+    try:
+        return spaces.get(args.space, **options)
+    except TypeError as error:
+        raise _CliError(str(error)) from None
+
+
+def _cmd_spaces(args: argparse.Namespace) -> int:
+    from edgenas import spaces  # noqa: PLC0415
+
+    rows = []
+    for name in spaces.names():
+        factory_refs = getattr(spaces.registry.factory(name), "REFERENCE_CHOICES", None)
+        variants = [{"reference": ref} for ref in factory_refs] if factory_refs else [{}]
+        for options in variants:
+            space = spaces.get(name, **options)
+            rows.append(
+                {
+                    "space": name,
+                    "options": " ".join(f"--{k} {v}" for k, v in options.items()),
+                    "size": space.size,
+                    "decisions": space.num_decisions,
+                    "references": list(space.reference_names()),
+                    "description": space.description,
+                }
+            )
+    if args.json:
+        for row in rows:
+            print(json.dumps(row))
+        return 0
+    header = f"{'SPACE':<16} {'OPTIONS':<26} {'SIZE':>10} {'DECISIONS':>9}  REFERENCES"
+    print(header)
+    for row in rows:
+        print(
+            f"{row['space']:<16} {row['options'] or '-':<26} {row['size']:>10.3g} {row['decisions']:>9}  "
+            f"{', '.join(row['references']) or '-'}"
+        )
+    return 0
+
+
+def _cmd_sample(args: argparse.Namespace) -> int:
+    if args.n < 0:
+        raise _CliError(f"-n must be non-negative, got {args.n}")
+    for spec in _get_space(args).sample(args.n, seed=args.seed):
+        print(spec.to_json_string() if args.json else spec)
+    return 0
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from edgenas.export import export  # noqa: PLC0415
+    from edgenas.specs import ArchSpec  # noqa: PLC0415
+
+    space = _get_space(args)
+    if args.arch:
+        spec = ArchSpec.parse(args.arch)
+    elif args.sample_seed is not None:
+        spec = space.sample(1, seed=args.sample_seed)[0]
+    else:
+        names = space.reference_names()
+        if not names:
+            raise _CliError(f"space {space.name!r} has no reference; pass --arch or --sample-seed")
+        spec = space.reference(args.reference or names[0])
+    total = len(args.formats) * len(args.precision)
+    from tqdm import tqdm  # noqa: PLC0415
+
+    with tqdm(total=total, desc="export", unit="file", file=sys.stderr, disable=None) as bar:
+        result = export(
+            spec,
+            out_dir=args.out,
+            formats=args.formats,
+            precision=args.precision,
+            input_shape=args.input_size,
+            num_classes=args.num_classes,
+            seed=args.seed,
+            on_artifact=lambda _artifact: bar.update(1),
+        )
+    for artifact in result.artifacts:
+        if args.json:
+            print(json.dumps({**artifact.metadata(), "path": str(artifact.path), "cached": artifact.cached}))
+        else:
+            state = "cached" if artifact.cached else f"{artifact.export_s:.1f}s"
+            print(
+                f"{artifact.path}  {artifact.format.value:<6} {artifact.precision.value:<4} "
+                f"{artifact.size_bytes / 1e6:7.2f} MB  {state}"
+            )
+    return 0
+
+
+def _cmd_profile(args: argparse.Namespace) -> int:
+    from edgenas.profile import profile  # noqa: PLC0415
+
+    result = profile(
+        args.model,
+        runtime=args.runtime,
+        threads=args.threads,
+        runs=args.runs,
+        warmup=args.warmup,
+        cv_threshold=args.cv_threshold,
+        max_attempts=args.max_attempts,
+    )
+    print(json.dumps(result.to_json(), indent=2))
+    return 0
+
+
+_COMMANDS = {
+    "spaces": _cmd_spaces,
+    "sample": _cmd_sample,
+    "export": _cmd_export,
+    "profile": _cmd_profile,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Runs the CLI and returns its exit status."""
+    _quiet_converters()
+    args = _build_parser().parse_args(argv)
+    from devices import ProfilerError  # noqa: PLC0415
+    from edgenas.errors import EdgenasError  # noqa: PLC0415
+
+    try:
+        _load_plugins(args.plugin)
+        return _COMMANDS[args.command](args)
+    except (EdgenasError, ProfilerError, _CliError, FileNotFoundError, LookupError, OSError) as error:
+        message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        print(f"edgenas: error: {message}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("edgenas: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,59 @@
+"""`profile`: time a model file on this machine, in a separate profiler process."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from devices import LatencyResult, profile_local
+
+__all__ = ["profile"]
+
+
+def profile(
+    model_path: str | os.PathLike[str],
+    *,
+    runtime: str | None = None,
+    threads: int = 1,
+    runs: int = 50,
+    warmup: int = 10,
+    cv_threshold: float = 0.05,
+    max_attempts: int = 3,
+    timeout_s: float = 600.0,
+) -> LatencyResult:
+    """Measures a .tflite (LiteRT) or .onnx (onnxruntime) file's latency locally.
+
+    The on-device profiler (`devices/profiler.py`) runs in its own process: it
+    warms up, times `runs` inferences, and repeats the measurement when its
+    coefficient of variation exceeds `cv_threshold`.
+
+    Args:
+        model_path: The model file.
+        runtime: "litert" or "onnxruntime"; default from the file extension.
+        threads: Interpreter threads.
+        runs: Timed inferences per measurement.
+        warmup: Untimed inferences first.
+        cv_threshold: Largest coefficient of variation accepted as stable.
+        max_attempts: Measurements tried before giving up on stability.
+        timeout_s: Wall-clock limit of the profiler process.
+
+    Returns:
+        Latency statistics with the runtime settings, device and file hash.
+
+    Raises:
+        FileNotFoundError: If the file does not exist.
+        devices.ProfilerError: If the file is not a model or the runtime fails.
+    """
+    path = Path(model_path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no model file at {str(path)!r}")
+    return profile_local(
+        path,
+        runtime=runtime,
+        threads=threads,
+        runs=runs,
+        warmup=warmup,
+        cv_threshold=cv_threshold,
+        max_attempts=max_attempts,
+        timeout_s=timeout_s,
+    )

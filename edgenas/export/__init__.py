@@ -3,7 +3,7 @@
 Importing this package does not import TensorFlow; converting does.
 """
 
-from edgenas.export.export import ExportResult, export
+from edgenas.export.export import ExportResult, export, prepare_model
 from edgenas.export.settings import ExportSettings, ModelFormat, Precision
 from edgenas.export.store import Artifact, ArtifactStore, artifact_key
 
@@ -16,4 +16,5 @@ __all__ = [
     "Precision",
     "artifact_key",
     "export",
+    "prepare_model",
 ]

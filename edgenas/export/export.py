@@ -7,6 +7,7 @@ import os
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 from edgenas.errors import ExportError, SpecError
 from edgenas.export.settings import ExportSettings, ModelFormat, Precision
@@ -14,7 +15,7 @@ from edgenas.export.store import Artifact, ArtifactStore, artifact_key
 from edgenas.specs import ArchSpec
 from edgenas.specs.enums import coerce_enum
 
-__all__ = ["ExportResult", "export"]
+__all__ = ["ExportResult", "export", "prepare_model"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -138,6 +139,29 @@ def export(
     return ExportResult(artifacts=tuple(results[i] for i in range(len(settings_list))))
 
 
+def prepare_model(spec: ArchSpec, settings: ExportSettings) -> tuple[Any, Any]:
+    """Builds the exact model an export of `spec` with `settings` converts.
+
+    Seeded weights, BatchNorm statistics set from the seeded calibration images.
+
+    Returns:
+        The Keras model and the calibration images (N, H, W, C) float32.
+    """
+    # Heavy imports only once something must really be built.
+    import keras  # noqa: PLC0415
+
+    from edgenas.export.calibration import calibrate_batchnorm, calibration_images  # noqa: PLC0415
+    from edgenas.models import build_keras  # noqa: PLC0415
+
+    keras.utils.set_random_seed(settings.seed)
+    model = build_keras(spec, input_shape=settings.input_shape, num_classes=settings.num_classes)
+    images = calibration_images(
+        input_shape=settings.input_shape, count=settings.calibration_samples, seed=settings.seed
+    )
+    calibrate_batchnorm(model, images)
+    return model, images
+
+
 def _export_missing(
     spec: ArchSpec,
     store: ArtifactStore,
@@ -145,19 +169,8 @@ def _export_missing(
     first: ExportSettings,
     on_artifact: Callable[[Artifact], None] | None,
 ) -> list[tuple[int, Artifact]]:
-    # Heavy imports only once something must really be converted.
-    import keras  # noqa: PLC0415
-
-    from edgenas.export.calibration import calibrate_batchnorm, calibration_images  # noqa: PLC0415
-    from edgenas.models import build_keras  # noqa: PLC0415
-
     start = time.perf_counter()
-    keras.utils.set_random_seed(first.seed)
-    model = build_keras(spec, input_shape=first.input_shape, num_classes=first.num_classes)
-    images = calibration_images(
-        input_shape=first.input_shape, count=first.calibration_samples, seed=first.seed
-    )
-    calibrate_batchnorm(model, images)
+    model, images = prepare_model(spec, first)
     build_s = time.perf_counter() - start
     done = []
     for index, key, settings in missing:

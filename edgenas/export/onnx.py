@@ -22,7 +22,7 @@ def convert_to_onnx(
     Args:
         model: A Keras model with one image input.
         path: Destination file.
-        precision: fp32, or int8 (per-channel int8 weights, QDQ format).
+        precision: fp32, or int8 (per-channel symmetric int8 weights and int8 activations, QDQ format).
         calibration: Representative images (N, H, W, C) for int8 ranges.
         opset: ONNX opset.
     """
@@ -57,6 +57,9 @@ def _quantize_static(float_path: Path, path: Path, calibration: np.ndarray) -> N
         _Reader(),
         quant_format=quantization.QuantFormat.QDQ,
         per_channel=True,
-        activation_type=quantization.QuantType.QUInt8,
+        # Symmetric int8 for both: on random-weight MnasNet-A1 the output kept a cosine of
+        # 0.96 with Keras against 0.75 for the default asymmetric uint8 activations.
+        activation_type=quantization.QuantType.QInt8,
         weight_type=quantization.QuantType.QInt8,
+        extra_options={"ActivationSymmetric": True, "WeightSymmetric": True},
     )

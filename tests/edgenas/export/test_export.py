@@ -1,0 +1,202 @@
+"""Export: TFLite and ONNX files that compute what the Keras model computes, cached by content."""
+
+import json
+import os
+
+import numpy as np
+import onnxruntime as ort
+import pytest
+from ai_edge_litert.interpreter import Interpreter
+
+from edgenas import export, spaces
+from edgenas.errors import ExportError, SpecError
+from edgenas.export import ExportSettings, prepare_model
+
+_SHAPE = (96, 96, 3)
+_CLASSES = 10
+
+
+@pytest.fixture(scope="module")
+def a1():
+    return spaces.get("mnasnet", reference="mnasnet_a1").reference("mnasnet_a1")
+
+
+@pytest.fixture(scope="module")
+def exported(a1, tmp_path_factory):
+    out = tmp_path_factory.mktemp("artifacts")
+    result = export(
+        a1,
+        out_dir=out,
+        formats=("tflite", "onnx"),
+        precision=("fp32", "int8"),
+        input_shape=_SHAPE,
+        num_classes=_CLASSES,
+    )
+    return out, result
+
+
+@pytest.fixture(scope="module")
+def reference_outputs(a1):
+    model, _ = prepare_model(
+        a1, ExportSettings(format="tflite", input_shape=_SHAPE, num_classes=_CLASSES)
+    )
+    image = np.random.default_rng(123).uniform(-1, 1, size=(1, *_SHAPE)).astype(np.float32)
+    return image, np.asarray(model(image, training=False))
+
+
+def _run_tflite(path, image):
+    interpreter = Interpreter(model_path=str(path), num_threads=1)
+    interpreter.allocate_tensors()
+    inp = interpreter.get_input_details()[0]
+    out = interpreter.get_output_details()[0]
+    data = image
+    if inp["dtype"] == np.int8:
+        scale, zero = inp["quantization"]
+        data = np.clip(np.round(image / scale + zero), -128, 127).astype(np.int8)
+    interpreter.set_tensor(inp["index"], data)
+    interpreter.invoke()
+    result = interpreter.get_tensor(out["index"])
+    if out["dtype"] == np.int8:
+        scale, zero = out["quantization"]
+        result = (result.astype(np.float32) - zero) * scale
+    return result, inp["dtype"]
+
+
+def _run_onnx(path, image):
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    return session.run(None, {session.get_inputs()[0].name: image})[0]
+
+
+def _cosine(a, b):
+    a, b = a.ravel(), b.ravel()
+    return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
+
+
+def test_outputs_are_not_constant(reference_outputs):
+    _, logits = reference_outputs
+    assert np.std(logits) > 1e-3  # calibrated BatchNorm: the comparison below means something
+
+
+def test_fp32_tflite_and_onnx_match_keras(exported, reference_outputs):
+    _, result = exported
+    image, logits = reference_outputs
+    tflite_out, dtype = _run_tflite(result.get("tflite", "fp32").path, image)
+    assert dtype == np.float32
+    np.testing.assert_allclose(tflite_out, logits, rtol=1e-3, atol=1e-4 * np.abs(logits).max())
+    onnx_out = _run_onnx(result.get("onnx", "fp32").path, image)
+    np.testing.assert_allclose(onnx_out, logits, rtol=1e-3, atol=1e-4 * np.abs(logits).max())
+
+
+def test_int8_models_are_quantised_and_close_to_keras(exported, reference_outputs):
+    _, result = exported
+    image, logits = reference_outputs
+    tflite_int8 = result.get("tflite", "int8")
+    tflite_out, dtype = _run_tflite(tflite_int8.path, image)
+    assert dtype == np.int8
+    assert _cosine(tflite_out, logits) > 0.95
+    onnx_int8 = result.get("onnx", "int8")
+    assert _cosine(_run_onnx(onnx_int8.path, image), logits) > 0.95
+    # int8 weights: about a quarter of the float file.
+    assert tflite_int8.size_bytes < 0.4 * result.get("tflite", "fp32").size_bytes
+    assert onnx_int8.size_bytes < 0.4 * result.get("onnx", "fp32").size_bytes
+
+
+def test_files_are_content_addressed_with_metadata(exported, a1):
+    out, result = exported
+    keys = {artifact.key for artifact in result.artifacts}
+    assert len(keys) == 4
+    for artifact in result.artifacts:
+        assert artifact.path == out / f"{artifact.key}.{artifact.format.value}"
+        meta = json.loads((out / f"{artifact.key}.json").read_text())
+        assert meta["spec"] == str(a1)
+        assert meta["size_bytes"] == artifact.path.stat().st_size
+        assert not artifact.cached and artifact.export_s > 0
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == []
+
+
+def test_second_export_is_a_cache_hit(exported, a1):
+    out, first = exported
+    again = export(
+        a1,
+        out_dir=out,
+        formats=("tflite", "onnx"),
+        precision=("fp32", "int8"),
+        input_shape=_SHAPE,
+        num_classes=_CLASSES,
+    )
+    assert again.all_cached
+    assert [a.path for a in again.artifacts] == [a.path for a in first.artifacts]
+    assert [a.sha256 for a in again.artifacts] == [a.sha256 for a in first.artifacts]
+
+
+def test_changed_settings_change_the_key(exported, a1):
+    out, first = exported
+    other = export(a1, out_dir=out, formats="tflite", precision="fp32", input_shape=(64, 64, 3), num_classes=_CLASSES)
+    assert not other.all_cached
+    assert other.tflite_path != first.get("tflite", "fp32").path
+
+
+def test_same_request_gives_the_same_bytes(exported, a1, tmp_path):
+    _, first = exported
+    again = export(a1, out_dir=tmp_path, formats="tflite", precision="fp32", input_shape=_SHAPE, num_classes=_CLASSES)
+    assert again.tflite_path.name == first.get("tflite", "fp32").path.name
+    assert again.get("tflite").sha256 == first.get("tflite", "fp32").sha256
+
+
+def test_ambiguous_and_missing_lookups(exported):
+    _, result = exported
+    with pytest.raises(LookupError, match="more than one tflite artifact"):
+        result.tflite_path
+    single = type(result)(artifacts=(result.get("onnx", "fp32"),))
+    with pytest.raises(LookupError, match="no tflite artifact"):
+        single.tflite_path
+
+
+def test_unwritable_output_folder(a1, tmp_path):
+    if os.geteuid() == 0:
+        target = tmp_path / "file"
+        target.write_text("not a folder")
+        out = target / "sub"  # a folder under a regular file cannot exist, even for root
+    else:
+        out = tmp_path / "ro"
+        out.mkdir()
+        out.chmod(0o500)
+    with pytest.raises(ExportError, match="is not writable"):
+        export(a1, out_dir=out, formats="tflite")
+
+
+def test_bad_format_and_precision(a1, tmp_path):
+    with pytest.raises(SpecError, match="unknown format 'coreml'; known: tflite, onnx"):
+        export(a1, out_dir=tmp_path, formats="coreml")
+    with pytest.raises(SpecError, match="unknown precision 'fp16'; known: fp32, int8"):
+        export(a1, out_dir=tmp_path, precision="fp16")
+    with pytest.raises(SpecError, match="export needs an ArchSpec"):
+        export(str(a1), out_dir=tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_failed_conversion_leaves_nothing_behind(a1, tmp_path):
+    from edgenas.export import ArtifactStore, ExportSettings, artifact_key
+
+    store = ArtifactStore(tmp_path)
+    settings = ExportSettings(format="tflite")
+    key = artifact_key(str(a1), settings)
+
+    def half_then_crash(path):
+        path.write_bytes(b"TFL3 half a model")
+        raise RuntimeError("converter crashed\nwith a long trace")
+
+    with pytest.raises(ExportError, match="tflite fp32 export failed: converter crashed$"):
+        store.write(key, str(a1), settings, half_then_crash, elapsed_s=lambda: 0.0)
+    assert list(tmp_path.iterdir()) == []
+    assert store.lookup(key, settings) is None
+
+
+def test_model_without_metadata_is_not_a_cache_hit(a1, tmp_path):
+    from edgenas.export import ArtifactStore, ExportSettings, artifact_key
+
+    store = ArtifactStore(tmp_path)
+    settings = ExportSettings(format="tflite")
+    key = artifact_key(str(a1), settings)
+    store.model_path(key, settings.format).write_bytes(b"left by a killed export")
+    assert store.lookup(key, settings) is None

@@ -25,14 +25,18 @@ from edgenas.errors import (
     SpecParseError,
     UnknownNameError,
 )
+from edgenas.export import export
 from edgenas.specs import ArchSpec, BlockSpec, estimate_cost
+
+# The function, not the sub-package, is `edgenas.export` (the package stays importable
+# as `edgenas.export.<module>` through sys.modules).
+export = export  # noqa: PLW0127
 
 __version__ = "0.1.0"
 
 _LAZY = {
     "build_keras": ("edgenas.models", "build_keras"),
-    "export": ("edgenas.export", "export"),
-    "profile": ("edgenas.profile", "profile"),
+    "profile": ("edgenas.profiling", "profile"),
     "LatencyResult": ("devices", "LatencyResult"),
     "ProfilerError": ("devices", "ProfilerError"),
 }

@@ -205,7 +205,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_profile(args: argparse.Namespace) -> int:
-    from edgenas.profile import profile  # noqa: PLC0415
+    from edgenas.profiling import profile  # noqa: PLC0415
 
     result = profile(
         args.model,

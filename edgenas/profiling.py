@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from devices import LatencyResult, profile_local
 
@@ -44,11 +43,8 @@ def profile(
         FileNotFoundError: If the file does not exist.
         devices.ProfilerError: If the file is not a model or the runtime fails.
     """
-    path = Path(model_path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no model file at {str(path)!r}")
     return profile_local(
-        path,
+        model_path,
         runtime=runtime,
         threads=threads,
         runs=runs,

@@ -25,6 +25,8 @@ from edgenas.export.settings import ExportSettings, ModelFormat, Precision
 __all__ = ["Artifact", "ArtifactStore", "artifact_key"]
 
 _KEY_SCHEMA = 1
+_RECIPE_VERSION = 2
+"""Bump whenever edgenas changes how it builds, calibrates or converts a model."""
 _KEY_HEX_DIGITS = 24
 _CONVERTER_PACKAGES = ("tensorflow-cpu", "keras", "tf2onnx", "onnx", "onnxruntime")
 
@@ -45,6 +47,7 @@ def artifact_key(spec_text: str, settings: ExportSettings) -> str:
     payload = json.dumps(
         {
             "schema": _KEY_SCHEMA,
+            "recipe": _RECIPE_VERSION,
             "spec": spec_text,
             "settings": settings.to_json(),
             "converters": _converter_versions(),

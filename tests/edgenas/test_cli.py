@@ -49,7 +49,7 @@ def test_sample_prints_parseable_reproducible_specs(capsys):
         (["sample", "--space", "resnet"], "edgenas: error: unknown space 'resnet'; known spaces: "),
         (["sample", "--space", "mnasnet", "--reference", "vgg"], "edgenas: error: unknown mnasnet reference 'vgg'"),
         (["export", "--space", "mnasnet", "--arch", "relu-stem32-oops-head1280", "--out", "x"], "malformed block"),
-        (["profile", "/nonexistent/model.tflite"], "edgenas: error: no model file at '/nonexistent/model.tflite'"),
+        (["profile", "/nonexistent/model.tflite"], "edgenas: error: model file not found: /nonexistent/model.tflite"),
         (["--plugin", "no_such_module_xyz", "spaces"], "cannot import plugin 'no_such_module_xyz'"),
     ],
 )

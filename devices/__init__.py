@@ -1,0 +1,12 @@
+"""Device side of edgenas: the on-device latency profiler and its clients.
+
+``devices/profiler.py`` is a standalone program run on the device (standard
+library, numpy and one runtime only). This package holds its typed result and
+the backends that run it; importing it pulls in neither numpy nor TensorFlow.
+"""
+
+from .errors import ProfilerError
+from .latency_result import DeviceInfo, LatencyResult, TensorInfo
+from .local import profile_local
+
+__all__ = ["DeviceInfo", "LatencyResult", "ProfilerError", "TensorInfo", "profile_local"]

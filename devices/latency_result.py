@@ -1,0 +1,377 @@
+"""Typed, frozen client-side view of one on-device latency measurement.
+
+``devices/profiler.py`` runs on the device and prints a JSON object;
+``LatencyResult.from_json`` validates it into frozen dataclasses (tuples, not
+lists) and ``to_json`` gives the same JSON object back, so
+``LatencyResult.from_json(r.to_json()) == r`` and
+``LatencyResult.from_json(d).to_json() == d`` for any valid ``d``.
+
+Standard library only: importing this module stays cheap.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import json
+import math
+import re
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+__all__ = ["SCHEMA_VERSION", "RUNTIMES", "DELEGATES", "TensorInfo", "DeviceInfo", "LatencyResult"]
+
+SCHEMA_VERSION = 1
+"""The profiler JSON schema this module reads and writes."""
+
+RUNTIMES = ("litert", "tflite_runtime", "onnxruntime")
+"""Runtimes a result can name: the package that actually ran the model."""
+
+DELEGATES = ("xnnpack", "none", "cpu")
+"""``xnnpack``: TFLite with the XNNPACK delegate applied; ``none``: TFLite
+built-in kernels only; ``cpu``: onnxruntime's CPUExecutionProvider."""
+
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+_REL_TOL = 1e-9  # ordering checks between statistics tolerate float rounding
+
+
+class _FieldError(ValueError):
+    """A ValueError that names the offending field, nested fields dotted."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"field {field!r}: {problem}")
+        self.field = field
+        self.problem = problem
+
+    def under(self, prefix: str) -> _FieldError:
+        sep = "" if self.field.startswith("[") else "."
+        return _FieldError(f"{prefix}{sep}{self.field}", self.problem)
+
+
+def _describe(value: Any) -> str:
+    text = repr(value)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return f"{type(value).__name__} {text}"
+
+
+def _check_str(name: str, value: Any, *, optional: bool = False) -> str | None:
+    if value is None and optional:
+        return None
+    if not isinstance(value, str):
+        raise _FieldError(name, f"must be a string{' or null' if optional else ''}, got {_describe(value)}")
+    return value
+
+
+def _check_int(name: str, value: Any, *, minimum: int | None = None, optional: bool = False) -> int | None:
+    if value is None and optional:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _FieldError(name, f"must be an integer{' or null' if optional else ''}, got {_describe(value)}")
+    if minimum is not None and value < minimum:
+        raise _FieldError(name, f"must be >= {minimum}, got {value}")
+    return value
+
+
+def _check_float(name: str, value: Any, *, minimum: float | None = None, optional: bool = False) -> float | None:
+    if value is None and optional:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _FieldError(name, f"must be a number{' or null' if optional else ''}, got {_describe(value)}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise _FieldError(name, f"must be finite, got {value}")
+    if minimum is not None and value < minimum:
+        raise _FieldError(name, f"must be >= {minimum}, got {value}")
+    return value
+
+
+def _check_bool(name: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _FieldError(name, f"must be true or false, got {_describe(value)}")
+    return value
+
+
+def _check_choice(name: str, value: Any, choices: tuple[str, ...]) -> str:
+    _check_str(name, value)
+    if value not in choices:
+        raise _FieldError(name, f"must be one of {', '.join(choices)}; got {value!r}")
+    return value
+
+
+def _as_mapping(data: Mapping[str, Any] | str, what: str) -> Mapping[str, Any]:
+    if isinstance(data, str):
+        try:
+            data = json.loads(data)
+        except json.JSONDecodeError as e:
+            raise ValueError(f"{what}: not valid JSON ({e})") from None
+    if not isinstance(data, Mapping):
+        raise ValueError(f"{what}: expected a JSON object, got {_describe(data)}")
+    return data
+
+
+def _check_keys(cls: type, data: Mapping[str, Any]) -> None:
+    names = [f.name for f in dataclasses.fields(cls)]
+    for name in names:
+        if name not in data:
+            raise _FieldError(name, "missing")
+    unknown = sorted(str(k) for k in data if k not in names)
+    if unknown:
+        raise _FieldError(unknown[0], f"unknown field for {cls.__name__} (unknown: {', '.join(unknown)})")
+
+
+def _set(obj: Any, name: str, value: Any) -> None:
+    object.__setattr__(obj, name, value)  # normalise a field of a frozen dataclass
+
+
+@dataclasses.dataclass(frozen=True)
+class TensorInfo:
+    """One model input as the profiler fed it.
+
+    Attributes:
+        name: The runtime's name of the input.
+        dtype: A numpy dtype name, e.g. ``"float32"`` or ``"int8"``.
+        shape: The concrete shape used (unknown dimensions set to 1).
+    """
+
+    name: str
+    dtype: str
+    shape: tuple[int, ...]
+
+    def __post_init__(self) -> None:
+        _check_str("name", self.name)
+        _check_str("dtype", self.dtype)
+        if not isinstance(self.shape, (tuple, list)):
+            raise _FieldError("shape", f"must be a list of integers, got {_describe(self.shape)}")
+        for i, dim in enumerate(self.shape):
+            _check_int(f"shape[{i}]", dim, minimum=0)
+        _set(self, "shape", tuple(self.shape))
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any] | str) -> TensorInfo:
+        """Validates a JSON object (or its text) into a TensorInfo.
+
+        Raises:
+            ValueError: Naming the missing, unknown or ill-typed field.
+        """
+        data = _as_mapping(data, cls.__name__)
+        _check_keys(cls, data)
+        return cls(name=data["name"], dtype=data["dtype"], shape=data["shape"])
+
+    def to_json(self) -> dict[str, Any]:
+        """Returns the JSON object (a dict of JSON types)."""
+        return {"name": self.name, "dtype": self.dtype, "shape": list(self.shape)}
+
+
+@dataclasses.dataclass(frozen=True)
+class DeviceInfo:
+    """What the profiler could read about the device; None where it could not.
+
+    Attributes:
+        hostname: The device's host name.
+        platform: ``platform.platform()``, e.g. ``"Linux-6.1.0-rpi7-aarch64-with-glibc2.36"``.
+        machine: ``platform.machine()``, e.g. ``"aarch64"``.
+        cpu_model: From ``/proc/cpuinfo`` (``model name`` and the like).
+        cpu_count: Logical CPUs (``os.cpu_count()``).
+        cpu_governor: cpu0's cpufreq scaling governor, e.g. ``"performance"``.
+        temperature_c: CPU/SoC temperature after the measurement, in Celsius.
+    """
+
+    hostname: str | None
+    platform: str | None
+    machine: str | None
+    cpu_model: str | None
+    cpu_count: int | None
+    cpu_governor: str | None
+    temperature_c: float | None
+
+    def __post_init__(self) -> None:
+        for name in ("hostname", "platform", "machine", "cpu_model", "cpu_governor"):
+            _check_str(name, getattr(self, name), optional=True)
+        _check_int("cpu_count", self.cpu_count, minimum=1, optional=True)
+        _set(self, "temperature_c", _check_float("temperature_c", self.temperature_c, optional=True))
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any] | str) -> DeviceInfo:
+        """Validates a JSON object (or its text) into a DeviceInfo.
+
+        Raises:
+            ValueError: Naming the missing, unknown or ill-typed field.
+        """
+        data = _as_mapping(data, cls.__name__)
+        _check_keys(cls, data)
+        return cls(**{f.name: data[f.name] for f in dataclasses.fields(cls)})
+
+    def to_json(self) -> dict[str, Any]:
+        """Returns the JSON object (a dict of JSON types)."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+
+@dataclasses.dataclass(frozen=True)
+class LatencyResult:
+    """One latency measurement of one model artifact on one device.
+
+    The statistics are those of the most stable attempt (lowest CV).
+
+    Attributes:
+        schema_version: Version of the profiler JSON schema (``SCHEMA_VERSION``).
+        model_path: Absolute path of the model on the device.
+        artifact_sha256: Hex SHA-256 of the model file.
+        size_bytes: Size of the model file.
+        runtime: The package that ran the model, one of ``RUNTIMES``.
+        runtime_version: Its version.
+        threads: CPU threads given to the runtime.
+        delegate: How it executed, one of ``DELEGATES``.
+        inputs: The inputs fed (random, seeded).
+        latency_ms: Median latency.
+        p90_ms: 90th percentile (linear interpolation).
+        mean_ms: Mean.
+        std_ms: Sample standard deviation.
+        min_ms: Fastest run.
+        cv: Coefficient of variation, ``std_ms / mean_ms``.
+        runs: Timed runs per attempt.
+        warmup_runs: Untimed runs before each attempt.
+        attempts: Attempts made.
+        max_attempts: Attempts allowed.
+        stable: Whether the kept attempt's ``cv`` is within ``cv_threshold``.
+        cv_threshold: The CV above which an attempt was repeated.
+        seed: Seed of the random inputs.
+        device: The device.
+        measured_at: When the measurement finished, ISO 8601 with time zone (UTC).
+    """
+
+    schema_version: int
+    model_path: str
+    artifact_sha256: str
+    size_bytes: int
+    runtime: str
+    runtime_version: str
+    threads: int
+    delegate: str
+    inputs: tuple[TensorInfo, ...]
+    latency_ms: float
+    p90_ms: float
+    mean_ms: float
+    std_ms: float
+    min_ms: float
+    cv: float
+    runs: int
+    warmup_runs: int
+    attempts: int
+    max_attempts: int
+    stable: bool
+    cv_threshold: float
+    seed: int
+    device: DeviceInfo
+    measured_at: str
+
+    _FLOATS: ClassVar[tuple[str, ...]] = ("latency_ms", "p90_ms", "mean_ms", "std_ms", "min_ms", "cv", "cv_threshold")
+
+    def __post_init__(self) -> None:
+        _check_int("schema_version", self.schema_version)
+        if self.schema_version != SCHEMA_VERSION:
+            raise _FieldError(
+                "schema_version", f"unsupported version {self.schema_version}; this client reads {SCHEMA_VERSION}"
+            )
+        _check_str("model_path", self.model_path)
+        _check_str("artifact_sha256", self.artifact_sha256)
+        if not _SHA256.fullmatch(self.artifact_sha256):
+            raise _FieldError("artifact_sha256", f"must be 64 lowercase hex digits, got {self.artifact_sha256!r}")
+        _check_int("size_bytes", self.size_bytes, minimum=1)
+        _check_choice("runtime", self.runtime, RUNTIMES)
+        _check_str("runtime_version", self.runtime_version)
+        _check_int("threads", self.threads, minimum=1)
+        _check_choice("delegate", self.delegate, DELEGATES)
+        if not isinstance(self.inputs, (tuple, list)):
+            raise _FieldError("inputs", f"must be a list of inputs, got {_describe(self.inputs)}")
+        for i, item in enumerate(self.inputs):
+            if not isinstance(item, TensorInfo):
+                raise _FieldError(f"inputs[{i}]", f"must be a TensorInfo, got {_describe(item)}")
+        _set(self, "inputs", tuple(self.inputs))
+        for name in self._FLOATS:
+            _set(self, name, _check_float(name, getattr(self, name), minimum=0.0))
+        tol = _REL_TOL * max(self.p90_ms, 1e-12)
+        if not self.min_ms <= self.latency_ms + tol:
+            raise _FieldError("min_ms", f"{self.min_ms} exceeds the median latency_ms {self.latency_ms}")
+        if not self.latency_ms <= self.p90_ms + tol:
+            raise _FieldError("p90_ms", f"{self.p90_ms} is below the median latency_ms {self.latency_ms}")
+        _check_int("runs", self.runs, minimum=2)
+        _check_int("warmup_runs", self.warmup_runs, minimum=0)
+        _check_int("max_attempts", self.max_attempts, minimum=1)
+        _check_int("attempts", self.attempts, minimum=1)
+        if self.attempts > self.max_attempts:
+            raise _FieldError("attempts", f"{self.attempts} exceeds max_attempts {self.max_attempts}")
+        _check_bool("stable", self.stable)
+        if self.stable != (self.cv <= self.cv_threshold):
+            raise _FieldError(
+                "stable", f"is {self.stable} but cv {self.cv} against cv_threshold {self.cv_threshold} says otherwise"
+            )
+        _check_int("seed", self.seed, minimum=0)
+        if not isinstance(self.device, DeviceInfo):
+            raise _FieldError("device", f"must be a DeviceInfo, got {_describe(self.device)}")
+        _check_str("measured_at", self.measured_at)
+        try:
+            when = datetime.datetime.fromisoformat(self.measured_at)
+        except ValueError:
+            raise _FieldError("measured_at", f"not an ISO 8601 time: {self.measured_at!r}") from None
+        if when.tzinfo is None:
+            raise _FieldError("measured_at", f"has no time zone: {self.measured_at!r}")
+
+    @property
+    def measured_at_datetime(self) -> datetime.datetime:
+        """``measured_at`` as an aware datetime."""
+        return datetime.datetime.fromisoformat(self.measured_at)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any] | str) -> LatencyResult:
+        """Validates the profiler's JSON object (or its text) into a LatencyResult.
+
+        Args:
+            data: The decoded JSON object, or the JSON text.
+
+        Returns:
+            The result.
+
+        Raises:
+            ValueError: The text is not JSON, or a field is missing, unknown,
+                ill-typed or out of range; the message names the field (nested
+                ones as ``device.cpu_count`` or ``inputs[0].shape[1]``).
+        """
+        data = _as_mapping(data, cls.__name__)
+        _check_keys(cls, data)
+        kwargs = dict(data)
+        raw_inputs = data["inputs"]
+        if not isinstance(raw_inputs, (list, tuple)):
+            raise _FieldError("inputs", f"must be a list of inputs, got {_describe(raw_inputs)}")
+        inputs = []
+        for i, item in enumerate(raw_inputs):
+            item = _nested(item, f"inputs[{i}]")
+            try:
+                inputs.append(TensorInfo.from_json(item))
+            except _FieldError as e:
+                raise e.under(f"inputs[{i}]") from None
+        kwargs["inputs"] = tuple(inputs)
+        device = _nested(data["device"], "device")
+        try:
+            kwargs["device"] = DeviceInfo.from_json(device)
+        except _FieldError as e:
+            raise e.under("device") from None
+        return cls(**kwargs)
+
+    def to_json(self) -> dict[str, Any]:
+        """Returns the JSON object (a dict of JSON types) the profiler printed."""
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if f.name == "inputs":
+                value = [t.to_json() for t in value]
+            elif f.name == "device":
+                value = value.to_json()
+            out[f.name] = value
+        return out
+
+
+def _nested(value: Any, field: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise _FieldError(field, f"must be a JSON object, got {_describe(value)}")
+    return value

@@ -1,0 +1,158 @@
+"""Measure a model's latency on this machine with the on-device profiler.
+
+The profiler (``profiler.py`` beside this file) always runs in its own process:
+a runtime must not share a process with TensorFlow (``tflite_runtime`` breaks
+when TensorFlow was imported first) and the timing must not be disturbed by
+whatever the caller is doing. It is run by file path, not ``-m``, exactly as on
+a remote board, so it needs neither this package nor ``edgenas``.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from .errors import ProfilerError
+from .latency_result import LatencyResult
+
+__all__ = ["PROFILER_PATH", "profile_local"]
+
+PROFILER_PATH = Path(__file__).resolve().with_name("profiler.py")
+"""The standalone profiler program."""
+
+_RUNTIMES = ("litert", "onnxruntime")
+
+
+def _int_at_least(name: str, value: object, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return value
+
+
+def profile_local(
+    model_path: str | os.PathLike[str],
+    *,
+    runtime: str | None = None,
+    threads: int = 1,
+    runs: int = 50,
+    warmup: int = 10,
+    cv_threshold: float = 0.05,
+    max_attempts: int = 3,
+    seed: int = 0,
+    timeout_s: float = 600.0,
+    python: str | os.PathLike[str] = sys.executable,
+) -> LatencyResult:
+    """Profiles a ``.tflite`` or ``.onnx`` model in a separate local process.
+
+    Args:
+        model_path: The model file.
+        runtime: ``"litert"`` or ``"onnxruntime"``; None lets the profiler
+            infer it from the file extension.
+        threads: CPU threads given to the runtime.
+        runs: Timed runs per attempt (>= 2).
+        warmup: Untimed runs before each attempt.
+        cv_threshold: An attempt whose std/mean exceeds this is repeated.
+        max_attempts: Attempts at most; the most stable one is reported.
+        seed: Seed of the random input data.
+        timeout_s: Wall-clock limit for the whole profiler process.
+        python: The interpreter that runs the profiler; it needs numpy and the
+            runtime, nothing else.
+
+    Returns:
+        The validated measurement.
+
+    Raises:
+        FileNotFoundError: ``model_path`` does not exist (nothing is spawned).
+        ValueError: An argument is out of range (nothing is spawned).
+        ProfilerError: The profiler failed (its one-line message), crashed,
+            timed out, printed something that is not a valid result, or
+            could not be started.
+    """
+    path = Path(model_path)
+    if not path.exists():
+        raise FileNotFoundError(f"model file not found: {path}")
+    if runtime is not None and runtime not in _RUNTIMES:
+        raise ValueError(f"unknown runtime {runtime!r}; known runtimes: {', '.join(_RUNTIMES)}")
+    _int_at_least("threads", threads, 1)
+    _int_at_least("runs", runs, 2)
+    _int_at_least("warmup", warmup, 0)
+    _int_at_least("max_attempts", max_attempts, 1)
+    _int_at_least("seed", seed, 0)
+    if isinstance(cv_threshold, bool) or not isinstance(cv_threshold, (int, float)) or not (
+        math.isfinite(cv_threshold) and cv_threshold >= 0
+    ):
+        raise ValueError(f"cv_threshold must be a finite number >= 0, got {cv_threshold!r}")
+    if isinstance(timeout_s, bool) or not isinstance(timeout_s, (int, float)) or not timeout_s > 0:
+        raise ValueError(f"timeout_s must be a number > 0, got {timeout_s!r}")
+
+    command = [
+        os.fspath(python),
+        os.fspath(PROFILER_PATH),
+        os.fspath(path.resolve()),
+        "--threads", str(threads),
+        "--runs", str(runs),
+        "--warmup", str(warmup),
+        "--cv-threshold", repr(float(cv_threshold)),
+        "--max-attempts", str(max_attempts),
+        "--seed", str(seed),
+    ]  # fmt: skip
+    if runtime is not None:
+        command += ["--runtime", runtime]
+
+    try:
+        proc = subprocess.run(
+            command,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            encoding="utf-8",
+            errors="replace",
+            timeout=timeout_s,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as e:
+        raise ProfilerError(
+            f"profiler timed out after {timeout_s:g} s on {path}", stderr=_text(e.stderr)
+        ) from None
+    except OSError as e:
+        raise ProfilerError(f"cannot start the profiler with {os.fspath(python)!r}: {e}") from e
+
+    if proc.returncode != 0:
+        raise ProfilerError(
+            _failure_message(proc.returncode, proc.stderr), returncode=proc.returncode, stderr=proc.stderr
+        )
+    try:
+        return LatencyResult.from_json(proc.stdout)
+    except ValueError as e:
+        raise ProfilerError(
+            f"profiler printed an invalid result: {e}", returncode=proc.returncode, stderr=proc.stderr
+        ) from e
+
+
+def _text(data: str | bytes | None) -> str:
+    if data is None:
+        return ""
+    if isinstance(data, bytes):
+        return data.decode("utf-8", errors="replace")
+    return data
+
+
+def _failure_message(returncode: int, stderr: str) -> str:
+    """The profiler's own ``error:`` line, else a description of the exit."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    for line in reversed(lines):
+        if line.startswith("error: "):
+            return line[len("error: ") :]
+    if returncode < 0:
+        try:
+            how = f"was killed by {signal.Signals(-returncode).name}"
+        except ValueError:
+            how = f"was killed by signal {-returncode}"
+    else:
+        how = f"exited with status {returncode}"
+    last = f": {lines[-1]}" if lines else ""
+    return f"profiler {how}{last}"
+

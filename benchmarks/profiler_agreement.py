@@ -45,6 +45,9 @@ def main() -> None:
     parser.add_argument("--out", default=os.path.join(tempfile.gettempdir(), "edgenas-bench-artifacts"))
     args = parser.parse_args()
 
+    import logging
+
+    logging.getLogger("absl").setLevel(logging.ERROR)
     import edgenas
 
     models = {

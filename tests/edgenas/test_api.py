@@ -1,0 +1,30 @@
+"""The public Python API as the README and issue show it, end to end."""
+
+import subprocess
+import sys
+
+import edgenas
+
+
+def test_import_is_light():
+    code = "import sys, edgenas; edgenas.spaces.get('mnasnet').sample(2); print('tensorflow' in sys.modules, 'keras' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]
+
+
+def test_readme_flow(tmp_path):
+    space = edgenas.spaces.get("mnasnet")
+    a1 = edgenas.spaces.get("mnasnet", reference="mnasnet_a1").reference("mnasnet_a1")
+    assert edgenas.ArchSpec.parse(str(a1)) == a1
+    specs = space.sample(n=5, seed=0)
+    assert specs == space.sample(n=5, seed=0) and len(set(specs)) == 5
+    model = edgenas.build_keras(a1, input_shape=(96, 96, 3), num_classes=10)
+    assert model.count_params() == edgenas.estimate_cost(a1, input_shape=(96, 96, 3), num_classes=10).params
+    art = edgenas.export(
+        a1, formats=("tflite", "onnx"), precision="fp32", out_dir=tmp_path, input_shape=(96, 96, 3), num_classes=10
+    )
+    res = edgenas.profile(art.tflite_path, runtime="litert", threads=1, runs=10, warmup=2)
+    assert res.latency_ms > 0 and res.p90_ms >= res.latency_ms and res.cv >= 0
+    assert res.artifact_sha256 == art.get("tflite").sha256
+    onnx_res = edgenas.profile(art.onnx_path, threads=1, runs=10, warmup=2)
+    assert onnx_res.runtime == "onnxruntime" and onnx_res.artifact_sha256 == art.get("onnx").sha256

@@ -161,6 +161,30 @@ class SearchSpace:
             raise SpecError(f"spec is not a point of space {self._name!r}: {spec}")
         return dna
 
+    def derive(self, name: str, hyper: Any, *, description: str | None = None) -> SearchSpace:
+        """A new space over an edited copy of this space's hyper value, with the same conversion.
+
+        Edit with PyGlove, e.g. fix stage 0's kernel and narrow stage 6's SE:
+
+            hyper = space.hyper.clone(deep=True)
+            hyper.rebind({"[0].kernel_size": 3, "[6].se_ratio": pg.oneof([0.25])})
+            mine = space.derive("mine", hyper)
+
+        References that are no longer points of the new space are dropped.
+        """
+        derived = SearchSpace(
+            name,
+            hyper,
+            self._to_spec,
+            from_spec=self._from_spec,
+            references=self._references,
+            description=self._description if description is None else description,
+            plain_values=self._plain is not None,
+        )
+        if self._from_spec is not None:
+            derived._references = {k: v for k, v in self._references.items() if derived.contains(v)}
+        return derived
+
     def contains(self, spec: ArchSpec) -> bool:
         """Whether `spec` is a point of this space."""
         try:

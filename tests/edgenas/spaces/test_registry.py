@@ -91,3 +91,18 @@ def test_plain_values_rejects_non_literal_choices():
     hyper = pg.Dict(k=pg.floatv(0.0, 1.0))
     with pytest.raises(ValueError, match="plain_values needs"):
         spaces.SearchSpace("float_space", hyper, lambda v: None, plain_values=True)
+
+
+def test_derive_from_a_pyglove_edit_of_a_prebuilt_space():
+    space = spaces.get("mnasnet")
+    hyper = space.hyper.clone(deep=True)
+    hyper.rebind({"[0].kernel_size": 5, "[6].se_ratio": pg.oneof([0.25])})
+    mine = space.derive("mnasnet_mine", hyper)
+    assert mine.num_decisions == space.num_decisions - 1  # a one-candidate oneof stays a decision
+    assert mine.size * 4 == space.size
+    assert mine.reference_names() == ()  # MobileNetV2 has a 3x3 first stage and no SE
+    for spec in mine.sample(10, seed=0):
+        assert spec.blocks[0].kernel_size == 5
+        assert spec.blocks[6].se_ratio in (0.0, 0.25)  # conv blocks drop SE
+        assert mine.spec_from_dna(mine.dna_of(spec)) == spec
+    assert space.size == 9_749_755_840_167_936  # the prebuilt space is untouched

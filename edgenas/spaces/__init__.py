@@ -7,11 +7,12 @@ for spaces of your own.
 from edgenas.spaces import registry
 from edgenas.spaces.mnasnet import MnasNetSpace, StageChoices
 from edgenas.spaces.registry import factory, get, names, register, unregister
-from edgenas.spaces.search_space import SearchSpace
+from edgenas.spaces.search_space import ANY_CHOICE, SearchSpace
 
 register("mnasnet", MnasNetSpace)
 
 __all__ = [
+    "ANY_CHOICE",
     "MnasNetSpace",
     "SearchSpace",
     "StageChoices",

@@ -14,7 +14,7 @@ from typing import Any
 import pyglove as pg
 
 from edgenas.errors import SpecError, UnknownNameError
-from edgenas.spaces.search_space import SearchSpace
+from edgenas.spaces.search_space import ANY_CHOICE, SearchSpace
 from edgenas.specs import Activation, ArchSpec, BlockFn, BlockSpec
 
 __all__ = [
@@ -284,16 +284,16 @@ class MnasNetSpace(SearchSpace):
         ):
             raise SpecError(f"spec is not a point of space {self.name!r}: {spec}")
         value = []
-        for block, stage in zip(spec.blocks, self._stages):
+        for block in spec.blocks:
             is_conv = block.block_fn is BlockFn.CONV
             value.append(
                 {
                     "num_repeats": block.num_repeats,
                     "block_fn": block.block_fn.value,
-                    # Any candidate stands for a conv block's unused fields.
-                    "expand_ratio": stage.expand_ratio[0] if is_conv else block.expand_ratio,
+                    # A conv block ignores these: every candidate gives the same spec.
+                    "expand_ratio": ANY_CHOICE if is_conv else block.expand_ratio,
                     "kernel_size": block.kernel_size,
-                    "se_ratio": stage.se_ratio[0] if is_conv else block.se_ratio,
+                    "se_ratio": ANY_CHOICE if is_conv else block.se_ratio,
                     "output_filters": block.output_filters,
                 }
             )

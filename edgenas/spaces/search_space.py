@@ -11,7 +11,18 @@ import pyglove as pg
 from edgenas.errors import SpecError, UnknownNameError
 from edgenas.specs import ArchSpec
 
-__all__ = ["SearchSpace"]
+__all__ = ["ANY_CHOICE", "SearchSpace"]
+
+
+class _AnyChoice:
+    """Marks a decision whose every candidate gives the same spec (see `SearchSpace.dna_of`)."""
+
+    def __repr__(self) -> str:
+        return "ANY_CHOICE"
+
+
+ANY_CHOICE = _AnyChoice()
+"""What `from_spec` puts where any candidate of a decision maps to the same spec."""
 
 
 class SearchSpace:
@@ -26,7 +37,8 @@ class SearchSpace:
         hyper: The PyGlove hyper value.
         to_spec: Turns a materialised value into a spec.
         from_spec: Optional inverse of `to_spec` (spec -> materialised value); it
-            lets `dna_of` find the DNA of a spec in spaces of literal choices.
+            lets `dna_of` find the DNA of a spec in spaces of literal choices. It
+            may put `ANY_CHOICE` where every candidate gives the same spec.
         references: Named points of the space (for example published networks).
         description: One line for listings.
         plain_values: Promise that `to_spec` reads its value only by indexing
@@ -148,6 +160,9 @@ class SearchSpace:
             if not isinstance(choice, pg.hyper.OneOf):
                 raise NotImplementedError(f"dna_of supports pg.oneof decisions only ({point.id})")
             target = pg.KeyPath.parse(str(point.id)).query(value)
+            if target is ANY_CHOICE:
+                numbers.append(0)
+                continue
             matches = [i for i, c in enumerate(choice.candidates) if _same_literal(c, target)]
             if not matches:
                 shown = ", ".join(repr(c) for c in choice.candidates)

@@ -1,0 +1,143 @@
+"""`plot_search`: accuracy against measured latency for every trial of a study, as a PNG.
+
+Matplotlib is imported on first use and drawn through its Agg canvas directly
+(no pyplot), so plotting neither needs a display nor changes global state.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from edgenas.report._checks import check_target_ms
+from edgenas.report._files import atomic_path
+from edgenas.report.errors import NoResultsError, ReportError
+from edgenas.report.pareto import measured, pareto_front
+from edgenas.store import Trial, TrialStatus
+
+__all__ = ["plot_search"]
+
+_WIDTH_IN, _HEIGHT_IN, _DPI = 8.0, 5.5, 150
+
+
+def _study_name(trials: Sequence[Trial]) -> str:
+    names = sorted({t.study for t in trials})
+    if len(names) != 1:
+        raise ReportError(f"plot_search draws one study; the trials come from {len(names)}: {names[:5]}")
+    return names[0]
+
+
+def _best(points: Sequence[Trial]) -> Trial | None:
+    rewarded = [t for t in points if t.reward is not None]
+    return max(rewarded, key=lambda t: (t.reward, -t.index)) if rewarded else None
+
+
+def plot_search(trials: Sequence[Trial], *, target_ms: float, path: str | os.PathLike[str]) -> Path:
+    """Draws accuracy against measured latency for a study's trials and saves a PNG.
+
+    Every done trial is a dot; the Pareto front is highlighted and joined by a
+    step line (the best accuracy reachable within a latency); a dashed vertical
+    line marks the latency target; the highest-reward trial is annotated. The
+    title names the study and counts the trials not drawn (failed, running or
+    unmeasured).
+
+    Args:
+        trials: The trials of one study, e.g. `TrialStore.trials(...)`.
+        target_ms: The latency target, in milliseconds.
+        path: The PNG file to write (replaced atomically; its folder must exist).
+
+    Returns:
+        The PNG's path.
+
+    Raises:
+        ReportError: If `target_ms` is not a positive number or the trials span several studies.
+        NoResultsError: If no trial is done with both an accuracy and a latency.
+    """
+    target_ms = check_target_ms(target_ms)
+    trials = list(trials)
+    if not trials:
+        raise NoResultsError("no trials to plot")
+    study = _study_name(trials)
+    points = measured(trials)
+    if not points:
+        raise NoResultsError(f"study {study!r} has no done trial with an accuracy and a latency to plot")
+    front = pareto_front(points)
+    best = _best(points)
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: PLC0415
+    from matplotlib.figure import Figure  # noqa: PLC0415
+
+    figure = Figure(figsize=(_WIDTH_IN, _HEIGHT_IN), dpi=_DPI, layout="constrained")
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+
+    axes.scatter(
+        [t.latency_ms for t in points],
+        [t.accuracy for t in points],
+        s=22,
+        color="tab:blue",
+        alpha=0.45,
+        edgecolors="none",
+        label=f"done trials ({len(points)})",
+        zorder=2,
+    )
+    front_latency_ms = [t.latency_ms for t in front]
+    front_accuracy = [t.accuracy for t in front]
+    low_ms, high_ms = min(t.latency_ms for t in points), max(t.latency_ms for t in points)
+    low_ms, high_ms = min(low_ms, target_ms), max(high_ms, target_ms)
+    margin_ms = 0.06 * (high_ms - low_ms) or 0.06 * high_ms
+    axes.step(
+        front_latency_ms + [high_ms + margin_ms],
+        front_accuracy + [front_accuracy[-1]],
+        where="post",
+        color="tab:orange",
+        linewidth=1.8,
+        zorder=3,
+    )
+    axes.scatter(
+        front_latency_ms,
+        front_accuracy,
+        s=46,
+        color="tab:orange",
+        edgecolors="black",
+        linewidths=0.6,
+        label=f"Pareto front ({len(front)})",
+        zorder=4,
+    )
+    axes.axvline(target_ms, color="tab:red", linestyle="--", linewidth=1.4, label=f"target {target_ms:g} ms", zorder=1)
+    if best is not None:
+        axes.scatter(
+            [best.latency_ms], [best.accuracy], s=150, marker="*", color="gold", edgecolors="black",
+            linewidths=0.8, label="best reward", zorder=5,
+        )
+        # Point the label towards the middle of the plot, so it stays inside it.
+        right = best.latency_ms > (low_ms + high_ms) / 2
+        high = best.accuracy > (min(t.accuracy for t in points) + max(t.accuracy for t in points)) / 2
+        axes.annotate(
+            f"best reward {best.reward:.4f}\n#{best.index}: acc {best.accuracy:.4f} @ {best.latency_ms:.2f} ms",
+            xy=(best.latency_ms, best.accuracy),
+            xytext=(-30 if right else 30, -42 if high else 42),
+            textcoords="offset points",
+            ha="right" if right else "left",
+            va="top" if high else "bottom",
+            multialignment="left",
+            fontsize=8.5,
+            bbox={"boxstyle": "round,pad=0.3", "facecolor": "white", "edgecolor": "0.6", "alpha": 0.9},
+            arrowprops={"arrowstyle": "->", "color": "0.3"},
+            zorder=6,
+        )
+    axes.set_xlim(max(0.0, low_ms - margin_ms), high_ms + margin_ms)
+    axes.set_xlabel("measured latency, median (ms)")
+    axes.set_ylabel("accuracy (proxy task, fraction)")
+    not_drawn = len(trials) - len(points)
+    failed = sum(t.status is TrialStatus.FAILED for t in trials)
+    subtitle = f"{len(trials)} trials" + (f", {not_drawn} not drawn ({failed} failed)" if not_drawn else "")
+    axes.set_title(f"study {study!r}: accuracy vs latency\n{subtitle}", fontsize=11)
+    axes.grid(True, color="0.9", linewidth=0.8, zorder=0)
+    axes.legend(loc="lower right", fontsize=8.5, framealpha=0.9)
+
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        figure.savefig(tmp, format="png")
+    return path

@@ -1,0 +1,128 @@
+"""`Study`: one search run's identity and setup, as stored beside its trials."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import json
+from typing import Any, ClassVar
+
+from edgenas.store._values import (
+    canonical_json_text,
+    check_int,
+    check_text,
+    check_time,
+    format_time,
+    parse_time,
+    utc_now,
+)
+from edgenas.store.errors import InvalidRecordError
+
+__all__ = ["Study"]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Study:
+    """A named search: which space, which reward, which algorithm, where it is measured.
+
+    The JSON fields are kept as canonical JSON text (sorted keys, no spaces), so
+    two studies compare equal when their options are equal as JSON, whatever the
+    key order or spacing they were given in.
+
+    Attributes:
+        name: The study name, unique inside a store.
+        space: The search space's registry name, e.g. ``"mnasnet"``.
+        space_options: The options the space was built with, as JSON object text
+            (``"{}"`` for none). Build it with ``edgenas.store.canonical_json``.
+        space_fingerprint: A hash of the space's DNA spec, computed by the caller:
+            what a stored DNA means.
+        reward: The reward configuration, as JSON text.
+        algorithm: The search algorithm's registry name.
+        seed: The search's seed.
+        device: Where latency is measured (a device or predictor description).
+        created_at: When the study was created (aware; defaults to now, UTC).
+    """
+
+    name: str
+    space: str
+    space_options: str
+    space_fingerprint: str
+    reward: str
+    algorithm: str
+    seed: int
+    device: str
+    created_at: datetime.datetime = dataclasses.field(default_factory=utc_now)
+
+    RESUME_CHECKED_FIELDS: ClassVar[tuple[str, ...]] = (
+        "space",
+        "space_options",
+        "space_fingerprint",
+        "reward",
+        "algorithm",
+    )
+    """The fields a resumed study must repeat exactly: they decide what a stored
+    trial means. The others (seed, device, created_at) are taken from the store."""
+
+    def __post_init__(self) -> None:
+        for name in ("name", "space", "space_fingerprint", "algorithm", "device"):
+            check_text(name, getattr(self, name))
+        if self.name != self.name.strip():
+            raise InvalidRecordError(f"name must not start or end with white space, got {self.name!r}")
+        object.__setattr__(
+            self, "space_options", canonical_json_text("space_options", self.space_options, require_object=True)
+        )
+        object.__setattr__(self, "reward", canonical_json_text("reward", self.reward, require_object=False))
+        check_int("seed", self.seed, minimum=0)
+        check_time("created_at", self.created_at)
+
+    def space_options_value(self) -> dict[str, Any]:
+        """Returns a fresh dict of the space options (for the space registry)."""
+        return json.loads(self.space_options)
+
+    def reward_value(self) -> Any:
+        """Returns the decoded reward configuration."""
+        return json.loads(self.reward)
+
+    def differing_fields(self, other: Study) -> tuple[str, ...]:
+        """Names of the `RESUME_CHECKED_FIELDS` on which this study and `other` differ."""
+        return tuple(name for name in self.RESUME_CHECKED_FIELDS if getattr(self, name) != getattr(other, name))
+
+    def to_json(self) -> dict[str, Any]:
+        """Returns the study as a JSON-ready dict (JSON fields decoded)."""
+        return {
+            "name": self.name,
+            "space": self.space,
+            "space_options": self.space_options_value(),
+            "space_fingerprint": self.space_fingerprint,
+            "reward": self.reward_value(),
+            "algorithm": self.algorithm,
+            "seed": self.seed,
+            "device": self.device,
+            "created_at": format_time(self.created_at),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Study:
+        """Builds a study from `to_json()` output.
+
+        Raises:
+            InvalidRecordError: On a missing, unknown or invalid field.
+        """
+        if not isinstance(data, dict):
+            raise InvalidRecordError(f"a study must be a JSON object, got {type(data).__name__}")
+        names = [f.name for f in dataclasses.fields(cls)]
+        if set(data) != set(names):
+            raise InvalidRecordError(
+                f"study JSON: missing {sorted(set(names) - set(data))}, unknown {sorted(set(data) - set(names))}"
+            )
+        return cls(
+            name=data["name"],
+            space=data["space"],
+            space_options=json.dumps(data["space_options"]),
+            space_fingerprint=data["space_fingerprint"],
+            reward=json.dumps(data["reward"]),
+            algorithm=data["algorithm"],
+            seed=data["seed"],
+            device=data["device"],
+            created_at=parse_time("created_at", data["created_at"]),
+        )

@@ -1,0 +1,103 @@
+"""The plot and the report folder, from a real store."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from edgenas.report import REPORT_FILES, NoResultsError, ReportError, plot_search, write_report
+from edgenas.store import UnknownStudyError
+
+_PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def _fill(writer, count: int = 24) -> None:
+    """A plausible search: accuracy grows with latency, with scatter; some failures."""
+    for i in range(count):
+        latency_ms = 8.0 + 1.5 * i
+        accuracy = 0.55 + 0.3 * (1 - math.exp(-latency_ms / 15.0)) - 0.04 * ((i * 7) % 5) / 4
+        reward = accuracy * (min(1.0, 25.0 / latency_ms) ** 0.07 if latency_ms <= 25.0 else (25.0 / latency_ms) ** 0.5)
+        writer.done(accuracy, latency_ms, reward=reward)
+        if i % 6 == 5:
+            writer.failed(f"ExportError: case {i}")
+
+
+def _png_size(path: Path) -> tuple[int, int]:
+    data = path.read_bytes()
+    assert data[:8] == _PNG_MAGIC
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+def test_plot_writes_a_png(writer, tmp_path: Path) -> None:
+    _fill(writer)
+    path = plot_search(writer.store.trials("pi4"), target_ms=25.0, path=tmp_path / "plot.png")
+    assert path == tmp_path / "plot.png"
+    width, height = _png_size(path)
+    assert (width, height) == (1200, 825)
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporary left
+
+
+def test_plot_refuses_what_it_cannot_draw(writer, other_writer, tmp_path: Path) -> None:
+    writer.failed()
+    with pytest.raises(NoResultsError, match="'pi4' has no done trial"):
+        plot_search(writer.store.trials("pi4"), target_ms=25.0, path=tmp_path / "a.png")
+    with pytest.raises(NoResultsError, match="no trials"):
+        plot_search([], target_ms=25.0, path=tmp_path / "a.png")
+    mixed = [writer.done(0.5, 10.0), other_writer.done(0.6, 12.0)]
+    with pytest.raises(ReportError, match="one study; the trials come from 2"):
+        plot_search(mixed, target_ms=25.0, path=tmp_path / "a.png")
+    for bad in (0, -1.0, float("nan")):
+        with pytest.raises(ReportError, match="target_ms must be"):
+            plot_search(mixed[:1], target_ms=bad, path=tmp_path / "a.png")
+    assert not (tmp_path / "a.png").exists()
+
+
+def test_write_report_writes_the_plot_the_table_and_the_trials(writer, tmp_path: Path) -> None:
+    _fill(writer)
+    out = tmp_path / "report" / "pi4"
+
+    report = write_report(writer.store, "pi4", out_dir=out, target_ms=25.0)
+
+    assert sorted(p.name for p in out.iterdir()) == sorted(REPORT_FILES)
+    assert report.png_path == out / "report.png" and _png_size(report.png_path)[0] > 0
+    assert report.table_path.read_text() == report.table
+    best = writer.store.best("pi4")
+    assert report.best == best and best is not None
+    front_indices = [t.index for t in report.front]
+    assert front_indices and [t.latency_ms for t in report.front] == sorted(t.latency_ms for t in report.front)
+    assert [int(line.split()[0]) for line in report.table.splitlines()[2:]] == front_indices
+
+    document = json.loads(report.trials_path.read_text())
+    trials = writer.store.trials("pi4")
+    assert document["study"]["name"] == "pi4" and document["study"]["reward"] == {"target_ms": 25.0}
+    assert document["best_index"] == best.index and document["front_indices"] == front_indices
+    assert document["target_ms"] == 25.0
+    assert [t["index"] for t in document["trials"]] == [t.index for t in trials]
+    assert sum(t["status"] == "failed" for t in document["trials"]) == 4
+
+
+def test_a_study_of_only_failed_trials_raises_and_writes_nothing(writer, tmp_path: Path) -> None:
+    for _ in range(3):
+        writer.failed("ExportError: op FOO not supported")
+    writer.failed("ProfilerError: device timeout")
+    writer.running()
+    out = tmp_path / "out"
+
+    with pytest.raises(NoResultsError) as info:
+        write_report(writer.store, "pi4", out_dir=out, target_ms=25.0)
+
+    message = str(info.value)
+    assert "'pi4' has no done trial" in message
+    assert "5 trials: 1 running, 0 done, 4 failed" in message
+    assert "3 x ExportError: op FOO not supported; 1 x ProfilerError: device timeout" in message
+    assert not out.exists()
+
+
+def test_an_empty_or_unknown_study_is_refused(writer, tmp_path: Path) -> None:
+    with pytest.raises(NoResultsError, match=r"0 trials: 0 running, 0 done, 0 failed"):
+        write_report(writer.store, "pi4", out_dir=tmp_path / "out", target_ms=25.0)
+    with pytest.raises(UnknownStudyError, match="studies there: 'pi4'"):
+        write_report(writer.store, "nope", out_dir=tmp_path / "out", target_ms=25.0)

@@ -1,0 +1,266 @@
+"""Search efficiency: how much better than random each algorithm searches, at equal trial budgets.
+
+A fixed, cheap objective needs no training: on the real `mnasnet` space,
+accuracy is a fixed random function of the DNA (a seeded linear + pairwise model
+of the decision indices plus a capacity term in log MACs, squashed to
+[0.5, 0.8]) and latency_ms is a noise-free model of the spec (MACs from
+`edgenas.specs.estimate_cost` at 10 GMAC/s plus per-layer overheads). Every
+algorithm gets the same budget of trials over several seeds: the scalar ones
+(random, evolution, ppo) maximise MnasNet's soft reward with the target at the
+median latency of random samples; nsga2 gets the Pareto objectives. A search is
+judged by the hypervolume of the (accuracy, latency) front of all its trials,
+reference point (accuracy 0.5, latency at the largest of 1000 random samples),
+divided by the reference box (0.3 x that latency) so it reads as a fraction.
+
+Grid search is not run: the space has ~1e16 points.
+
+Run: .venv/bin/python benchmarks/search_efficiency.py [--trials 300] [--seeds 5] [--workers 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import dataclasses
+import math
+import statistics
+import time
+from collections.abc import Sequence
+
+import numpy as np
+
+import edgenas.spaces
+from edgenas.search.algorithms import SpaceTooLargeError, make_algorithm
+from edgenas.search.rewards import ParetoObjectives, hypervolume, make_reward
+from edgenas.specs import ArchSpec, estimate_cost
+
+ACCURACY_MIN, ACCURACY_MAX = 0.5, 0.8
+OBJECTIVE_SEED = 2024
+CALIBRATION_SAMPLES = 1000
+
+ALGORITHMS: dict[str, dict[str, object]] = {
+    "random": {},
+    "evolution": {"population_size": 50, "tournament_size": 10},
+    "nsga2": {"population_size": 25},
+    "ppo": {},
+}
+PARETO_ALGORITHMS = frozenset({"nsga2"})
+
+
+@dataclasses.dataclass(frozen=True)
+class LatencyModel:
+    """A noise-free latency model of a spec: compute time plus per-layer overheads.
+
+    Attributes:
+        macs_per_ms: Throughput of the imagined device.
+        layer_overhead_ms: Fixed cost of each block (kernel launches, memory traffic).
+        se_overhead_ms: Extra cost of each block with squeeze-and-excitation.
+        large_kernel_overhead_ms: Extra cost of each 5x5 block.
+    """
+
+    macs_per_ms: float = 1e7
+    layer_overhead_ms: float = 0.15
+    se_overhead_ms: float = 0.25
+    large_kernel_overhead_ms: float = 0.1
+
+    def __call__(self, spec: ArchSpec, *, macs: int) -> float:
+        latency_ms = macs / self.macs_per_ms
+        for block in spec.blocks:
+            per_layer = self.layer_overhead_ms
+            per_layer += self.se_overhead_ms if block.se_ratio > 0 else 0.0
+            per_layer += self.large_kernel_overhead_ms if block.kernel_size > 3 else 0.0
+            latency_ms += block.num_repeats * per_layer
+        return latency_ms
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class AccuracyModel:
+    """A fixed random accuracy of a DNA: linear + pairwise terms + capacity, squashed to [0.5, 0.8].
+
+    Attributes:
+        linear: Weight of each (decision, choice), `(decisions, max_choices)`.
+        pairs: The interacting decision pairs, `(pairs, 2)`.
+        pairwise: Weight of each pair's joint choice, `(pairs, max_choices, max_choices)`.
+        capacity_weight: Weight of the standardised log MACs (bigger nets are more accurate).
+        log_macs_mean: Mean log MACs of random samples.
+        log_macs_std: Standard deviation of log MACs of random samples.
+    """
+
+    linear: np.ndarray
+    pairs: np.ndarray
+    pairwise: np.ndarray
+    capacity_weight: float
+    log_macs_mean: float
+    log_macs_std: float
+
+    @classmethod
+    def random(
+        cls, num_choices: Sequence[int], *, seed: int, log_macs: Sequence[float], num_pairs: int = 40
+    ) -> AccuracyModel:
+        """Draws a model for decisions with `num_choices` candidates each."""
+        rng = np.random.default_rng(seed)
+        decisions, width = len(num_choices), max(num_choices)
+        pairs = np.stack([rng.choice(decisions, size=2, replace=False) for _ in range(num_pairs)])
+        return cls(
+            linear=rng.normal(0.0, 0.15, size=(decisions, width)),
+            pairs=pairs,
+            pairwise=rng.normal(0.0, 0.15, size=(num_pairs, width, width)),
+            capacity_weight=0.8,
+            log_macs_mean=float(np.mean(log_macs)),
+            log_macs_std=float(np.std(log_macs)),
+        )
+
+    def __call__(self, numbers: Sequence[int], *, macs: int) -> float:
+        choices = np.asarray(numbers)
+        score = self.linear[np.arange(len(choices)), choices].sum()
+        score += self.pairwise[np.arange(len(self.pairs)), choices[self.pairs[:, 0]], choices[self.pairs[:, 1]]].sum()
+        score += self.capacity_weight * (math.log(macs) - self.log_macs_mean) / self.log_macs_std
+        return ACCURACY_MIN + (ACCURACY_MAX - ACCURACY_MIN) / (1.0 + math.exp(-score))
+
+
+@dataclasses.dataclass(frozen=True)
+class Calibration:
+    """What the random samples of the space fix for every run.
+
+    Attributes:
+        target_ms: Latency target of the MnasNet reward: the median of random samples.
+        reference_latency_ms: Latency of the hypervolume reference point: their maximum.
+        log_macs: Log MACs of the samples (standardises the accuracy's capacity term).
+    """
+
+    target_ms: float
+    reference_latency_ms: float
+    log_macs: tuple[float, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class RunResult:
+    """One search: an algorithm, a seed, every trial's objectives."""
+
+    algorithm: str
+    seed: int
+    points: tuple[ParetoObjectives, ...]
+    best_soft_reward: float
+    seconds: float
+
+
+def _space() -> edgenas.spaces.SearchSpace:
+    return edgenas.spaces.get("mnasnet")
+
+
+def _num_choices(space: edgenas.spaces.SearchSpace) -> list[int]:
+    return [len(point.candidates) for point in space.dna_spec.decision_points]
+
+
+def calibrate(space: edgenas.spaces.SearchSpace) -> Calibration:
+    """Latency target, reference latency and MACs statistics from random samples."""
+    latency = LatencyModel()
+    latencies, log_macs = [], []
+    for spec in space.sample(CALIBRATION_SAMPLES, seed=OBJECTIVE_SEED):
+        macs = estimate_cost(spec).macs
+        latencies.append(latency(spec, macs=macs))
+        log_macs.append(math.log(macs))
+    return Calibration(
+        target_ms=statistics.median(latencies),
+        reference_latency_ms=max(latencies),
+        log_macs=tuple(log_macs),
+    )
+
+
+def run_search(algorithm: str, seed: int, trials: int, calibration: Calibration) -> RunResult:
+    """Runs one search with a manual propose/feedback loop."""
+    start = time.perf_counter()
+    space = _space()
+    accuracy_model = AccuracyModel.random(_num_choices(space), seed=OBJECTIVE_SEED, log_macs=calibration.log_macs)
+    latency_model = LatencyModel()
+    soft = make_reward("mnasnet-soft", target_ms=calibration.target_ms)
+    pareto = make_reward("pareto", target_ms=calibration.target_ms)
+    reward = pareto if algorithm in PARETO_ALGORITHMS else soft
+    generator = make_algorithm(algorithm, seed=seed, space_size=space.size, **ALGORITHMS[algorithm])
+    generator.setup(space.dna_spec)
+    points, best = [], -math.inf
+    for _ in range(trials):
+        dna = generator.propose()
+        spec = space.spec_from_dna(dna)
+        macs = estimate_cost(spec).macs
+        accuracy = accuracy_model(dna.to_numbers(), macs=macs)
+        latency_ms = latency_model(spec, macs=macs)
+        generator.feedback(dna, reward(accuracy=accuracy, latency_ms=latency_ms))
+        points.append(pareto(accuracy=accuracy, latency_ms=latency_ms))
+        best = max(best, soft(accuracy=accuracy, latency_ms=latency_ms))
+    return RunResult(algorithm, seed, tuple(points), best, time.perf_counter() - start)
+
+
+def normalised_hypervolume(points: Sequence[ParetoObjectives], calibration: Calibration) -> float:
+    """Hypervolume of the front as a fraction of the reference box."""
+    reference = ParetoObjectives(ACCURACY_MIN, -calibration.reference_latency_ms)
+    box = (ACCURACY_MAX - ACCURACY_MIN) * calibration.reference_latency_ms
+    return hypervolume(points, reference=reference) / box
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--trials", type=int, default=300)
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+
+    started = time.perf_counter()
+    space = _space()
+    calibration = calibrate(space)
+    print(f"space mnasnet: {space.size:.3g} points, {space.num_decisions} decisions")
+    print(
+        f"objective: accuracy in [{ACCURACY_MIN}, {ACCURACY_MAX}] (seeded model, seed {OBJECTIVE_SEED}); "
+        f"latency model: MACs at 10 GMAC/s + per-layer terms"
+    )
+    print(
+        f"reward: mnasnet-soft, target_ms={calibration.target_ms:.2f} (median of {CALIBRATION_SAMPLES} "
+        f"random samples); nsga2: pareto (accuracy, -latency_ms)"
+    )
+    print(f"hypervolume reference: accuracy {ACCURACY_MIN}, latency {calibration.reference_latency_ms:.2f} ms")
+    try:
+        make_algorithm("grid", seed=0, space_size=space.size)
+    except SpaceTooLargeError as error:
+        print(f"grid: not applicable ({error})")
+    print(f"budget: {args.trials} trials x {args.seeds} seeds per algorithm, {args.workers} worker processes\n")
+
+    jobs = [(name, seed) for name in ALGORITHMS for seed in range(args.seeds)]
+    with concurrent.futures.ProcessPoolExecutor(max_workers=args.workers) as pool:
+        futures = [pool.submit(run_search, name, seed, args.trials, calibration) for name, seed in jobs]
+        results = [future.result() for future in futures]
+
+    by_algorithm: dict[str, list[RunResult]] = {name: [] for name in ALGORITHMS}
+    for result in results:
+        by_algorithm[result.algorithm].append(result)
+    volumes = {
+        name: [normalised_hypervolume(r.points, calibration) for r in runs] for name, runs in by_algorithm.items()
+    }
+    random_mean = statistics.mean(volumes["random"])
+
+    header = (
+        f"{'algorithm':<10} {'reward':<13} {'HV mean':>8} {'HV std':>7} {'vs random':>9} "
+        f"{'runs > random mean':>18} {'best soft reward':>17} {'s/run':>6}"
+    )
+    print(header)
+    print("-" * len(header))
+    for name, runs in by_algorithm.items():
+        hv = volumes[name]
+        print(
+            f"{name:<10} {'pareto' if name in PARETO_ALGORITHMS else 'mnasnet-soft':<13} "
+            f"{statistics.mean(hv):>8.4f} {statistics.stdev(hv) if len(hv) > 1 else 0.0:>7.4f} "
+            f"{statistics.mean(hv) / random_mean:>8.3f}x "
+            f"{f'{sum(v > random_mean for v in hv)}/{len(hv)}':>18} "
+            f"{statistics.mean(r.best_soft_reward for r in runs):>17.4f} "
+            f"{statistics.mean(r.seconds for r in runs):>6.1f}"
+        )
+    print(f"{'grid':<10} {'-':<13} n/a: the space is too large for exhaustive search")
+
+    beaten = {name: statistics.mean(volumes[name]) > random_mean for name in ("evolution", "nsga2", "ppo")}
+    verdict = "PASS" if all(beaten.values()) else "FAIL"
+    detail = ", ".join(f"{name} {'>' if ok else '<='} random" for name, ok in beaten.items())
+    print(f"\n{verdict}: evolution, nsga2 and ppo each beat random on mean hypervolume ({detail})")
+    print(f"total wall time: {time.perf_counter() - started:.1f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,119 @@
+"""The built-in search algorithms, each a factory of a seeded `pg.DNAGenerator`.
+
+Papers:
+    Regularized evolution, Real et al., AAAI 2019, https://arxiv.org/abs/1802.01548.
+    NSGA-II, Deb et al., IEEE TEVC 2002, https://ieeexplore.ieee.org/document/996017.
+    PPO, Schulman et al., 2017, https://arxiv.org/abs/1707.06347 (see `ppo.py`).
+
+Feedback: "random" and "grid" ignore it; "evolution" and "ppo" take a float;
+"nsga2" takes a tuple of floats, every objective maximised (a `ParetoReward`'s
+`(accuracy, -latency_ms)`). With `pg.sample`, NSGA-II also needs
+`metrics_to_optimize=[...]` naming one metric per objective.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyglove as pg
+
+from edgenas.search.algorithms.grid import DEFAULT_MAX_GRID_POINTS, GridSearch, check_grid_size
+from edgenas.search.algorithms.ppo import PPOController
+from edgenas.search.algorithms.registry import register_algorithm
+
+__all__ = ["evolution", "grid", "nsga2", "ppo", "random_search"]
+
+
+def _derived_seed(seed: int, stream: int) -> int:
+    """An independent seed for one random stream of an algorithm (init, selection, mutation)."""
+    return int(np.random.SeedSequence([seed & 0xFFFFFFFF, stream]).generate_state(1)[0])
+
+
+def random_search(*, seed: int, space_size: int | None = None) -> pg.DNAGenerator:
+    """Uniform random points (`pg.geno.Random`).
+
+    When to use it: the baseline every other algorithm must beat; also the
+    right choice for a handful of trials, or for parallel trials without feedback.
+    """
+    del space_size
+    return pg.geno.Random(seed=seed)
+
+
+def evolution(
+    *, seed: int, space_size: int | None = None, population_size: int = 100, tournament_size: int = 10
+) -> pg.DNAGenerator:
+    """Regularized (aging) evolution with a seeded uniform mutator.
+
+    When to use it: the default for a scalar reward (MnasNet's or TuNAS's) on
+    any space; robust to noisy rewards, and good from a few hundred trials on.
+    The first `population_size` trials are random.
+    """
+    del space_size
+    mutator = pg.evolution.mutators.Uniform(seed=_derived_seed(seed, 1))
+    return pg.evolution.regularized_evolution(
+        mutator, population_size=population_size, tournament_size=tournament_size, seed=seed
+    )
+
+
+def nsga2(*, seed: int, space_size: int | None = None, population_size: int = 100) -> pg.DNAGenerator:
+    """NSGA-II with a seeded uniform mutator; feedback is a tuple of maximised objectives.
+
+    When to use it: with a `ParetoReward`, to find the whole accuracy/latency
+    front in one search instead of one point per latency target. The first
+    `2 * population_size` trials are random.
+    """
+    del space_size
+    mutator = pg.evolution.mutators.Uniform(seed=_derived_seed(seed, 1))
+    return pg.evolution.nsga2(mutator, population_size=population_size, seed=seed)
+
+
+def grid(
+    *, seed: int, space_size: int | None = None, max_points: int = DEFAULT_MAX_GRID_POINTS
+) -> pg.DNAGenerator:
+    """Every point once (`pg.geno.Sweeping`), for small spaces; the seed is not used.
+
+    When to use it: spaces of at most `max_points` points (a few fixed
+    decisions), where exhaustive evaluation is affordable and deterministic.
+
+    Raises:
+        SpaceTooLargeError: If `space_size` is given and over `max_points`
+            (otherwise the check runs at `setup`).
+    """
+    del seed
+    if space_size is not None:
+        check_grid_size(space_size, max_points=max_points)
+    return GridSearch(max_points=max_points)
+
+
+def ppo(
+    *,
+    seed: int,
+    space_size: int | None = None,
+    learning_rate: float = 0.05,
+    clip_epsilon: float = 0.2,
+    batch_size: int = 10,
+    update_epochs: int = 4,
+    baseline_decay: float = 0.95,
+    entropy_weight: float = 0.0,
+) -> pg.DNAGenerator:
+    """A reinforcement-learning controller trained by clipped PPO (see `PPOController`).
+
+    When to use it: large categorical spaces with a scalar reward, as in
+    MnasNet and Vertex AI NAS.
+    """
+    del space_size
+    return PPOController(
+        seed=seed,
+        learning_rate=learning_rate,
+        clip_epsilon=clip_epsilon,
+        batch_size=batch_size,
+        update_epochs=update_epochs,
+        baseline_decay=baseline_decay,
+        entropy_weight=entropy_weight,
+    )
+
+
+register_algorithm("random", random_search)
+register_algorithm("evolution", evolution)
+register_algorithm("nsga2", nsga2)
+register_algorithm("grid", grid)
+register_algorithm("ppo", ppo)

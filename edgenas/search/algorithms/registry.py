@@ -1,0 +1,84 @@
+"""The registry of search algorithms: a name maps to a factory of seeded DNA generators."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+import pyglove as pg
+
+from edgenas.errors import DuplicateNameError, UnknownNameError
+
+__all__ = ["AlgorithmFactory", "algorithm_names", "make_algorithm", "register_algorithm"]
+
+AlgorithmFactory = Callable[..., pg.DNAGenerator]
+"""Takes `seed=`, `space_size=` and its own keyword options; returns a fresh DNA generator."""
+
+_FACTORIES: dict[str, AlgorithmFactory] = {}
+_COMMON = ("seed", "space_size")
+
+
+def register_algorithm(name: str, factory: AlgorithmFactory) -> None:
+    """Registers an algorithm factory under `name`, for `make_algorithm`, configs and the CLI.
+
+    Args:
+        name: The name users will type.
+        factory: A callable taking keyword arguments `seed`, `space_size` and
+            its own options, returning a new `pg.DNAGenerator`.
+
+    Raises:
+        DuplicateNameError: If `name` is taken; the message lists the known names.
+        ValueError: If `name` is not a non-empty word.
+        TypeError: If `factory` does not take `seed` and `space_size`.
+    """
+    if not isinstance(name, str) or not name or any(c.isspace() for c in name):
+        raise ValueError(f"an algorithm name must be a non-empty word, got {name!r}")
+    if name in _FACTORIES:
+        known = ", ".join(algorithm_names())
+        raise DuplicateNameError(
+            f"an algorithm named {name!r} is already registered; known algorithms: {known}"
+        )
+    parameters = inspect.signature(factory).parameters
+    if not all(p in parameters for p in _COMMON):
+        raise TypeError(f"algorithm factory {name!r} must take keyword arguments seed and space_size")
+    _FACTORIES[name] = factory
+
+
+def algorithm_names() -> tuple[str, ...]:
+    """The registered algorithm names, sorted."""
+    return tuple(sorted(_FACTORIES))
+
+
+def make_algorithm(name: str, *, seed: int, space_size: int | None = None, **options: Any) -> pg.DNAGenerator:
+    """Builds a new, seeded DNA generator: the same seed and feedback give the same proposals.
+
+    Args:
+        name: One of `algorithm_names()`: "evolution", "grid", "nsga2", "ppo", "random".
+        seed: Seed of every random choice the algorithm makes.
+        space_size: Number of points of the space, if known (grid search checks it now).
+        **options: The algorithm's own options, e.g. `population_size=` for "evolution".
+
+    Returns:
+        A `pg.DNAGenerator`; call `setup(dna_spec)` (or pass it to `pg.sample`).
+
+    Raises:
+        UnknownNameError: If `name` is not registered; the message lists the known names.
+        TypeError: On an option the algorithm does not take; the message lists those it takes.
+        ValueError: On a seed that is not an integer, or an invalid option value.
+    """
+    try:
+        factory = _FACTORIES[name]
+    except KeyError:
+        raise UnknownNameError(
+            f"unknown algorithm {name!r}; known algorithms: {', '.join(algorithm_names())}"
+        ) from None
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise ValueError(f"seed must be an integer, got {seed!r}")
+    if space_size is not None and (isinstance(space_size, bool) or not isinstance(space_size, int)):
+        raise ValueError(f"space_size must be an integer or None, got {space_size!r}")
+    accepted = sorted(p for p in inspect.signature(factory).parameters if p not in _COMMON)
+    unknown = sorted(set(options) - set(accepted))
+    if unknown:
+        raise TypeError(f"algorithm {name!r} takes options {accepted or 'none'}; got unknown {unknown}")
+    return factory(seed=seed, space_size=space_size, **options)

@@ -1,0 +1,76 @@
+import pyglove as pg
+import pytest
+
+from edgenas.errors import DuplicateNameError, UnknownNameError
+from edgenas.search.algorithms import (
+    GridSearch,
+    PPOController,
+    algorithm_names,
+    make_algorithm,
+    random_search,
+    register_algorithm,
+)
+
+
+def test_builtin_names():
+    assert algorithm_names() == ("evolution", "grid", "nsga2", "ppo", "random")
+
+
+@pytest.mark.parametrize("name", ["evolution", "grid", "nsga2", "ppo", "random"])
+def test_each_name_makes_a_fresh_dna_generator(name):
+    first, second = make_algorithm(name, seed=0), make_algorithm(name, seed=0)
+    assert isinstance(first, pg.DNAGenerator)
+    assert first is not second
+
+
+def test_names_map_to_the_expected_generators():
+    assert isinstance(make_algorithm("random", seed=3), pg.geno.Random)
+    assert make_algorithm("random", seed=3).seed == 3
+    assert isinstance(make_algorithm("grid", seed=0), GridSearch)
+    assert isinstance(make_algorithm("ppo", seed=0), PPOController)
+    evolution = make_algorithm("evolution", seed=0)
+    assert isinstance(evolution, pg.evolution.Evolution) and not evolution.multi_objective
+    assert make_algorithm("nsga2", seed=0).multi_objective
+
+
+def test_unknown_name_lists_known_ones():
+    with pytest.raises(UnknownNameError) as error:
+        make_algorithm("darts", seed=0)
+    assert str(error.value) == "unknown algorithm 'darts'; known algorithms: evolution, grid, nsga2, ppo, random"
+
+
+def test_unknown_option_lists_accepted_ones():
+    with pytest.raises(
+        TypeError,
+        match="algorithm 'evolution' takes options \\['population_size', 'tournament_size'\\]; "
+        "got unknown \\['populaton_size'\\]",
+    ):
+        make_algorithm("evolution", seed=0, populaton_size=10)
+    with pytest.raises(TypeError, match="'random' takes options none"):
+        make_algorithm("random", seed=0, population_size=10)
+
+
+@pytest.mark.parametrize("seed", [None, 1.5, "0", True])
+def test_seed_must_be_an_integer(seed):
+    with pytest.raises(ValueError, match="seed must be an integer"):
+        make_algorithm("random", seed=seed)
+
+
+def test_invalid_option_values_raise():
+    with pytest.raises(ValueError, match="tournament_size"):
+        make_algorithm("evolution", seed=0, population_size=10, tournament_size=1)
+    with pytest.raises(ValueError, match="population_size"):
+        make_algorithm("evolution", seed=0, population_size=5, tournament_size=10)
+    with pytest.raises(ValueError, match="learning_rate must be positive"):
+        make_algorithm("ppo", seed=0, learning_rate=0.0)
+
+
+def test_duplicate_registration_raises_and_lists_known_names():
+    with pytest.raises(DuplicateNameError, match="'random' is already registered; known algorithms: evolution"):
+        register_algorithm("random", random_search)
+
+
+def test_factory_must_take_seed_and_space_size():
+    with pytest.raises(TypeError, match="must take keyword arguments seed and space_size"):
+        register_algorithm("bad-factory", lambda *, seed: pg.geno.Random(seed=seed))
+    assert "bad-factory" not in algorithm_names()

@@ -26,11 +26,14 @@ from edgenas.errors import (
     UnknownNameError,
 )
 from edgenas.export import export
+from edgenas.search import rewards
+from edgenas.search.loop import search
 from edgenas.specs import ArchSpec, BlockSpec, estimate_cost
 
 # The function, not the sub-package, is `edgenas.export` (the package stays importable
 # as `edgenas.export.<module>` through sys.modules).
 export = export  # noqa: PLW0127
+search = search  # noqa: PLW0127  (likewise: edgenas.search is the function)
 
 __version__ = "0.1.0"
 
@@ -57,6 +60,8 @@ __all__ = [
     "estimate_cost",
     "export",
     "profile",
+    "rewards",
+    "search",
     "spaces",
     "specs",
 ]

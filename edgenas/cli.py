@@ -84,6 +84,31 @@ def _build_parser() -> argparse.ArgumentParser:
     export.add_argument("--seed", type=int, default=0, help="seed of weights and calibration data")
     export.add_argument("--json", action="store_true", help="print one JSON object per artifact")
 
+    search = sub.add_parser("search", help="run (or resume) a latency-aware architecture search")
+    _space_arguments(search)
+    search.add_argument("--device", default="local", help="where latency is measured (default: local)")
+    search.add_argument("--target-ms", type=float, required=True, help="the latency target in milliseconds")
+    search.add_argument("--reward", default="mnasnet-soft", help="mnasnet-soft, mnasnet-hard, tunas-abs, pareto")
+    search.add_argument("--algorithm", default="evolution", help="random, evolution, nsga2, grid, ppo")
+    search.add_argument("--trials", type=int, required=True)
+    search.add_argument("--seed", type=int, default=0)
+    search.add_argument("--db", required=True, help="the SQLite trial store")
+    search.add_argument("--study", default="default", help="study name inside the store")
+    search.add_argument("--resume", action="store_true", help="continue the study in --db")
+    search.add_argument("--precision", choices=["fp32", "int8"], default="fp32", help="of the measured model")
+    search.add_argument("--threads", type=int, default=1, help="interpreter threads for latency")
+    search.add_argument("--input-size", type=_input_shape, default=(224, 224, 3), metavar="SIZE",
+                        help="resolution the latency is measured at")
+    search.add_argument("--dataset", default="shapes", help="proxy dataset: 'shapes' or an image folder")
+    search.add_argument("--proxy-steps", type=int, help="training steps per candidate")
+    search.add_argument("--proxy-image-size", type=int, help="proxy training resolution")
+
+    report = sub.add_parser("report", help="Pareto plot, front table and best model of a study")
+    report.add_argument("--db", required=True)
+    report.add_argument("--study", default="default")
+    report.add_argument("--out", help="report folder (default: beside the db)")
+    report.add_argument("--formats", type=_csv, default=["tflite", "onnx"], help="formats of the best model")
+
     profile = sub.add_parser("profile", help="time a .tflite / .onnx file on this machine")
     profile.add_argument("model", help="the model file")
     profile.add_argument("--runtime", choices=["litert", "onnxruntime"], help="default: from the extension")
@@ -220,11 +245,78 @@ def _cmd_profile(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_search(args: argparse.Namespace) -> int:
+    from edgenas.search.rewards import make_reward  # noqa: PLC0415
+
+    if args.device != "local":
+        raise _CliError(f"unknown device {args.device!r}; available here: local (the device farm is not built yet)")
+    reward = make_reward(args.reward, target_ms=args.target_ms)
+    from edgenas.proxy import ProxyTask  # noqa: PLC0415
+    from edgenas.search.loop import search  # noqa: PLC0415
+
+    task_options = {"dataset": args.dataset}
+    if args.proxy_steps is not None:
+        task_options["steps"] = args.proxy_steps
+    if args.proxy_image_size is not None:
+        task_options["image_size"] = args.proxy_image_size
+    task = ProxyTask(**task_options)
+    space = _get_space(args)
+    result = search(
+        space,
+        reward=reward,
+        trials=args.trials,
+        db=args.db,
+        algorithm=args.algorithm,
+        accuracy=task,
+        seed=args.seed,
+        study=args.study,
+        resume=args.resume,
+        input_shape=args.input_size,
+        precision=args.precision,
+        threads=args.threads,
+    )
+    done = result.done
+    print(f"study {result.study!r}: {len(done)} of {len(result.trials)} trials finished, store {result.db}")
+    if done:
+        best = result.best()
+        print(f"best: reward {best.reward:.4f}, accuracy {best.accuracy:.3f}, {best.latency_ms:.2f} ms  {best.spec}")
+    print(f"next: edgenas report --db {result.db} --study {result.study}")
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from pathlib import Path  # noqa: PLC0415
+
+    from edgenas.export import export  # noqa: PLC0415
+    from edgenas.report import write_report  # noqa: PLC0415
+    from edgenas.search.rewards import reward_from_json  # noqa: PLC0415
+    from edgenas.specs import ArchSpec  # noqa: PLC0415
+    from edgenas.store import TrialStore  # noqa: PLC0415
+
+    db = Path(args.db)
+    if not db.is_file():
+        raise _CliError(f"no trial store at {str(db)!r}")
+    out = Path(args.out) if args.out else db.parent / f"{db.stem}-report"
+    with TrialStore(db) as store:
+        study = store.study(args.study)
+        target_ms = reward_from_json(study.reward).target_ms
+        report = write_report(store, args.study, out_dir=out, target_ms=target_ms if target_ms else 0)
+    print(report.table)
+    best = report.best
+    best_model = export(ArchSpec.parse(best.spec), out_dir=out / "best_model", formats=args.formats, precision="fp32")
+    print(f"\nplot: {report.png_path}\ntable: {report.table_path}\ntrials: {report.trials_path}")
+    for artifact in best_model.artifacts:
+        print(f"best model ({artifact.format.value}): {artifact.path}")
+    return 0
+
+
 _COMMANDS = {
     "spaces": _cmd_spaces,
     "sample": _cmd_sample,
     "export": _cmd_export,
     "profile": _cmd_profile,
+    "search": _cmd_search,
+    "report": _cmd_report,
 }
 
 
@@ -238,7 +330,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         _load_plugins(args.plugin)
         return _COMMANDS[args.command](args)
-    except (EdgenasError, ProfilerError, _CliError, FileNotFoundError, LookupError, OSError) as error:
+    except (EdgenasError, ProfilerError, _CliError, FileNotFoundError, LookupError, OSError, ValueError) as error:
         message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         print(f"edgenas: error: {message}", file=sys.stderr)
         return 1

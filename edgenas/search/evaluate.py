@@ -1,0 +1,87 @@
+"""The per-candidate work that needs TensorFlow: proxy training and export (in a worker)."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+from edgenas.export import Artifact, export
+from edgenas.specs import ArchSpec
+
+__all__ = ["CandidateJob", "CandidateResult", "evaluate_candidate"]
+
+
+@dataclasses.dataclass(frozen=True)
+class CandidateJob:
+    """What a worker needs to evaluate one candidate (picklable plain data).
+
+    Attributes:
+        spec: The candidate's compact spec string.
+        proxy_task: The proxy task for accuracy, or None to skip training.
+        export_dir: The artifact folder.
+        input_shape: Deployment resolution the latency is measured at.
+        num_classes: Classifier outputs of the deployed model.
+        precision: "fp32" or "int8".
+        seed: Seed of the exported weights.
+    """
+
+    spec: str
+    proxy_task: object | None
+    export_dir: str
+    input_shape: tuple[int, int, int]
+    num_classes: int
+    precision: str
+    seed: int
+
+
+@dataclasses.dataclass(frozen=True)
+class CandidateResult:
+    """What a worker returns.
+
+    Attributes:
+        accuracy: Held-out proxy accuracy, or None when no proxy task ran.
+        proxy: The proxy task's full result, or None.
+        artifact: The exported model file.
+        proxy_s: Seconds spent on the proxy task.
+        export_s: Seconds spent exporting (0 when the file was cached).
+    """
+
+    accuracy: float | None
+    proxy: object | None
+    artifact: Artifact
+    proxy_s: float
+    export_s: float
+
+
+def evaluate_candidate(job: CandidateJob) -> CandidateResult:
+    """Trains the candidate on the proxy task and exports it; runs in a worker process."""
+    spec = ArchSpec.parse(job.spec)
+    # Export first: it is cheaper than training, and a candidate that cannot be
+    # converted fails before any training time is spent on it.
+    start = time.perf_counter()
+    artifact = export(
+        spec,
+        out_dir=job.export_dir,
+        formats="tflite",
+        precision=job.precision,
+        input_shape=job.input_shape,
+        num_classes=job.num_classes,
+        seed=job.seed,
+    ).artifacts[0]
+    export_s = 0.0 if artifact.cached else time.perf_counter() - start
+    proxy = None
+    accuracy = None
+    start = time.perf_counter()
+    if job.proxy_task is not None:
+        from edgenas.proxy import train_and_evaluate  # noqa: PLC0415
+
+        proxy = train_and_evaluate(spec, job.proxy_task)
+        accuracy = float(proxy.accuracy)
+    proxy_s = time.perf_counter() - start
+    return CandidateResult(
+        accuracy=accuracy,
+        proxy=proxy,
+        artifact=artifact,
+        proxy_s=proxy_s,
+        export_s=export_s,
+    )

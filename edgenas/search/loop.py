@@ -1,0 +1,271 @@
+"""`search`: propose, evaluate (proxy accuracy + measured latency), reward, record, repeat.
+
+Every trial is written to the SQLite trial store as it starts and as it ends, so
+an interrupted search loses at most the trial in flight; `resume=True` replays
+the finished trials into the algorithm (no candidate is evaluated twice) and
+continues. TensorFlow work runs in recycled worker processes (`WorkerPool`);
+latency is measured by the on-device profiler in its own process.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import sys
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pyglove as pg
+
+from edgenas.errors import EdgenasError
+from edgenas.search.evaluate import CandidateJob, CandidateResult, evaluate_candidate
+from edgenas.search.workers import WorkerPool
+from edgenas.spaces import SearchSpace
+
+__all__ = ["SearchResult", "search", "space_fingerprint"]
+
+_FAILURE_REWARD = -1.0
+
+
+def space_fingerprint(space: SearchSpace) -> str:
+    """A hash of a space's decisions and their candidates (what a stored DNA means)."""
+    decisions = []
+    for point in space.dna_spec.decision_points:
+        choice = pg.KeyPath.parse(str(point.id)).query(space.hyper)
+        candidates = [repr(c) for c in getattr(choice, "candidates", [])]
+        decisions.append([str(point.id), candidates])
+    payload = json.dumps(decisions, separators=(",", ":"))
+    return hashlib.sha256(payload.encode()).hexdigest()[:24]
+
+
+@dataclasses.dataclass(frozen=True)
+class SearchResult:
+    """The trials of a study after `search` returns.
+
+    Attributes:
+        study: The study name.
+        db: The trial store file.
+        trials: Every trial of the study, in proposal order.
+    """
+
+    study: str
+    db: Path
+    trials: tuple[Any, ...]
+
+    @property
+    def done(self) -> tuple[Any, ...]:
+        """Trials that finished without error."""
+        return tuple(t for t in self.trials if t.status.value == "done")
+
+    def best(self) -> Any:
+        """The finished trial with the highest reward.
+
+        Raises:
+            EdgenasError: If no trial finished.
+        """
+        done = [t for t in self.done if t.reward is not None]
+        if not done:
+            raise EdgenasError(f"study {self.study!r} has no finished trial")
+        return max(done, key=lambda t: t.reward)
+
+    def pareto_front(self) -> list[Any]:
+        """Finished trials no other trial beats on both accuracy and latency, by latency."""
+        from edgenas.report import pareto_front  # noqa: PLC0415
+
+        return pareto_front(list(self.done))
+
+
+def _feedback_value(reward_value: Any, *, failed: bool, pareto: bool) -> Any:
+    if failed:
+        return (_FAILURE_REWARD, -1e9) if pareto else _FAILURE_REWARD
+    return tuple(reward_value) if pareto else float(reward_value)
+
+
+def search(
+    space: SearchSpace,
+    *,
+    reward: Any,
+    trials: int,
+    db: str | os.PathLike[str],
+    algorithm: str = "evolution",
+    accuracy: Any = None,
+    seed: int = 0,
+    study: str = "default",
+    resume: bool = False,
+    artifacts_dir: str | os.PathLike[str] | None = None,
+    input_shape: tuple[int, int, int] = (224, 224, 3),
+    num_classes: int = 1000,
+    precision: str = "fp32",
+    threads: int = 1,
+    profile_runs: int = 30,
+    tasks_per_worker: int = 4,
+    algorithm_options: Mapping[str, Any] | None = None,
+    progress: bool = True,
+) -> SearchResult:
+    """Runs (or resumes) a latency-aware architecture search.
+
+    Args:
+        space: The search space.
+        reward: A reward object from `edgenas.rewards` (carries the latency target).
+        trials: Total trials of the study (finished ones count when resuming).
+        db: The SQLite trial store file (created if missing).
+        algorithm: "random", "evolution", "nsga2", "grid" or "ppo".
+        accuracy: A `edgenas.proxy.ProxyTask` (default: its defaults).
+        seed: Seed of the algorithm, the weights and the data.
+        study: Study name inside the store.
+        resume: Continue an existing study instead of refusing to overwrite it.
+        artifacts_dir: Where exported models go (default: beside the db).
+        input_shape: Resolution the latency is measured at.
+        num_classes: Classifier outputs of the measured model.
+        precision: "fp32" or "int8" for the measured model.
+        threads: Interpreter threads for latency.
+        profile_runs: Timed inferences per latency measurement.
+        tasks_per_worker: Candidates a worker process evaluates before it is replaced.
+        algorithm_options: Extra options for the algorithm.
+        progress: Show a progress bar on stderr.
+
+    Returns:
+        The study's trials.
+
+    Raises:
+        EdgenasError: (and subclasses) on bad input, before any trial runs.
+    """
+    from edgenas.profiling import profile  # noqa: PLC0415
+    from edgenas.proxy import ProxyTask  # noqa: PLC0415
+    from edgenas.search.algorithms import make_algorithm  # noqa: PLC0415
+    from edgenas.store import Study, TrialArtifact, TrialStatus, TrialStore, TrialTimings  # noqa: PLC0415
+
+    if isinstance(trials, bool) or not isinstance(trials, int) or trials < 1:
+        raise EdgenasError(f"trials must be a positive integer, got {trials!r}")
+    task = ProxyTask() if accuracy is None else accuracy
+    pareto = bool(getattr(reward, "is_pareto", False))
+    if pareto != (algorithm == "nsga2"):
+        raise EdgenasError(
+            "the pareto reward needs algorithm 'nsga2'" if pareto
+            else f"algorithm 'nsga2' needs the pareto reward, not {reward.kind!r}"
+        )
+    make_algorithm(algorithm, seed=seed, space_size=space.size, **dict(algorithm_options or {}))  # validate early
+    db_path = Path(db)
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    artifacts = Path(artifacts_dir) if artifacts_dir else db_path.with_suffix("").parent / f"{db_path.stem}-artifacts"
+    store = TrialStore(db_path)
+    study_record = store.create_or_open_study(
+        Study(
+            name=study,
+            space=space.name,
+            space_options=json.dumps({}, sort_keys=True),
+            space_fingerprint=space_fingerprint(space),
+            reward=json.dumps(reward.to_json(), sort_keys=True),
+            algorithm=algorithm,
+            seed=seed,
+            device=f"local:litert:{threads}t:{precision}",
+        ),
+        resume=resume,
+    )
+    store.mark_interrupted(study_record.name)
+    seed = study_record.seed  # a resumed study keeps its own seed
+    algo = make_algorithm(algorithm, seed=seed, space_size=space.size, **dict(algorithm_options or {}))
+    algo.setup(space.dna_spec)
+
+    finished = store.trials(study_record.name)
+    accuracy_by_spec: dict[str, float] = {}
+    latency_by_sha: dict[str, Any] = {}
+    for trial in finished:  # replay: the algorithm sees what it saw before
+        proposed = algo.propose()
+        if list(proposed.to_numbers()) != list(trial.dna):
+            raise EdgenasError(
+                f"cannot resume study {study_record.name!r}: {algorithm} (seed {study_record.seed}) "
+                f"proposed another candidate than the stored trial {trial.index}; the study was "
+                "written by another algorithm version or seed"
+            )
+        failed = trial.status is not TrialStatus.DONE
+        value = trial.objectives if pareto else trial.reward
+        algo.feedback(proposed, _feedback_value(value, failed=failed, pareto=pareto))
+        if not failed:
+            accuracy_by_spec[trial.spec] = trial.accuracy
+            for artifact in trial.artifacts:
+                latency_by_sha[artifact.sha256] = trial.latency
+
+    from tqdm import tqdm  # noqa: PLC0415
+
+    best = max((t.reward for t in finished if t.reward is not None), default=None)
+    bar = tqdm(total=trials, initial=len(finished), desc=f"search {study_record.name}", unit="trial",
+               file=sys.stderr, disable=not progress)
+    try:
+        with WorkerPool(tasks_per_worker=tasks_per_worker) as pool:
+            for index in range(len(finished), trials):
+                dna = algo.propose()
+                spec = space.spec_from_dna(dna)
+                trial = store.start_trial(study_record.name, index=index, dna=tuple(dna.to_numbers()), spec=str(spec))
+                began = time.perf_counter()
+                try:
+                    result: CandidateResult = pool.run(
+                        evaluate_candidate,
+                        CandidateJob(
+                            spec=str(spec),
+                            proxy_task=None if str(spec) in accuracy_by_spec else task,
+                            export_dir=str(artifacts),
+                            input_shape=input_shape,
+                            num_classes=num_classes,
+                            precision=precision,
+                            seed=seed,
+                        ),
+                    )
+                    acc = accuracy_by_spec.get(str(spec), result.accuracy)
+                    profile_began = time.perf_counter()
+                    latency = latency_by_sha.get(result.artifact.sha256)
+                    if latency is None:
+                        latency = profile(result.artifact.path, runtime="litert", threads=threads, runs=profile_runs)
+                    profile_s = time.perf_counter() - profile_began
+                    value = reward(accuracy=acc, latency_ms=latency.latency_ms)
+                except KeyboardInterrupt:
+                    raise
+                except Exception as error:  # a candidate that fails is recorded, the search goes on
+                    message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+                    store.fail_trial(
+                        trial,
+                        error=f"{type(error).__name__}: {message}",
+                        timings=TrialTimings(total_s=time.perf_counter() - began),
+                    )
+                    algo.feedback(dna, _feedback_value(None, failed=True, pareto=pareto))
+                    bar.update(1)
+                    continue
+                objectives = tuple(value) if pareto else None
+                scalar = float(value[0]) if pareto else float(value)
+                store.finish_trial(
+                    trial,
+                    accuracy=acc,
+                    latency=latency,
+                    reward=scalar,
+                    objectives=objectives,
+                    artifacts=(
+                        TrialArtifact(
+                            format=result.artifact.format.value,
+                            precision=result.artifact.precision.value,
+                            key=result.artifact.key,
+                            sha256=result.artifact.sha256,
+                            path=str(result.artifact.path),
+                        ),
+                    ),
+                    timings=TrialTimings(
+                        proxy_train_s=result.proxy_s,
+                        export_s=result.export_s,
+                        profile_s=profile_s,
+                        total_s=time.perf_counter() - began,
+                    ),
+                )
+                accuracy_by_spec[str(spec)] = acc
+                latency_by_sha[result.artifact.sha256] = latency
+                algo.feedback(dna, _feedback_value(value, failed=False, pareto=pareto))
+                best = scalar if best is None or scalar > best else best
+                bar.set_postfix_str(f"best {best:.4f}, last {acc:.3f} @ {latency.latency_ms:.2f} ms")
+                bar.update(1)
+    finally:
+        bar.close()
+    return SearchResult(study=study_record.name, db=db_path, trials=tuple(store.trials(study_record.name)))
+
+

@@ -1,0 +1,91 @@
+"""The search loop end to end: real proxy training, real export, real profiling, real SQLite."""
+
+import json
+
+import pytest
+
+import edgenas
+from edgenas.errors import EdgenasError
+from edgenas.proxy import ProxyTask
+from edgenas.search.rewards import make_reward
+from edgenas.store import StudyMismatchError, TrialStatus, TrialStore
+
+_TINY_TASK = dict(steps=3, image_size=32, num_images=96, batch_size=16)
+
+
+def _run(tmp_path, trials, *, resume=False, **overrides):
+    options = dict(
+        reward=make_reward("mnasnet-soft", target_ms=2.0),
+        trials=trials,
+        db=tmp_path / "study.sqlite",
+        algorithm="evolution",
+        accuracy=ProxyTask(**_TINY_TASK),
+        seed=3,
+        resume=resume,
+        input_shape=(64, 64, 3),
+        num_classes=10,
+        profile_runs=5,
+        tasks_per_worker=2,
+        progress=False,
+    )
+    options.update(overrides)
+    return edgenas.search(edgenas.spaces.get("mnasnet"), **options)
+
+
+@pytest.mark.slow
+def test_search_records_trials_and_resumes_without_repeating(tmp_path):
+    first = _run(tmp_path, 2)
+    assert [t.index for t in first.trials] == [0, 1]
+    assert all(t.status is TrialStatus.DONE for t in first.trials)
+    for trial in first.trials:
+        assert 0.0 <= trial.accuracy <= 1.0
+        assert trial.latency.latency_ms > 0 and trial.reward > 0
+        assert trial.artifacts[0].path.is_file()
+        assert edgenas.ArchSpec.parse(trial.spec)
+    with pytest.raises(EdgenasError, match="--resume"):
+        _run(tmp_path, 3)
+    resumed = _run(tmp_path, 3, resume=True)
+    assert [t.index for t in resumed.trials] == [0, 1, 2]
+    # Finished trials are kept as they were, not evaluated again.
+    assert resumed.trials[:2] == first.trials
+    assert resumed.best().reward == max(t.reward for t in resumed.done)
+
+
+@pytest.mark.slow
+def test_a_candidate_that_fails_is_recorded_and_the_search_goes_on(tmp_path):
+    # 16x16 is smaller than the network's total stride: every export fails.
+    result = _run(tmp_path, 2, input_shape=(16, 16, 3))
+    assert [t.status for t in result.trials] == [TrialStatus.FAILED, TrialStatus.FAILED]
+    assert "smaller than the network's total stride" in result.trials[0].error
+    with pytest.raises(EdgenasError, match="no finished trial"):
+        result.best()
+
+
+def test_bad_input_is_rejected_before_any_trial(tmp_path):
+    with pytest.raises(ValueError, match="target_ms must be a positive"):
+        make_reward("mnasnet-soft", target_ms=0)
+    with pytest.raises(EdgenasError, match="unknown"):
+        _run(tmp_path, 1, algorithm="annealing")
+    with pytest.raises(EdgenasError, match="needs algorithm 'nsga2'"):
+        _run(tmp_path, 1, reward=make_reward("pareto", target_ms=2.0))
+    with pytest.raises(EdgenasError, match="trials must be a positive integer"):
+        _run(tmp_path, 0)
+    assert not (tmp_path / "study.sqlite").exists() or not TrialStore(tmp_path / "study.sqlite").studies()
+
+
+def test_a_store_written_for_another_space_is_refused(tmp_path):
+    from edgenas.search.loop import space_fingerprint
+    from edgenas.store import Study
+
+    other = edgenas.spaces.get("mnasnet", reference="mnasnet_a1")
+    with TrialStore(tmp_path / "study.sqlite") as store:
+        store.create_or_open_study(
+            Study(
+                name="default", space="mnasnet", space_options="{}",
+                space_fingerprint=space_fingerprint(other), reward=json.dumps(make_reward("mnasnet-soft", target_ms=2.0).to_json()),
+                algorithm="evolution", seed=3, device="local:litert:1t:fp32",
+            ),
+            resume=False,
+        )
+    with pytest.raises(StudyMismatchError, match="space_fingerprint"):
+        _run(tmp_path, 1, resume=True)

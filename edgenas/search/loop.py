@@ -79,6 +79,17 @@ class SearchResult:
         return pareto_front(list(self.done))
 
 
+def _quiet_worker() -> None:
+    """Keeps converter and training chatter out of the search's terminal."""
+    import logging  # noqa: PLC0415
+    import warnings  # noqa: PLC0415
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    logging.getLogger("absl").setLevel(logging.ERROR)
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore")
+
+
 def _feedback_value(reward_value: Any, *, failed: bool, pareto: bool) -> Any:
     if failed:
         return (_FAILURE_REWARD, -1e9) if pareto else _FAILURE_REWARD
@@ -196,7 +207,7 @@ def search(
     bar = tqdm(total=trials, initial=len(finished), desc=f"search {study_record.name}", unit="trial",
                file=sys.stderr, disable=not progress)
     try:
-        with WorkerPool(tasks_per_worker=tasks_per_worker) as pool:
+        with WorkerPool(tasks_per_worker=tasks_per_worker, initializer=_quiet_worker) as pool:
             for index in range(len(finished), trials):
                 dna = algo.propose()
                 spec = space.spec_from_dna(dna)

@@ -39,7 +39,7 @@ def random_search(*, seed: int, space_size: int | None = None) -> pg.DNAGenerato
 
 
 def evolution(
-    *, seed: int, space_size: int | None = None, population_size: int = 100, tournament_size: int = 10
+    *, seed: int, space_size: int | None = None, population_size: int = 20, tournament_size: int = 5
 ) -> pg.DNAGenerator:
     """Regularized (aging) evolution with a seeded uniform mutator.
 

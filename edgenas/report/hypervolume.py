@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from edgenas.report.errors import ReportError
 from edgenas.report.pareto import measured
+from edgenas.search.rewards import hypervolume
 from edgenas.store import Trial
 
 __all__ = ["hypervolume_2d"]
@@ -43,15 +44,8 @@ def hypervolume_2d(front: Iterable[Trial], *, reference_accuracy: float, referen
     """
     ref_accuracy = _finite("reference_accuracy", reference_accuracy)
     ref_latency_ms = _finite("reference_latency_ms", reference_latency_ms)
-    points = sorted(
-        (t.latency_ms, t.accuracy)
-        for t in measured(front)
-        if t.accuracy > ref_accuracy and t.latency_ms < ref_latency_ms
+    # One implementation of the area: the search's own (both objectives maximised).
+    return hypervolume(
+        [(t.accuracy, -t.latency_ms) for t in measured(front)],
+        reference=(ref_accuracy, -ref_latency_ms),
     )
-    edges_ms = [latency_ms for latency_ms, _ in points[1:]] + [ref_latency_ms]
-    area = 0.0
-    height = 0.0  # best accuracy above the reference among the trials so far
-    for (latency_ms, accuracy), next_latency_ms in zip(points, edges_ms, strict=False):
-        height = max(height, accuracy - ref_accuracy)
-        area += (next_latency_ms - latency_ms) * height
-    return area

@@ -153,6 +153,9 @@ def search(
     if isinstance(trials, bool) or not isinstance(trials, int) or trials < 1:
         raise EdgenasError(f"trials must be a positive integer, got {trials!r}")
     task = ProxyTask() if accuracy is None else accuracy
+    from edgenas.proxy import load_dataset  # noqa: PLC0415
+
+    load_dataset(task)  # a bad dataset folder is an error now, before any trial runs
     pareto = bool(getattr(reward, "is_pareto", False))
     if pareto != (algorithm == "nsga2"):
         raise EdgenasError(

@@ -70,6 +70,9 @@ def test_bad_input_is_rejected_before_any_trial(tmp_path):
         _run(tmp_path, 1, reward=make_reward("pareto", target_ms=2.0))
     with pytest.raises(EdgenasError, match="trials must be a positive integer"):
         _run(tmp_path, 0)
+    (tmp_path / "one_class" / "cats").mkdir(parents=True)
+    with pytest.raises(EdgenasError, match="needs at least 2 class sub-folders, found 1"):
+        _run(tmp_path, 1, accuracy=ProxyTask(dataset=str(tmp_path / "one_class")))
     assert not (tmp_path / "study.sqlite").exists() or not TrialStore(tmp_path / "study.sqlite").studies()
 
 

@@ -7,7 +7,9 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from edgenas.errors import SpecError
 from edgenas.export.settings import ModelFormat, Precision
+from edgenas.specs.enums import coerce_enum
 from edgenas.store._values import check_text
 from edgenas.store.errors import InvalidRecordError
 
@@ -20,15 +22,10 @@ _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 def _coerce(kind: type[ModelFormat] | type[Precision], name: str, value: object) -> Any:
-    if isinstance(value, kind):
-        return value
-    if isinstance(value, str):
-        try:
-            return kind(value)
-        except ValueError:
-            pass
-    known = ", ".join(member.value for member in kind)
-    raise InvalidRecordError(f"unknown {name} {value!r}; known: {known}")
+    try:
+        return coerce_enum(kind, value, field=name)
+    except SpecError as error:
+        raise InvalidRecordError(str(error)) from None
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

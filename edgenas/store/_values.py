@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import datetime
+import enum
 import json
 import math
 import numbers
-from typing import Any
+from typing import Any, TypeVar
 
+from edgenas.errors import SpecError
+from edgenas.specs.enums import coerce_enum
 from edgenas.store.errors import InvalidRecordError
 
 __all__ = [
     "canonical_json",
+    "check_enum",
     "check_float",
     "check_int",
     "check_text",
@@ -127,3 +131,14 @@ def parse_time(name: str, text: object, *, optional: bool = False) -> datetime.d
     except ValueError:
         raise InvalidRecordError(f"{name} is not an ISO 8601 time: {text!r}") from None
     return check_time(name, value)
+
+
+_E = TypeVar("_E", bound=enum.StrEnum)
+
+
+def check_enum(kind: type[_E], name: str, value: object) -> _E:
+    """A member of `kind` from a member or its string value (the specs' coerce_enum, as a store error)."""
+    try:
+        return coerce_enum(kind, value, field=name)
+    except SpecError as error:
+        raise InvalidRecordError(str(error)) from None

@@ -7,10 +7,8 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from edgenas.errors import SpecError
 from edgenas.export.settings import ModelFormat, Precision
-from edgenas.specs.enums import coerce_enum
-from edgenas.store._values import check_text
+from edgenas.store._values import check_enum, check_text
 from edgenas.store.errors import InvalidRecordError
 
 if TYPE_CHECKING:
@@ -19,13 +17,6 @@ if TYPE_CHECKING:
 __all__ = ["TrialArtifact"]
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
-
-
-def _coerce(kind: type[ModelFormat] | type[Precision], name: str, value: object) -> Any:
-    try:
-        return coerce_enum(kind, value, field=name)
-    except SpecError as error:
-        raise InvalidRecordError(str(error)) from None
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -47,8 +38,8 @@ class TrialArtifact:
     path: Path
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "format", _coerce(ModelFormat, "format", self.format))
-        object.__setattr__(self, "precision", _coerce(Precision, "precision", self.precision))
+        object.__setattr__(self, "format", check_enum(ModelFormat, "format", self.format))
+        object.__setattr__(self, "precision", check_enum(Precision, "precision", self.precision))
         check_text("key", self.key)
         if not isinstance(self.sha256, str) or not _SHA256.fullmatch(self.sha256):
             raise InvalidRecordError(f"sha256 must be 64 lowercase hex digits, got {self.sha256!r}")

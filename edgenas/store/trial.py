@@ -8,6 +8,7 @@ from typing import Any
 
 from devices import LatencyResult
 from edgenas.store._values import (
+    check_enum,
     check_float,
     check_int,
     check_text,
@@ -21,18 +22,6 @@ from edgenas.store.status import TrialStatus
 from edgenas.store.timings import TrialTimings
 
 __all__ = ["Trial"]
-
-
-def _check_status(value: object) -> TrialStatus:
-    if isinstance(value, TrialStatus):
-        return value
-    if isinstance(value, str):
-        try:
-            return TrialStatus(value)
-        except ValueError:
-            pass
-    known = ", ".join(member.value for member in TrialStatus)
-    raise InvalidRecordError(f"unknown trial status {value!r}; known: {known}")
 
 
 def _check_tuple(name: str, value: object) -> tuple[Any, ...]:
@@ -86,7 +75,7 @@ class Trial:
         dna = _check_tuple("dna", self.dna)
         object.__setattr__(self, "dna", tuple(check_int(f"dna[{i}]", v, minimum=0) for i, v in enumerate(dna)))
         check_text("spec", self.spec)
-        object.__setattr__(self, "status", _check_status(self.status))
+        object.__setattr__(self, "status", check_enum(TrialStatus, "trial status", self.status))
         object.__setattr__(self, "accuracy", check_float("accuracy", self.accuracy, optional=True))
         object.__setattr__(self, "reward", check_float("reward", self.reward, optional=True))
         if self.latency is not None and not isinstance(self.latency, LatencyResult):

@@ -1,11 +1,17 @@
 """A generated 10-class shapes dataset: learnable in a few hundred steps, not trivially.
 
 Every image is one anti-aliased shape on a coloured background with a faint
-gradient and Gaussian pixel noise. Shape size, position, rotation, stroke
-thickness, colours and noise level are random. Three classes differ only in
-orientation (lines near horizontal, near vertical, near diagonal), and
+gradient and Gaussian pixel noise. Shape size, position, stroke thickness,
+colours and noise level are random; squares, frames, triangles and half disks
+are tilted by up to 15 degrees, pluses turned freely. Three classes differ only
+in orientation (lines near horizontal, near vertical, near diagonal), and
 filled/outlined pairs (disk/ring, square/frame) differ only in their interior,
 so a network must see shape, stroke and orientation, not colour.
+
+Difficulty: MobileNetV2's default proxy copy reaches about 0.65 held-out
+accuracy in 250 steps (chance 0.10), with room above it for better networks;
+with free rotation of every shape and less colour contrast it stayed near 0.46
+with a spread of 0.19 between training seeds, too noisy to rank candidates.
 
 The images are a pure function of `(num_images, image_size, seed)`: the shape
 parameters are drawn before any pixel noise and are relative to the image
@@ -42,13 +48,23 @@ _HALF_SIZE = (0.28, 0.45)  # Shape half-extent, as a fraction of the image width
 _HALF_STROKE = (0.06, 0.09)  # Half the stroke of rings, frames, pluses and lines.
 _NOISE_STD = (0.01, 0.06)  # Per-image pixel noise, on a [0, 1] intensity scale.
 _GRADIENT = 0.1  # Largest brightness change of the background across the image.
-_MIN_CONTRAST = 0.6  # Least RGB distance between shape and background colours.
+_MIN_CONTRAST = 0.8  # Least RGB distance between shape and background colours (< sqrt(3) / 2).
+_CONTRAST_TRIES = 64
 _SQUARE_HALF = 0.8  # Squares are a little smaller than their circumscribed disk.
-_LINE_ANGLES_DEG = {
-    6: ((-20.0, 20.0),),
-    7: ((70.0, 110.0),),
-    8: ((25.0, 65.0), (115.0, 155.0)),
+_TILT_DEG = ((-15.0, 15.0),)
+_ANGLES_DEG: dict[int, tuple[tuple[float, float], ...]] = {
+    0: ((0.0, 360.0),),  # disk
+    1: ((0.0, 360.0),),  # ring
+    2: _TILT_DEG,  # square
+    3: _TILT_DEG,  # frame
+    4: _TILT_DEG,  # triangle
+    5: ((0.0, 360.0),),  # plus
+    6: ((-20.0, 20.0),),  # line_horizontal
+    7: ((70.0, 110.0),),  # line_vertical
+    8: ((25.0, 65.0), (115.0, 155.0)),  # line_diagonal
+    9: _TILT_DEG,  # half_disk
 }
+"""Rotation ranges of each class; one range is picked at random, then an angle in it."""
 
 
 def generate_shapes(
@@ -92,8 +108,8 @@ def _draw_params(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
     margin = 0.8 * half
     centre_x = margin + rng.uniform(size=n) * (1.0 - 2.0 * margin)
     centre_y = margin + rng.uniform(size=n) * (1.0 - 2.0 * margin)
-    angle = rng.uniform(0.0, 2.0 * math.pi, size=n)
-    for cls, ranges in _LINE_ANGLES_DEG.items():
+    angle = np.empty(n)
+    for cls, ranges in _ANGLES_DEG.items():
         rows = np.flatnonzero(label == cls)
         which = rng.integers(len(ranges), size=rows.size)
         lows = np.array([r[0] for r in ranges])[which]
@@ -103,9 +119,13 @@ def _draw_params(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
     background = rng.uniform(size=(n, 3))
     foreground = rng.uniform(size=(n, 3))
     bad = np.linalg.norm(foreground - background, axis=1) < _MIN_CONTRAST
-    while bad.any():
+    for _ in range(_CONTRAST_TRIES):
+        if not bad.any():
+            break
         foreground[bad] = rng.uniform(size=(int(bad.sum()), 3))
         bad = np.linalg.norm(foreground - background, axis=1) < _MIN_CONTRAST
+    # Rarely left over (a mid-grey background): the farthest corner of the RGB cube.
+    foreground[bad] = np.round(1.0 - background[bad])
     gradient_angle = rng.uniform(0.0, 2.0 * math.pi, size=n)
     gradient = rng.uniform(-_GRADIENT, _GRADIENT, size=n)
     noise_std = rng.uniform(*_NOISE_STD, size=n)
@@ -160,8 +180,9 @@ def _per_image(values: np.ndarray) -> np.ndarray:
 
 
 def _render(params: dict[str, np.ndarray], size: int, noise_rng: np.random.Generator) -> np.ndarray:
-    n = params["label"].shape[0]
-    centres = (np.arange(size, dtype=np.float64) + 0.5) / size
+    # float32 throughout: half the memory traffic of float64, the same 8-bit images.
+    params = {k: v if k == "label" else v.astype(np.float32) for k, v in params.items()}
+    centres = (np.arange(size, dtype=np.float32) + 0.5) / size
     grid_y, grid_x = np.meshgrid(centres, centres, indexing="ij")
     dx = grid_x[None] - _per_image(params["centre_x"])
     dy = grid_y[None] - _per_image(params["centre_y"])
@@ -183,5 +204,5 @@ def _render(params: dict[str, np.ndarray], size: int, noise_rng: np.random.Gener
     ) * (grid_y[None] - 0.5)
     background = params["background"][:, None, None, :] + (_per_image(params["gradient"]) * ramp)[..., None]
     image = coverage * params["foreground"][:, None, None, :] + (1.0 - coverage) * background
-    image += noise_rng.standard_normal(image.shape) * params["noise_std"][:, None, None, None]
+    image += noise_rng.standard_normal(image.shape, dtype=np.float32) * params["noise_std"][:, None, None, None]
     return np.round(np.clip(image, 0.0, 1.0) * 255.0).astype(np.uint8)

@@ -1,111 +1,167 @@
-"""`train_and_evaluate`: train a candidate briefly on the proxy task, report held-out accuracy."""
+"""`train_and_evaluate`: train a candidate's proxy copy briefly, report its held-out accuracy."""
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import time
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from edgenas.proxy.dataset import load_dataset
 from edgenas.proxy.errors import ProxyTrainingError
-from edgenas.proxy.task import ProxyTask
+from edgenas.proxy.loading import load_dataset
+from edgenas.proxy.reduce import proxy_spec
+from edgenas.proxy.result import ProxyResult
+from edgenas.proxy.task import ProxyOptimizer, ProxyTask
 from edgenas.specs import ArchSpec
 
-__all__ = ["ProxyResult", "proxy_spec", "train_and_evaluate"]
+if TYPE_CHECKING:
+    import keras
+    import tensorflow as tf
 
-_MIN_FILTERS = 8
+__all__ = ["train_and_evaluate"]
 
-
-@dataclasses.dataclass(frozen=True)
-class ProxyResult:
-    """The outcome of one proxy training.
-
-    Attributes:
-        accuracy: Top-1 accuracy on the held-out images, inference mode, in [0, 1].
-        train_loss: Mean training loss over the last step.
-        steps: Training steps run.
-        build_s: Seconds to build and compile the proxy model.
-        train_s: Seconds of the `fit` call (includes its one-off set-up).
-        params: Parameters of the proxy network.
-    """
-
-    accuracy: float
-    train_loss: float
-    steps: int
-    build_s: float
-    train_s: float
-    params: int
+_MAX_SHUFFLE_BUFFER = 10_000
+_EVAL_BATCH = 500
+_LAST_STEPS_FRACTION = 0.1
 
 
-def _scaled(filters: int, width: float) -> int:
-    return max(_MIN_FILTERS, int(round(filters * width)))
+def _scaled(images: Any) -> Any:
+    """uint8 [0, 255] -> float32 [-1, 1] (works on numpy arrays and tensors)."""
+    return images / 127.5 - 1.0
 
 
-def proxy_spec(spec: ArchSpec, task: ProxyTask) -> ArchSpec:
-    """The proxy copy of a candidate: filters scaled by `width`, early stride-2 stages at stride 1."""
-    blocks, kept = [], 0
-    for block in spec.blocks:
-        strides = block.strides
-        if strides == 2 and kept < task.keep_resolution_stages:
-            strides, kept = 1, kept + 1
-        blocks.append(
-            dataclasses.replace(block, strides=strides, output_filters=_scaled(block.output_filters, task.width))
-        )
-    return dataclasses.replace(
-        spec,
-        blocks=tuple(blocks),
-        stem_filters=_scaled(spec.stem_filters, task.width),
-        head_filters=_scaled(spec.head_filters, task.width),
+def _optimizer(task: ProxyTask) -> keras.optimizers.Optimizer:
+    import keras  # noqa: PLC0415
+
+    schedule = keras.optimizers.schedules.CosineDecay(task.learning_rate, decay_steps=task.steps)
+    if task.optimizer is ProxyOptimizer.ADAM:
+        return keras.optimizers.Adam(schedule)
+    if task.optimizer is ProxyOptimizer.SGD:
+        return keras.optimizers.SGD(schedule, momentum=0.9, nesterov=True)
+    if task.optimizer is ProxyOptimizer.RMSPROP:
+        return keras.optimizers.RMSprop(schedule)
+    raise AssertionError(f"no optimizer for {task.optimizer!r}")
+
+
+def _training_batches(images: np.ndarray, labels: np.ndarray, task: ProxyTask) -> tf.data.Dataset:
+    import tensorflow as tf  # noqa: PLC0415
+
+    def scale(x: tf.Tensor, y: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        return _scaled(tf.cast(x, tf.float32)), y
+
+    return (
+        tf.data.Dataset.from_tensor_slices((images, labels))
+        .shuffle(min(len(labels), _MAX_SHUFFLE_BUFFER), seed=task.seed, reshuffle_each_iteration=True)
+        .repeat()
+        .batch(task.batch_size, drop_remainder=True)
+        .map(scale)
+        .prefetch(2)
     )
 
 
-def train_and_evaluate(spec: ArchSpec, task: ProxyTask) -> ProxyResult:
-    """Trains the proxy copy of `spec` with one `fit` call and measures held-out accuracy.
+def _step_losses_callback() -> tuple[keras.callbacks.Callback, list[float]]:
+    """A callback that recovers each step's loss from Keras's running mean of the epoch."""
+    import keras  # noqa: PLC0415
+
+    losses: list[float] = []
+
+    class StepLosses(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+            mean = float((logs or {}).get("loss", math.nan))
+            previous_mean = getattr(self, "_previous_mean", 0.0)
+            losses.append((batch + 1) * mean - batch * previous_mean)
+            self._previous_mean = mean
+
+    return StepLosses(), losses
+
+
+def _accuracy(model: keras.Model, images: np.ndarray, labels: np.ndarray) -> float:
+    """Top-1 accuracy in inference mode (BatchNorm uses its moving statistics)."""
+    import tensorflow as tf  # noqa: PLC0415
+
+    batches = tf.data.Dataset.from_tensor_slices(images).batch(_EVAL_BATCH).map(
+        lambda x: _scaled(tf.cast(x, tf.float32))
+    )
+    logits = model.predict(batches, verbose=0)
+    return float(np.mean(np.argmax(logits, axis=1) == labels))
+
+
+def train_and_evaluate(spec: ArchSpec, task: ProxyTask | None = None) -> ProxyResult:
+    """Trains the proxy copy of `spec` on the task's dataset and scores held-out images.
+
+    The dataset is loaded (and checked) first, so a bad folder fails before any
+    training. The proxy network (`proxy_spec(spec, task)`) is built with fresh
+    weights seeded by `task.seed`, trained for `task.steps` steps in one `fit`
+    call, and scored in inference mode (BatchNorm moving statistics) on the
+    validation images. A pure function of `(spec, task)`; it runs in the calling
+    process, which keeps ~160 MB per call (TensorFlow), so a search calls it in
+    recycled worker processes.
+
+    Args:
+        spec: The candidate.
+        task: The proxy task (default: `ProxyTask()`).
+
+    Returns:
+        The accuracy, the final training loss, the timings and the proxy network.
 
     Raises:
         ProxyDatasetError: If the dataset cannot be used.
-        ProxyTrainingError: If the loss is not finite.
+        ProxyConfigError: If `spec` is not an `ArchSpec` or cannot be reduced to the task.
+        ProxyTrainingError: If the training loss became NaN or infinite.
     """
     import keras  # noqa: PLC0415
-    import tensorflow as tf  # noqa: PLC0415
 
     from edgenas.models import build_keras  # noqa: PLC0415
 
+    task = ProxyTask() if task is None else task
     data = load_dataset(task)
+    reduced = proxy_spec(spec, task)
+
     start = time.perf_counter()
     keras.utils.set_random_seed(task.seed)
     model = build_keras(
-        proxy_spec(spec, task),
-        input_shape=(task.image_size, task.image_size, 3),
+        reduced,
+        input_shape=(data.image_size_px, data.image_size_px, 3),
         num_classes=data.num_classes,
         bn_momentum=task.bn_momentum,
+        dropout_rate=task.dropout_rate,
     )
     model.compile(
-        optimizer=keras.optimizers.Adam(task.learning_rate),
+        optimizer=_optimizer(task),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
     )
     build_s = time.perf_counter() - start
-    batches = (
-        tf.data.Dataset.from_tensor_slices((data.train_images, data.train_labels))
-        .shuffle(len(data.train_labels), seed=task.seed)
-        .repeat()
-        .batch(task.batch_size, drop_remainder=True)
-    )
+
+    recorder, step_losses = _step_losses_callback()
     start = time.perf_counter()
-    history = model.fit(batches, steps_per_epoch=task.steps, epochs=1, verbose=0)
+    model.fit(
+        _training_batches(data.train_images, data.train_labels, task),
+        steps_per_epoch=task.steps,
+        epochs=1,
+        shuffle=False,  # the tf.data pipeline shuffles, seeded
+        verbose=0,
+        callbacks=[recorder, keras.callbacks.TerminateOnNaN()],
+    )
     train_s = time.perf_counter() - start
-    loss = float(history.history["loss"][-1])
-    if not math.isfinite(loss):
-        raise ProxyTrainingError(f"proxy training diverged: loss {loss}")
-    logits = model.predict(data.validation_images, batch_size=256, verbose=0)
-    accuracy = float(np.mean(np.argmax(logits, axis=1) == data.validation_labels))
+    last = step_losses[-max(1, round(_LAST_STEPS_FRACTION * task.steps)) :]
+    train_loss = float(np.mean(last)) if last else math.nan
+    if len(step_losses) < task.steps or not math.isfinite(train_loss):
+        raise ProxyTrainingError(
+            f"proxy training of {reduced} diverged: loss {train_loss} after {len(step_losses)} of {task.steps} steps"
+        )
+
+    start = time.perf_counter()
+    accuracy = _accuracy(model, data.validation_images, data.validation_labels)
+    eval_s = time.perf_counter() - start
     return ProxyResult(
         accuracy=accuracy,
-        train_loss=loss,
+        train_loss=train_loss,
         steps=task.steps,
-        build_s=build_s,
         train_s=train_s,
+        build_s=build_s,
+        eval_s=eval_s,
         params=int(model.count_params()),
+        num_validation=data.num_validation,
+        proxy_spec=reduced,
     )

@@ -5,8 +5,20 @@ library, numpy and one runtime only). This package holds its typed result and
 the backends that run it; importing it pulls in neither numpy nor TensorFlow.
 """
 
-from .errors import ProfilerError
+from .backend import DeviceBackend
+from .errors import DeviceUnavailableError, ProfilerError
 from .latency_result import DeviceInfo, LatencyResult, TensorInfo
-from .local import profile_local
+from .local import LocalDevice, profile_local
+from .settings import ProfileSettings
 
-__all__ = ["DeviceInfo", "LatencyResult", "ProfilerError", "TensorInfo", "profile_local"]
+__all__ = [
+    "DeviceBackend",
+    "DeviceInfo",
+    "DeviceUnavailableError",
+    "LatencyResult",
+    "LocalDevice",
+    "ProfileSettings",
+    "ProfilerError",
+    "TensorInfo",
+    "profile_local",
+]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["ProfilerError"]
+__all__ = ["DeviceUnavailableError", "ProfilerError"]
 
 
 class ProfilerError(RuntimeError):
@@ -21,3 +21,15 @@ class ProfilerError(RuntimeError):
         super().__init__(message)
         self.returncode = returncode
         self.stderr = stderr
+
+
+class DeviceUnavailableError(RuntimeError):
+    """A device cannot be reached or used: connection refused or dropped, key refused, tool missing.
+
+    Attributes:
+        device: The device's name.
+    """
+
+    def __init__(self, message: str, *, device: str) -> None:
+        super().__init__(message)
+        self.device = device

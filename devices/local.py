@@ -16,10 +16,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .errors import ProfilerError
+from .backend import DeviceBackend
+from .errors import DeviceUnavailableError, ProfilerError
 from .latency_result import LatencyResult
+from .settings import ProfileSettings
 
-__all__ = ["PROFILER_PATH", "profile_local"]
+__all__ = ["PROFILER_PATH", "LocalDevice", "profile_local"]
 
 PROFILER_PATH = Path(__file__).resolve().with_name("profiler.py")
 """The standalone profiler program."""
@@ -156,3 +158,58 @@ def _failure_message(returncode: int, stderr: str) -> str:
     last = f": {lines[-1]}" if lines else ""
     return f"profiler {how}{last}"
 
+
+
+class LocalDevice(DeviceBackend):
+    """This machine as a device: the profiler in a subprocess (see `profile_local`).
+
+    Args:
+        name: The device's name in a farm inventory.
+        python: The interpreter that runs the profiler (numpy and a runtime, nothing else needed).
+    """
+
+    def __init__(self, name: str = "local", *, python: str | os.PathLike[str] = sys.executable) -> None:
+        if not isinstance(name, str) or not name:
+            raise ValueError(f"a device name must be a non-empty string, got {name!r}")
+        self._name = name
+        self._python = os.fspath(python)
+
+    @property
+    def name(self) -> str:
+        """The device's name."""
+        return self._name
+
+    def measure(
+        self, model_path: str | os.PathLike[str], settings: ProfileSettings, *, timeout_s: float = 600.0
+    ) -> LatencyResult:
+        """Times the model here; see `DeviceBackend.measure`."""
+        return profile_local(
+            model_path,
+            runtime=settings.runtime,
+            threads=settings.threads,
+            runs=settings.runs,
+            warmup=settings.warmup,
+            cv_threshold=settings.cv_threshold,
+            max_attempts=settings.max_attempts,
+            seed=settings.seed,
+            timeout_s=timeout_s,
+            python=self._python,
+        )
+
+    def check_health(self, *, timeout_s: float = 30.0) -> None:
+        """Runs `profiler.py --self-check` with this device's interpreter."""
+        try:
+            proc = subprocess.run(
+                [self._python, os.fspath(PROFILER_PATH), "--self-check"],
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                encoding="utf-8",
+                errors="replace",
+                timeout=timeout_s,
+                check=False,
+            )
+        except (OSError, subprocess.TimeoutExpired) as e:
+            raise DeviceUnavailableError(f"{self._name}: the profiler self-check did not run: {e}", device=self._name) from None
+        if proc.returncode != 0:
+            reason = _failure_message(proc.returncode, proc.stderr)
+            raise DeviceUnavailableError(f"{self._name}: profiler self-check failed: {reason}", device=self._name)

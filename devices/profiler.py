@@ -17,6 +17,12 @@ Usage::
     python profiler.py MODEL [--runtime litert|onnxruntime] [--threads 1]
         [--runs 50] [--warmup 10] [--cv-threshold 0.05] [--max-attempts 3]
         [--seed 0] [--output FILE]
+    python profiler.py --self-check
+
+``--self-check`` measures nothing: it prints what the device has (Python, numpy,
+each runtime's version or null, the device description) as one JSON object and
+exits 0 when numpy and at least one runtime import, 2 otherwise. Device
+backends use it as their health check.
 
 It prints one JSON object (schema version ``SCHEMA_VERSION``, see
 ``devices/latency_result.py`` for the typed client-side view) to stdout, or
@@ -120,7 +126,10 @@ def _build_parser() -> argparse.ArgumentParser:
         prog="profiler.py",
         description="Measure the latency of one .tflite or .onnx model on this device.",
     )
-    parser.add_argument("model", help="path to a .tflite or .onnx model")
+    parser.add_argument("model", nargs="?", help="path to a .tflite or .onnx model")
+    parser.add_argument(
+        "--self-check", action="store_true", help="report numpy and the runtimes found, measure nothing"
+    )
     parser.add_argument(
         "--runtime",
         default=None,
@@ -145,6 +154,12 @@ def _build_parser() -> argparse.ArgumentParser:
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     args = _build_parser().parse_args(argv)
+    if args.self_check:
+        if args.model is not None:
+            raise ProfilerFailure("--self-check takes no model")
+        return args
+    if args.model is None:
+        raise ProfilerFailure("the following arguments are required: model")
     if args.threads < 1:
         raise ProfilerFailure(f"--threads must be >= 1, got {args.threads}")
     if args.runs < 2:
@@ -633,6 +648,32 @@ def profile(
     return result
 
 
+def _module_version(module_name: str) -> str | None:
+    """The version of an importable module, else None (never raises on a broken install)."""
+    try:
+        module = __import__(module_name, fromlist=["__name__"])
+    except Exception:  # noqa: BLE001 - a broken native package must not stop the check
+        return None
+    return str(getattr(module, "__version__", "unknown"))
+
+
+def self_check() -> dict[str, Any]:
+    """What this device can run: Python, numpy and each runtime's version (None if absent)."""
+    runtimes = {
+        RUNTIME_LITERT: _module_version("ai_edge_litert.interpreter") and _package_version("ai_edge_litert", "ai-edge-litert"),
+        RUNTIME_TFLITE_RUNTIME: _module_version("tflite_runtime.interpreter")
+        and _package_version("tflite_runtime", "tflite-runtime"),
+        RUNTIME_ONNXRUNTIME: _module_version("onnxruntime"),
+    }
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "python": platform.python_version(),
+        "numpy": _module_version("numpy"),
+        "runtimes": runtimes,
+        "device": device_info(),
+    }
+
+
 def _write_atomic(path: str, text: str) -> None:
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=".profiler-", suffix=".tmp", dir=folder)
@@ -663,6 +704,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             args = _parse_args(argv)
         except SystemExit as e:  # --help
             return e.code if isinstance(e.code, int) else 0
+        if args.self_check:
+            with _stdout_to_stderr():
+                report = self_check()
+            sys.stdout.write(json.dumps(report) + "\n")
+            sys.stdout.flush()
+            if report["numpy"] is None:
+                raise ProfilerFailure("numpy is not installed")
+            if not any(report["runtimes"].values()):
+                raise ProfilerFailure("no runtime is installed (ai-edge-litert, tflite-runtime or onnxruntime)")
+            return 0
         with _stdout_to_stderr():
             result = profile(
                 args.model,

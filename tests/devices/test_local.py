@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import devices
-from devices import LatencyResult, ProfilerError, profile_local
+from devices import DeviceUnavailableError, LatencyResult, LocalDevice, ProfilerError, ProfileSettings, profile_local
 from devices import local as local_module
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -170,9 +170,46 @@ def test_importing_devices_stays_light() -> None:
     proc = subprocess.run(
         [sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, env=env, check=True
     )
-    assert proc.stdout.strip() == "['DeviceInfo', 'LatencyResult', 'ProfilerError', 'TensorInfo', 'profile_local'] []"
+    assert proc.stdout.strip() == f"{sorted(_PUBLIC)} []"
 
 
 def test_public_names() -> None:
     assert devices.ProfilerError is ProfilerError and issubclass(ProfilerError, RuntimeError)
-    assert set(devices.__all__) == {"DeviceInfo", "LatencyResult", "ProfilerError", "TensorInfo", "profile_local"}
+    assert set(devices.__all__) == _PUBLIC
+    assert issubclass(LocalDevice, devices.DeviceBackend)
+
+
+_PUBLIC = {
+    "DeviceBackend",
+    "DeviceInfo",
+    "DeviceUnavailableError",
+    "LatencyResult",
+    "LocalDevice",
+    "ProfileSettings",
+    "ProfilerError",
+    "TensorInfo",
+    "profile_local",
+}
+
+
+def test_local_device_measures_with_its_settings(tflite_f32: Path) -> None:
+    device = LocalDevice("bench-1")
+    result = device.measure(tflite_f32, ProfileSettings(threads=2, runs=4, warmup=1, seed=3), timeout_s=120)
+    assert device.name == "bench-1"
+    assert (result.threads, result.runs, result.warmup_runs, result.seed) == (2, 4, 1, 3)
+    assert result.artifact_sha256 == hashlib.sha256(tflite_f32.read_bytes()).hexdigest()
+
+
+def test_local_device_health(tmp_path: Path) -> None:
+    LocalDevice().check_health(timeout_s=60)
+    with pytest.raises(DeviceUnavailableError, match="broken: the profiler self-check did not run") as info:
+        LocalDevice("broken", python=tmp_path / "no-such-python").check_health()
+    assert info.value.device == "broken"
+    no_runtime = _fake_python(tmp_path, 'echo "error: no runtime is installed" >&2; exit 2')
+    with pytest.raises(DeviceUnavailableError, match="self-check failed: no runtime is installed"):
+        LocalDevice("bare", python=no_runtime).check_health()
+
+
+def test_local_device_rejects_a_bad_name() -> None:
+    with pytest.raises(ValueError, match="non-empty string"):
+        LocalDevice("")

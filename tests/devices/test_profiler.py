@@ -268,6 +268,28 @@ def test_help_exits_zero(run_profiler) -> None:
     assert _load_profiler_module().main(["--help"]) == 0
 
 
+def test_self_check_reports_numpy_and_runtimes(run_profiler) -> None:
+    proc = run_profiler("--self-check")
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert report["numpy"] == np.__version__
+    assert report["runtimes"]["litert"] and report["runtimes"]["onnxruntime"]
+    assert report["runtimes"]["tflite_runtime"] is None
+    assert report["device"]["cpu_count"] == os.cpu_count()
+
+
+def test_self_check_takes_no_model(run_profiler, tflite_f32: Path) -> None:
+    _assert_one_line_error(run_profiler("--self-check", tflite_f32), "--self-check takes no model")
+
+
+def test_self_check_fails_without_any_runtime(run_profiler_wrapped) -> None:
+    proc, modules = run_profiler_wrapped(["--self-check"], blocked=["ai_edge_litert", "tflite_runtime", "onnxruntime"])
+    assert proc.returncode == 2
+    assert proc.stderr == "error: no runtime is installed (ai-edge-litert, tflite-runtime or onnxruntime)\n"
+    assert json.loads(proc.stdout)["runtimes"] == {"litert": None, "tflite_runtime": None, "onnxruntime": None}
+    assert "tensorflow" not in modules
+
+
 # --------------------------------------------------------------------------- #
 # Runtimes: fallback, absence, and what gets imported
 # --------------------------------------------------------------------------- #

@@ -1,0 +1,60 @@
+"""`DeviceBackend`: what every device (local, SSH board, Android phone) offers the farm."""
+
+from __future__ import annotations
+
+import abc
+import os
+
+from .latency_result import LatencyResult
+from .settings import ProfileSettings
+
+__all__ = ["DeviceBackend"]
+
+
+class DeviceBackend(abc.ABC):
+    """One device that can time a model file.
+
+    Implementations: `devices.local.LocalDevice`, `devices.ssh.SshDevice`,
+    `devices.adb.AdbDevice`. Each call is independent and may run in any thread;
+    a backend holds no connection between calls unless it says so.
+
+    Errors are split by whose fault they are, because the farm treats them
+    differently: `DeviceUnavailableError` (cannot reach or use the device: retry
+    elsewhere, count against the device) and `ProfilerError` (the device ran the
+    profiler and it failed, timed out, crashed or printed garbage: also the
+    device's fault unless the model itself is bad). A bad argument is a
+    `ValueError`/`FileNotFoundError` raised before anything runs.
+    """
+
+    @property
+    @abc.abstractmethod
+    def name(self) -> str:
+        """A short unique name, as in the farm inventory."""
+
+    @abc.abstractmethod
+    def measure(
+        self, model_path: str | os.PathLike[str], settings: ProfileSettings, *, timeout_s: float = 600.0
+    ) -> LatencyResult:
+        """Times a `.tflite` / `.onnx` file on the device.
+
+        Args:
+            model_path: The model file on this machine.
+            settings: Runtime settings of the measurement.
+            timeout_s: Wall-clock limit of the whole call.
+
+        Returns:
+            The validated measurement; its `artifact_sha256` is that of the local file.
+
+        Raises:
+            FileNotFoundError: `model_path` does not exist.
+            DeviceUnavailableError: The device cannot be reached or used.
+            ProfilerError: The profiler failed on the device.
+        """
+
+    @abc.abstractmethod
+    def check_health(self, *, timeout_s: float = 30.0) -> None:
+        """Checks quickly that the device answers and can run the profiler.
+
+        Raises:
+            DeviceUnavailableError: With the reason, when it cannot.
+        """

@@ -49,6 +49,19 @@ def _input_shape(text: str) -> tuple[int, int, int]:
     return (parts[0], parts[1], parts[2])
 
 
+def _key_value(text: str) -> tuple[str, int | float | str]:
+    """`KEY=VALUE` with VALUE read as an int, else a float, else kept as text."""
+    key, sep, raw = text.partition("=")
+    if not sep or not key.strip() or not raw.strip():
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    for kind in (int, float):
+        try:
+            return key.strip(), kind(raw)
+        except ValueError:
+            pass
+    return key.strip(), raw.strip()
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="edgenas", description="Latency-aware neural architecture search for edge devices."
@@ -90,6 +103,11 @@ def _build_parser() -> argparse.ArgumentParser:
     search.add_argument("--target-ms", type=float, required=True, help="the latency target in milliseconds")
     search.add_argument("--reward", default="mnasnet-soft", help="mnasnet-soft, mnasnet-hard, tunas-abs, pareto")
     search.add_argument("--algorithm", default="evolution", help="random, evolution, nsga2, grid, ppo")
+    search.add_argument("--population", type=int, metavar="N",
+                        help="population size of evolution / nsga2 (default 20 / 100)")
+    search.add_argument("--algorithm-option", action="append", type=_key_value, default=[], metavar="KEY=VALUE",
+                        dest="algorithm_options",
+                        help="an option of the algorithm, repeatable (e.g. tournament_size=3, learning_rate=0.1)")
     search.add_argument("--trials", type=int, required=True)
     search.add_argument("--seed", type=int, default=0)
     search.add_argument("--db", required=True, help="the SQLite trial store")
@@ -261,6 +279,9 @@ def _cmd_search(args: argparse.Namespace) -> int:
         task_options["image_size"] = args.proxy_image_size
     task = ProxyTask(**task_options)
     space = _get_space(args)
+    algorithm_options = dict(args.algorithm_options)
+    if args.population is not None:
+        algorithm_options["population_size"] = args.population
     result = search(
         space,
         reward=reward,
@@ -274,6 +295,7 @@ def _cmd_search(args: argparse.Namespace) -> int:
         input_shape=args.input_size,
         precision=args.precision,
         threads=args.threads,
+        algorithm_options=algorithm_options,
     )
     done = result.done
     print(f"study {result.study!r}: {len(done)} of {len(result.trials)} trials finished, store {result.db}")

@@ -79,6 +79,15 @@ class SearchResult:
         return pareto_front(list(self.done))
 
 
+def _algorithm_label(name: str, options: Mapping[str, Any]) -> str:
+    """The study's algorithm: its name, then its options as sorted JSON when any are set.
+
+    Evolution with another population proposes other candidates: a study resumed
+    with other options is refused like one resumed with another algorithm.
+    """
+    return name if not options else f"{name} {json.dumps(dict(options), sort_keys=True)}"
+
+
 def _quiet_worker() -> None:
     """Keeps converter and training chatter out of the search's terminal."""
     import logging  # noqa: PLC0415
@@ -136,7 +145,8 @@ def search(
         threads: Interpreter threads for latency.
         profile_runs: Timed inferences per latency measurement.
         tasks_per_worker: Candidates a worker process evaluates before it is replaced.
-        algorithm_options: Extra options for the algorithm.
+        algorithm_options: The algorithm's own options, e.g. `{"population_size": 8}` for
+            "evolution" (see `edgenas.search.algorithms`); stored with the study.
         progress: Show a progress bar on stderr.
 
     Returns:
@@ -162,7 +172,11 @@ def search(
             "the pareto reward needs algorithm 'nsga2'" if pareto
             else f"algorithm 'nsga2' needs the pareto reward, not {reward.kind!r}"
         )
-    make_algorithm(algorithm, seed=seed, space_size=space.size, **dict(algorithm_options or {}))  # validate early
+    options = dict(algorithm_options or {})
+    try:
+        make_algorithm(algorithm, seed=seed, space_size=space.size, **options)  # validate early
+    except (TypeError, ValueError) as error:  # an option the algorithm does not take, or a bad value
+        raise EdgenasError(f"algorithm {algorithm!r}: {error}" if isinstance(error, ValueError) else str(error)) from None
     db_path = Path(db)
     db_path.parent.mkdir(parents=True, exist_ok=True)
     artifacts = Path(artifacts_dir) if artifacts_dir else db_path.with_suffix("").parent / f"{db_path.stem}-artifacts"
@@ -174,7 +188,7 @@ def search(
             space_options=json.dumps({}, sort_keys=True),
             space_fingerprint=space_fingerprint(space),
             reward=json.dumps(reward.to_json(), sort_keys=True),
-            algorithm=algorithm,
+            algorithm=_algorithm_label(algorithm, options),
             seed=seed,
             device=f"local:litert:{threads}t:{precision}",
         ),
@@ -182,7 +196,7 @@ def search(
     )
     store.mark_interrupted(study_record.name)
     seed = study_record.seed  # a resumed study keeps its own seed
-    algo = make_algorithm(algorithm, seed=seed, space_size=space.size, **dict(algorithm_options or {}))
+    algo = make_algorithm(algorithm, seed=seed, space_size=space.size, **options)
     algo.setup(space.dna_spec)
 
     finished = store.trials(study_record.name)

@@ -51,6 +51,16 @@ def test_sample_prints_parseable_reproducible_specs(capsys):
         (["export", "--space", "mnasnet", "--arch", "relu-stem32-oops-head1280", "--out", "x"], "malformed block"),
         (["profile", "/nonexistent/model.tflite"], "edgenas: error: model file not found: /nonexistent/model.tflite"),
         (["--plugin", "no_such_module_xyz", "spaces"], "cannot import plugin 'no_such_module_xyz'"),
+        (
+            ["search", "--space", "mnasnet", "--target-ms", "5", "--trials", "1", "--db", "/nonexistent/x.sqlite",
+             "--algorithm-option", "tournament=3"],
+            "edgenas: error: algorithm 'evolution' takes options ['population_size', 'tournament_size']",
+        ),
+        (
+            ["search", "--space", "mnasnet", "--target-ms", "5", "--trials", "1", "--db", "/nonexistent/x.sqlite",
+             "--population", "4", "--algorithm-option", "tournament_size=9"],
+            "edgenas: error: algorithm 'evolution': The value of `population_size` (4) must be no less",
+        ),
     ],
 )
 def test_bad_input_gives_one_line_and_exit_1(capsys, argv, message):

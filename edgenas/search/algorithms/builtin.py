@@ -39,15 +39,18 @@ def random_search(*, seed: int, space_size: int | None = None) -> pg.DNAGenerato
 
 
 def evolution(
-    *, seed: int, space_size: int | None = None, population_size: int = 20, tournament_size: int = 5
+    *, seed: int, space_size: int | None = None, population_size: int = 20, tournament_size: int | None = None
 ) -> pg.DNAGenerator:
     """Regularized (aging) evolution with a seeded uniform mutator.
 
     When to use it: the default for a scalar reward (MnasNet's or TuNAS's) on
     any space; robust to noisy rewards, and good from a few hundred trials on.
-    The first `population_size` trials are random.
+    The first `population_size` trials are random. `tournament_size` defaults
+    to 5, or the whole population when it is smaller.
     """
     del space_size
+    if tournament_size is None:
+        tournament_size = min(5, population_size) if isinstance(population_size, int) else 5
     mutator = pg.evolution.mutators.Uniform(seed=_derived_seed(seed, 1))
     return pg.evolution.regularized_evolution(
         mutator, population_size=population_size, tournament_size=tournament_size, seed=seed

@@ -11,6 +11,7 @@ from edgenas.search.rewards import make_reward
 from edgenas.store import StudyMismatchError, TrialStatus, TrialStore
 
 _TINY_TASK = dict(steps=3, image_size=32, num_images=96, batch_size=16)
+_POPULATION_2 = {"population_size": 2, "tournament_size": 2}
 
 
 def _run(tmp_path, trials, *, resume=False, **overrides):
@@ -34,7 +35,7 @@ def _run(tmp_path, trials, *, resume=False, **overrides):
 
 @pytest.mark.slow
 def test_search_records_trials_and_resumes_without_repeating(tmp_path):
-    first = _run(tmp_path, 2)
+    first = _run(tmp_path, 2, algorithm_options=_POPULATION_2)
     assert [t.index for t in first.trials] == [0, 1]
     assert all(t.status is TrialStatus.DONE for t in first.trials)
     for trial in first.trials:
@@ -43,12 +44,19 @@ def test_search_records_trials_and_resumes_without_repeating(tmp_path):
         assert trial.artifacts[0].path.is_file()
         assert edgenas.ArchSpec.parse(trial.spec)
     with pytest.raises(EdgenasError, match="--resume"):
-        _run(tmp_path, 3)
-    resumed = _run(tmp_path, 3, resume=True)
+        _run(tmp_path, 3, algorithm_options=_POPULATION_2)
+    with pytest.raises(StudyMismatchError, match="algorithm"):  # another population proposes other trials
+        _run(tmp_path, 3, resume=True, algorithm_options={"population_size": 3})
+    resumed = _run(tmp_path, 3, resume=True, algorithm_options=_POPULATION_2)
     assert [t.index for t in resumed.trials] == [0, 1, 2]
     # Finished trials are kept as they were, not evaluated again.
     assert resumed.trials[:2] == first.trials
     assert resumed.best().reward == max(t.reward for t in resumed.done)
+    # With a population of 2 the third trial is a mutated copy of one of the first two:
+    # a decision or two away from it, where two random points differ in most of the 42.
+    child = resumed.trials[2].dna
+    assert min(sum(a != b for a, b in zip(child, t.dna, strict=True)) for t in first.trials) <= 2
+    assert sum(a != b for a, b in zip(first.trials[0].dna, first.trials[1].dna, strict=True)) > 10
 
 
 @pytest.mark.slow
@@ -68,6 +76,8 @@ def test_bad_input_is_rejected_before_any_trial(tmp_path):
         _run(tmp_path, 1, algorithm="annealing")
     with pytest.raises(EdgenasError, match="needs algorithm 'nsga2'"):
         _run(tmp_path, 1, reward=make_reward("pareto", target_ms=2.0))
+    with pytest.raises(EdgenasError, match=r"algorithm 'evolution' takes options \['population_size', 'tournament_size'\]"):
+        _run(tmp_path, 1, algorithm_options={"populaton_size": 4})
     with pytest.raises(EdgenasError, match="trials must be a positive integer"):
         _run(tmp_path, 0)
     (tmp_path / "one_class" / "cats").mkdir(parents=True)

@@ -65,6 +65,19 @@ def test_invalid_option_values_raise():
         make_algorithm("ppo", seed=0, learning_rate=0.0)
 
 
+def test_a_small_population_gets_a_tournament_that_fits():
+    space = pg.dna_spec(pg.List([pg.oneof(range(10)) for _ in range(6)]))
+    algorithm = make_algorithm("evolution", seed=0, population_size=3)  # the default tournament 5 would not fit
+    algorithm.setup(space)
+    proposed = []
+    for reward in (0.1, 0.9, 0.2, 0.5):
+        dna = algorithm.propose()
+        proposed.append(dna.to_numbers())
+        algorithm.feedback(dna, reward)
+    # The fourth is a child of the tournament over all three: the best (0.9) one, mutated.
+    assert sum(a != b for a, b in zip(proposed[3], proposed[1], strict=True)) <= 2
+
+
 def test_duplicate_registration_raises_and_lists_known_names():
     with pytest.raises(DuplicateNameError, match="'random' is already registered; known algorithms: evolution"):
         register_algorithm("random", random_search)

@@ -88,6 +88,32 @@ def _algorithm_label(name: str, options: Mapping[str, Any]) -> str:
     return name if not options else f"{name} {json.dumps(dict(options), sort_keys=True)}"
 
 
+_MAX_REPEATED_PROPOSALS = 100
+
+
+def _propose_untried(algo: pg.DNAGenerator, space: SearchSpace, feedback_by_spec: Mapping[str, Any]) -> tuple[pg.DNA, Any]:
+    """The algorithm's next proposal whose spec the study has not tried yet.
+
+    A proposal that renders to a spec already tried (evolution mutating a
+    decision the spec ignores, such as the expansion of a plain conv block, or
+    re-creating an earlier child) costs no trial: the algorithm is told that
+    spec's result again and asked once more. Deterministic, so a resumed study
+    replays it exactly. After `_MAX_REPEATED_PROPOSALS` repeats in a row (a
+    nearly exhausted small space) the repeat is returned and becomes a trial.
+
+    Returns:
+        The DNA and its spec.
+    """
+    for _ in range(_MAX_REPEATED_PROPOSALS):
+        dna = algo.propose()
+        spec = space.spec_from_dna(dna)
+        if str(spec) not in feedback_by_spec:
+            return dna, spec
+        algo.feedback(dna, feedback_by_spec[str(spec)])
+    dna = algo.propose()
+    return dna, space.spec_from_dna(dna)
+
+
 def _quiet_worker() -> None:
     """Keeps converter and training chatter out of the search's terminal."""
     import logging  # noqa: PLC0415
@@ -202,8 +228,9 @@ def search(
     finished = store.trials(study_record.name)
     accuracy_by_spec: dict[str, float] = {}
     latency_by_sha: dict[str, Any] = {}
+    feedback_by_spec: dict[str, Any] = {}  # what the algorithm was told of each spec tried
     for trial in finished:  # replay: the algorithm sees what it saw before
-        proposed = algo.propose()
+        proposed, _ = _propose_untried(algo, space, feedback_by_spec)
         if list(proposed.to_numbers()) != list(trial.dna):
             raise EdgenasError(
                 f"cannot resume study {study_record.name!r}: {algorithm} (seed {study_record.seed}) "
@@ -212,7 +239,8 @@ def search(
             )
         failed = trial.status is not TrialStatus.DONE
         value = trial.objectives if pareto else trial.reward
-        algo.feedback(proposed, _feedback_value(value, failed=failed, pareto=pareto))
+        feedback_by_spec[trial.spec] = _feedback_value(value, failed=failed, pareto=pareto)
+        algo.feedback(proposed, feedback_by_spec[trial.spec])
         if not failed:
             accuracy_by_spec[trial.spec] = trial.accuracy
             for artifact in trial.artifacts:
@@ -226,8 +254,7 @@ def search(
     try:
         with WorkerPool(tasks_per_worker=tasks_per_worker, initializer=_quiet_worker) as pool:
             for index in range(len(finished), trials):
-                dna = algo.propose()
-                spec = space.spec_from_dna(dna)
+                dna, spec = _propose_untried(algo, space, feedback_by_spec)
                 trial = store.start_trial(study_record.name, index=index, dna=tuple(dna.to_numbers()), spec=str(spec))
                 began = time.perf_counter()
                 try:
@@ -259,7 +286,8 @@ def search(
                         error=f"{type(error).__name__}: {message}",
                         timings=TrialTimings(total_s=time.perf_counter() - began),
                     )
-                    algo.feedback(dna, _feedback_value(None, failed=True, pareto=pareto))
+                    feedback_by_spec[str(spec)] = _feedback_value(None, failed=True, pareto=pareto)
+                    algo.feedback(dna, feedback_by_spec[str(spec)])
                     bar.update(1)
                     continue
                 objectives = tuple(value) if pareto else None
@@ -288,7 +316,8 @@ def search(
                 )
                 accuracy_by_spec[str(spec)] = acc
                 latency_by_sha[result.artifact.sha256] = latency
-                algo.feedback(dna, _feedback_value(value, failed=False, pareto=pareto))
+                feedback_by_spec[str(spec)] = _feedback_value(value, failed=False, pareto=pareto)
+                algo.feedback(dna, feedback_by_spec[str(spec)])
                 best = scalar if best is None or scalar > best else best
                 bar.set_postfix_str(f"best {best:.4f}, last {acc:.3f} @ {latency.latency_ms:.2f} ms")
                 bar.update(1)

@@ -17,6 +17,7 @@ import numpy as np
 import pyglove as pg
 
 from edgenas.search.algorithms.grid import DEFAULT_MAX_GRID_POINTS, GridSearch, check_grid_size
+from edgenas.search.algorithms.mutation import DistinctUniform
 from edgenas.search.algorithms.ppo import PPOController
 from edgenas.search.algorithms.registry import register_algorithm
 
@@ -41,7 +42,7 @@ def random_search(*, seed: int, space_size: int | None = None) -> pg.DNAGenerato
 def evolution(
     *, seed: int, space_size: int | None = None, population_size: int = 20, tournament_size: int | None = None
 ) -> pg.DNAGenerator:
-    """Regularized (aging) evolution with a seeded uniform mutator.
+    """Regularized (aging) evolution with a seeded uniform mutator whose children differ from their parent.
 
     When to use it: the default for a scalar reward (MnasNet's or TuNAS's) on
     any space; robust to noisy rewards, and good from a few hundred trials on.
@@ -51,7 +52,7 @@ def evolution(
     del space_size
     if tournament_size is None:
         tournament_size = min(5, population_size) if isinstance(population_size, int) else 5
-    mutator = pg.evolution.mutators.Uniform(seed=_derived_seed(seed, 1))
+    mutator = DistinctUniform(seed=_derived_seed(seed, 1))
     return pg.evolution.regularized_evolution(
         mutator, population_size=population_size, tournament_size=tournament_size, seed=seed
     )
@@ -65,7 +66,7 @@ def nsga2(*, seed: int, space_size: int | None = None, population_size: int = 10
     `2 * population_size` trials are random.
     """
     del space_size
-    mutator = pg.evolution.mutators.Uniform(seed=_derived_seed(seed, 1))
+    mutator = DistinctUniform(seed=_derived_seed(seed, 1))
     return pg.evolution.nsga2(mutator, population_size=population_size, seed=seed)
 
 

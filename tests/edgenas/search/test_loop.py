@@ -54,6 +54,7 @@ def test_search_records_trials_and_resumes_without_repeating(tmp_path):
     assert resumed.best().reward == max(t.reward for t in resumed.done)
     # With a population of 2 the third trial is a mutated copy of one of the first two:
     # a decision or two away from it, where two random points differ in most of the 42.
+    assert len({t.spec for t in resumed.trials}) == 3  # a child that renders to a tried spec costs no trial
     child = resumed.trials[2].dna
     assert min(sum(a != b for a, b in zip(child, t.dna, strict=True)) for t in first.trials) <= 2
     assert sum(a != b for a, b in zip(first.trials[0].dna, first.trials[1].dna, strict=True)) > 10

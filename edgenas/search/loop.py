@@ -21,6 +21,8 @@ from typing import Any
 
 import pyglove as pg
 
+from devices import DeviceBackend, LocalDevice, ProfileSettings
+
 from edgenas.errors import EdgenasError
 from edgenas.search.evaluate import CandidateJob, CandidateResult, evaluate_candidate
 from edgenas.search.workers import WorkerPool
@@ -114,6 +116,21 @@ def _propose_untried(algo: pg.DNAGenerator, space: SearchSpace, feedback_by_spec
     return dna, space.spec_from_dna(dna)
 
 
+def _latency_device(latency: Any) -> tuple[DeviceBackend, str]:
+    """The device a search measures on, and its label in the study.
+
+    "measured" is this machine, labelled "local" as before devices existed, so
+    older stores resume; any other device is labelled by its name.
+    """
+    if isinstance(latency, DeviceBackend):
+        return latency, latency.name
+    if latency == "measured":
+        return LocalDevice(), "local"
+    raise EdgenasError(
+        f"unknown latency source {latency!r}; use 'measured' (this machine) or a devices.DeviceBackend"
+    )
+
+
 def _quiet_worker() -> None:
     """Keeps converter and training chatter out of the search's terminal."""
     import logging  # noqa: PLC0415
@@ -150,6 +167,7 @@ def search(
     profile_runs: int = 30,
     tasks_per_worker: int = 4,
     algorithm_options: Mapping[str, Any] | None = None,
+    latency: Any = "measured",
     progress: bool = True,
 ) -> SearchResult:
     """Runs (or resumes) a latency-aware architecture search.
@@ -173,6 +191,9 @@ def search(
         tasks_per_worker: Candidates a worker process evaluates before it is replaced.
         algorithm_options: The algorithm's own options, e.g. `{"population_size": 8}` for
             "evolution" (see `edgenas.search.algorithms`); stored with the study.
+        latency: Where latency comes from: "measured" (the profiler on this machine)
+            or a `devices.DeviceBackend` (an SSH board, a phone, a device farm's
+            tag through `devices.farm`), health-checked before any trial runs.
         progress: Show a progress bar on stderr.
 
     Returns:
@@ -181,7 +202,6 @@ def search(
     Raises:
         EdgenasError: (and subclasses) on bad input, before any trial runs.
     """
-    from edgenas.profiling import profile  # noqa: PLC0415
     from edgenas.proxy import ProxyTask  # noqa: PLC0415
     from edgenas.search.algorithms import make_algorithm  # noqa: PLC0415
     from edgenas.store import Study, TrialArtifact, TrialStatus, TrialStore, TrialTimings  # noqa: PLC0415
@@ -203,6 +223,9 @@ def search(
         make_algorithm(algorithm, seed=seed, space_size=space.size, **options)  # validate early
     except (TypeError, ValueError) as error:  # an option the algorithm does not take, or a bad value
         raise EdgenasError(f"algorithm {algorithm!r}: {error}" if isinstance(error, ValueError) else str(error)) from None
+    device, device_label = _latency_device(latency)
+    settings = ProfileSettings(runtime="litert", threads=threads, runs=profile_runs)
+    device.check_health()  # an unreachable device is an error now, before any trial runs
     db_path = Path(db)
     db_path.parent.mkdir(parents=True, exist_ok=True)
     artifacts = Path(artifacts_dir) if artifacts_dir else db_path.with_suffix("").parent / f"{db_path.stem}-artifacts"
@@ -216,7 +239,7 @@ def search(
             reward=json.dumps(reward.to_json(), sort_keys=True),
             algorithm=_algorithm_label(algorithm, options),
             seed=seed,
-            device=f"local:litert:{threads}t:{precision}",
+            device=f"{device_label}:litert:{threads}t:{precision}",
         ),
         resume=resume,
     )
@@ -274,7 +297,7 @@ def search(
                     profile_began = time.perf_counter()
                     latency = latency_by_sha.get(result.artifact.sha256)
                     if latency is None:
-                        latency = profile(result.artifact.path, runtime="litert", threads=threads, runs=profile_runs)
+                        latency = device.measure(result.artifact.path, settings)
                     profile_s = time.perf_counter() - profile_began
                     value = reward(accuracy=acc, latency_ms=latency.latency_ms)
                 except KeyboardInterrupt:

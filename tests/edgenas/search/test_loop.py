@@ -1,10 +1,12 @@
 """The search loop end to end: real proxy training, real export, real profiling, real SQLite."""
 
 import json
+from pathlib import Path
 
 import pytest
 
 import edgenas
+from devices import DeviceUnavailableError, LocalDevice
 from edgenas.errors import EdgenasError
 from edgenas.proxy import ProxyTask
 from edgenas.search.rewards import make_reward
@@ -79,6 +81,10 @@ def test_bad_input_is_rejected_before_any_trial(tmp_path):
         _run(tmp_path, 1, reward=make_reward("pareto", target_ms=2.0))
     with pytest.raises(EdgenasError, match=r"algorithm 'evolution' takes options \['population_size', 'tournament_size'\]"):
         _run(tmp_path, 1, algorithm_options={"populaton_size": 4})
+    with pytest.raises(EdgenasError, match="unknown latency source 'predicted'"):
+        _run(tmp_path, 1, latency="predicted")
+    with pytest.raises(DeviceUnavailableError, match="board-7: the profiler self-check did not run"):
+        _run(tmp_path, 1, latency=LocalDevice("board-7", python=tmp_path / "no-python"))
     with pytest.raises(EdgenasError, match="trials must be a positive integer"):
         _run(tmp_path, 0)
     (tmp_path / "one_class" / "cats").mkdir(parents=True)
@@ -103,3 +109,28 @@ def test_a_store_written_for_another_space_is_refused(tmp_path):
         )
     with pytest.raises(StudyMismatchError, match="space_fingerprint"):
         _run(tmp_path, 1, resume=True)
+
+
+class _CountingDevice(LocalDevice):
+    """This machine under another name, counting its measurements."""
+
+    def __init__(self) -> None:
+        super().__init__("bench-board")
+        self.measured = []
+
+    def measure(self, model_path, settings, *, timeout_s=600.0):
+        self.measured.append((model_path, settings))
+        return super().measure(model_path, settings, timeout_s=timeout_s)
+
+
+@pytest.mark.slow
+def test_latency_comes_from_the_given_device(tmp_path):
+    device = _CountingDevice()
+    result = _run(tmp_path, 1, latency=device, threads=2, profile_runs=6)
+    (trial,) = result.done
+    ((path, settings),) = device.measured
+    assert Path(path) == trial.artifacts[0].path
+    assert (settings.runtime, settings.threads, settings.runs) == ("litert", 2, 6)
+    assert (trial.latency.threads, trial.latency.runs) == (2, 6)
+    with TrialStore(tmp_path / "study.sqlite") as store:
+        assert store.studies()[0].device == "bench-board:litert:2t:fp32"

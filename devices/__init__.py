@@ -10,6 +10,8 @@ from .errors import DeviceUnavailableError, ProfilerError
 from .latency_result import DeviceInfo, LatencyResult, TensorInfo
 from .local import LocalDevice, profile_local
 from .settings import ProfileSettings
+from .ssh import SshDevice
+from .ssh_target import SshTarget
 
 __all__ = [
     "DeviceBackend",
@@ -19,6 +21,8 @@ __all__ = [
     "LocalDevice",
     "ProfileSettings",
     "ProfilerError",
+    "SshDevice",
+    "SshTarget",
     "TensorInfo",
     "profile_local",
 ]

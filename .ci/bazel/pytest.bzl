@@ -48,7 +48,7 @@ def pytest_test(name, files, support = [], data = [], deps = [], size = "medium"
         **kwargs
     )
 
-def pytest_folders(test_files, smoke_folders, large_folders = [], support = [], data = [], deps = []):
+def pytest_folders(test_files, smoke_folders, large_folders = [], unsandboxed_folders = [], support = [], data = [], deps = []):
     """A pytest target per folder of `test_files`, plus `:smoke`.
 
     A folder `a/b` (relative to the calling package) gets the target
@@ -60,6 +60,9 @@ def pytest_folders(test_files, smoke_folders, large_folders = [], support = [], 
       test_files: the test files (from a glob).
       smoke_folders: folders whose tests are fast (no model builds).
       large_folders: folders (and sub-folders) whose targets get size "large".
+      unsandboxed_folders: folders (and sub-folders) whose targets run outside
+        Bazel's sandbox (tag "no-sandbox"), e.g. because they start a real sshd,
+        which cannot drop privileges in the sandbox's user namespace.
       support: Python files every test may need (conftest.py, helpers).
       data: non-Python files every test may need.
       deps: py_library targets under test.
@@ -75,6 +78,7 @@ def pytest_folders(test_files, smoke_folders, large_folders = [], support = [], 
             data = data,
             deps = deps,
             size = "large" if _under(folder, large_folders) else "medium",
+            tags = ["no-sandbox"] if _under(folder, unsandboxed_folders) else [],
         )
 
     smoke = [f for f in test_files if _under(_folder(f), smoke_folders)]

@@ -19,6 +19,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from devices.hashing import sha256_file
 from edgenas.errors import ExportError
 from edgenas.export.settings import ExportSettings, ModelFormat, Precision
 
@@ -102,14 +103,6 @@ class Artifact:
             "size_bytes": self.size_bytes,
             "export_s": round(self.export_s, 4),
         }
-
-
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 class ArtifactStore:
@@ -213,7 +206,7 @@ class ArtifactStore:
             spec=spec_text,
             input_shape=settings.input_shape,
             num_classes=settings.num_classes,
-            sha256=_sha256_file(final),
+            sha256=sha256_file(final),
             size_bytes=final.stat().st_size,
             export_s=elapsed_s(),
             cached=False,

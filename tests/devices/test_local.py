@@ -187,6 +187,8 @@ _PUBLIC = {
     "LocalDevice",
     "ProfileSettings",
     "ProfilerError",
+    "SshDevice",
+    "SshTarget",
     "TensorInfo",
     "profile_local",
 }

@@ -5,6 +5,8 @@ library, numpy and one runtime only). This package holds its typed result and
 the backends that run it; importing it pulls in neither numpy nor TensorFlow.
 """
 
+from .adb import AdbDevice
+from .adb_target import AdbTarget
 from .backend import DeviceBackend
 from .errors import DeviceUnavailableError, ProfilerError
 from .latency_result import DeviceInfo, LatencyResult, TensorInfo
@@ -14,6 +16,8 @@ from .ssh import SshDevice
 from .ssh_target import SshTarget
 
 __all__ = [
+    "AdbDevice",
+    "AdbTarget",
     "DeviceBackend",
     "DeviceInfo",
     "DeviceUnavailableError",

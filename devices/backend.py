@@ -8,7 +8,14 @@ import os
 from .latency_result import LatencyResult
 from .settings import ProfileSettings
 
-__all__ = ["DeviceBackend"]
+__all__ = ["DeviceBackend", "checked_device_name"]
+
+
+def checked_device_name(name: object) -> str:
+    """Returns `name` if it is a usable device name (a non-empty string), else raises ValueError."""
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"a device name must be a non-empty string, got {name!r}")
+    return name
 
 
 class DeviceBackend(abc.ABC):

@@ -5,6 +5,8 @@
 lists) and ``to_json`` gives the same JSON object back, so
 ``LatencyResult.from_json(r.to_json()) == r`` and
 ``LatencyResult.from_json(d).to_json() == d`` for any valid ``d``.
+`devices.adb.AdbDevice` builds one directly from what TFLite's
+``benchmark_model`` prints (no 90th percentile, no seed: those are None).
 
 Standard library only: importing this module stays cheap.
 """
@@ -24,8 +26,11 @@ __all__ = ["SCHEMA_VERSION", "RUNTIMES", "DELEGATES", "TensorInfo", "DeviceInfo"
 SCHEMA_VERSION = 1
 """The profiler JSON schema this module reads and writes."""
 
-RUNTIMES = ("litert", "tflite_runtime", "onnxruntime")
-"""Runtimes a result can name: the package that actually ran the model."""
+RUNTIMES = ("litert", "tflite_runtime", "onnxruntime", "tflite_benchmark_model")
+"""Runtimes a result can name: what actually ran the model. The first three are
+the Python packages ``devices/profiler.py`` uses; ``tflite_benchmark_model`` is
+TFLite's ``benchmark_model`` binary (`devices.adb.AdbDevice`, Android phones),
+which the profiler never names."""
 
 DELEGATES = ("xnnpack", "none", "cpu")
 """``xnnpack``: TFLite with the XNNPACK delegate applied; ``none``: TFLite
@@ -167,13 +172,19 @@ class TensorInfo:
 class DeviceInfo:
     """What the profiler could read about the device; None where it could not.
 
+    On an Android phone (`devices.adb.AdbDevice`) the fields come from
+    ``getprop``, ``uname``, ``/proc/cpuinfo``, cpufreq and the thermal zones
+    instead of Python's ``platform``/``os`` (see `devices.adb_device_info`).
+
     Attributes:
-        hostname: The device's host name.
-        platform: ``platform.platform()``, e.g. ``"Linux-6.1.0-rpi7-aarch64-with-glibc2.36"``.
-        machine: ``platform.machine()``, e.g. ``"aarch64"``.
+        hostname: The device's host name (``uname -n`` on a phone).
+        platform: ``platform.platform()``, e.g. ``"Linux-6.1.0-rpi7-aarch64-with-glibc2.36"``;
+            on a phone ``"Android <release> (<model>, <board>)"``.
+        machine: ``platform.machine()`` (``uname -m`` on a phone), e.g. ``"aarch64"``.
         cpu_model: From ``/proc/cpuinfo`` (``model name`` and the like).
-        cpu_count: Logical CPUs (``os.cpu_count()``).
-        cpu_governor: cpu0's cpufreq scaling governor, e.g. ``"performance"``.
+        cpu_count: Logical CPUs (``os.cpu_count()``; on a phone the ``processor`` entries of ``/proc/cpuinfo``).
+        cpu_governor: The cpufreq scaling governor of cpu0 (on a phone: of the
+            first CPU the measurement was pinned to), e.g. ``"performance"``.
         temperature_c: CPU/SoC temperature after the measurement, in Celsius.
     """
 
@@ -213,18 +224,32 @@ class LatencyResult:
 
     The statistics are those of the most stable attempt (lowest CV).
 
+    Two fields may be None, when the tool that measured cannot give them:
+    ``p90_ms`` and ``seed`` (both None for ``runtime ==
+    "tflite_benchmark_model"``; ``devices/profiler.py`` always fills both, so
+    files written before they could be None stay valid under the same
+    ``SCHEMA_VERSION``). In JSON a None is ``null``; the key is still required.
+
     Attributes:
         schema_version: Version of the profiler JSON schema (``SCHEMA_VERSION``).
-        model_path: Absolute path of the model on the device.
+        model_path: Absolute path of the model file measured: on the device
+            for the profiler, the local file for ``tflite_benchmark_model``
+            (which times a temporary copy pushed to the phone).
         artifact_sha256: Hex SHA-256 of the model file.
         size_bytes: Size of the model file.
-        runtime: The package that ran the model, one of ``RUNTIMES``.
-        runtime_version: Its version.
+        runtime: What ran the model, one of ``RUNTIMES``.
+        runtime_version: Its version; ``"unknown"`` when the runtime does not
+            tell (``benchmark_model`` prints no version).
         threads: CPU threads given to the runtime.
         delegate: How it executed, one of ``DELEGATES``.
-        inputs: The inputs fed (random, seeded).
-        latency_ms: Median latency.
-        p90_ms: 90th percentile (linear interpolation).
+        inputs: The inputs fed (random; seeded when ``seed`` is not None).
+            Empty when the runtime does not report them (``benchmark_model``
+            prints no input tensors).
+        latency_ms: Median latency (for ``benchmark_model``: its nearest-rank
+            median, the upper middle run for an even count).
+        p90_ms: 90th percentile (linear interpolation); None when the runtime
+            does not report one (``benchmark_model``). When present it is
+            checked to be >= ``latency_ms``.
         mean_ms: Mean.
         std_ms: Sample standard deviation.
         min_ms: Fastest run.
@@ -235,7 +260,8 @@ class LatencyResult:
         max_attempts: Attempts allowed.
         stable: Whether the kept attempt's ``cv`` is within ``cv_threshold``.
         cv_threshold: The CV above which an attempt was repeated.
-        seed: Seed of the random inputs.
+        seed: Seed of the random inputs; None when the inputs were not seeded
+            (``benchmark_model``'s random inputs take no seed).
         device: The device.
         measured_at: When the measurement finished, ISO 8601 with time zone (UTC).
     """
@@ -250,7 +276,7 @@ class LatencyResult:
     delegate: str
     inputs: tuple[TensorInfo, ...]
     latency_ms: float
-    p90_ms: float
+    p90_ms: float | None
     mean_ms: float
     std_ms: float
     min_ms: float
@@ -261,11 +287,12 @@ class LatencyResult:
     max_attempts: int
     stable: bool
     cv_threshold: float
-    seed: int
+    seed: int | None
     device: DeviceInfo
     measured_at: str
 
     _FLOATS: ClassVar[tuple[str, ...]] = ("latency_ms", "p90_ms", "mean_ms", "std_ms", "min_ms", "cv", "cv_threshold")
+    _OPTIONAL: ClassVar[frozenset[str]] = frozenset({"p90_ms", "seed"})
 
     def __post_init__(self) -> None:
         _check_int("schema_version", self.schema_version)
@@ -289,11 +316,13 @@ class LatencyResult:
                 raise _FieldError(f"inputs[{i}]", f"must be a TensorInfo, got {_describe(item)}")
         _set(self, "inputs", tuple(self.inputs))
         for name in self._FLOATS:
-            _set(self, name, _check_float(name, getattr(self, name), minimum=0.0))
-        tol = _REL_TOL * max(self.p90_ms, 1e-12)
+            value = _check_float(name, getattr(self, name), minimum=0.0, optional=name in self._OPTIONAL)
+            _set(self, name, value)
+        scale = self.p90_ms if self.p90_ms is not None else self.latency_ms
+        tol = _REL_TOL * max(scale, 1e-12)
         if not self.min_ms <= self.latency_ms + tol:
             raise _FieldError("min_ms", f"{self.min_ms} exceeds the median latency_ms {self.latency_ms}")
-        if not self.latency_ms <= self.p90_ms + tol:
+        if self.p90_ms is not None and not self.latency_ms <= self.p90_ms + tol:
             raise _FieldError("p90_ms", f"{self.p90_ms} is below the median latency_ms {self.latency_ms}")
         _check_int("runs", self.runs, minimum=2)
         _check_int("warmup_runs", self.warmup_runs, minimum=0)
@@ -306,7 +335,7 @@ class LatencyResult:
             raise _FieldError(
                 "stable", f"is {self.stable} but cv {self.cv} against cv_threshold {self.cv_threshold} says otherwise"
             )
-        _check_int("seed", self.seed, minimum=0)
+        _check_int("seed", self.seed, minimum=0, optional=True)
         if not isinstance(self.device, DeviceInfo):
             raise _FieldError("device", f"must be a DeviceInfo, got {_describe(self.device)}")
         _check_str("measured_at", self.measured_at)

@@ -16,7 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .backend import DeviceBackend
+from .backend import DeviceBackend, checked_device_name
 from .errors import DeviceUnavailableError, ProfilerError
 from .latency_result import LatencyResult
 from .settings import ProfileSettings
@@ -169,9 +169,7 @@ class LocalDevice(DeviceBackend):
     """
 
     def __init__(self, name: str = "local", *, python: str | os.PathLike[str] = sys.executable) -> None:
-        if not isinstance(name, str) or not name:
-            raise ValueError(f"a device name must be a non-empty string, got {name!r}")
-        self._name = name
+        self._name = checked_device_name(name)
         self._python = os.fspath(python)
 
     @property

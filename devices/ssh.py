@@ -30,7 +30,7 @@ import tarfile
 import time
 from pathlib import Path
 
-from .backend import DeviceBackend
+from .backend import DeviceBackend, checked_device_name
 from .errors import ProfilerError
 from .hashing import sha256_file
 from .latency_result import LatencyResult
@@ -100,10 +100,8 @@ class SshDevice(DeviceBackend):
     def __init__(self, target: SshTarget, *, name: str | None = None, ssh: str = "ssh") -> None:
         if not isinstance(target, SshTarget):
             raise ValueError(f"target must be an SshTarget, got {target!r}")
-        if name is not None and (not isinstance(name, str) or not name):
-            raise ValueError(f"a device name must be a non-empty string, got {name!r}")
         self._target = target
-        self._name = name if name is not None else str(target)
+        self._name = checked_device_name(name if name is not None else str(target))
         self._client = SshClient(target, device=self._name, ssh=ssh)
 
     @property

@@ -148,7 +148,9 @@ def test_schema_agrees_with_the_profiler() -> None:
     profiler = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(profiler)
     assert profiler.SCHEMA_VERSION == SCHEMA_VERSION
-    assert {profiler.RUNTIME_LITERT, profiler.RUNTIME_TFLITE_RUNTIME, profiler.RUNTIME_ONNXRUNTIME} == set(RUNTIMES)
+    profiler_runtimes = {profiler.RUNTIME_LITERT, profiler.RUNTIME_TFLITE_RUNTIME, profiler.RUNTIME_ONNXRUNTIME}
+    # tflite_benchmark_model is named by devices/adb.py, never by the profiler.
+    assert profiler_runtimes | {"tflite_benchmark_model"} == set(RUNTIMES)
     assert {profiler.DELEGATE_XNNPACK, profiler.DELEGATE_NONE, profiler.DELEGATE_CPU} == set(DELEGATES)
 
 
@@ -207,6 +209,11 @@ def test_unknown_field_is_named() -> None:
         ("stable", 1, "stable"),
         ("stable", False, "stable"),  # contradicts cv <= cv_threshold
         ("seed", -1, "seed"),
+        ("seed", 1.5, "seed"),
+        ("seed", "0", "seed"),
+        ("p90_ms", -0.5, "p90_ms"),
+        ("p90_ms", "slow", "p90_ms"),
+        ("p90_ms", float("inf"), "p90_ms"),
         ("device", [], "device"),
         ("device.cpu_count", "4", "device.cpu_count"),
         ("device.temperature_c", "hot", "device.temperature_c"),
@@ -250,3 +257,86 @@ def test_text_that_is_not_a_json_object(text: str) -> None:
 def test_non_mapping_argument() -> None:
     with pytest.raises(ValueError, match="expected a JSON object"):
         LatencyResult.from_json([SAMPLE])  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- #
+# Fields a measuring tool may not give: p90_ms and seed (null in JSON)
+# --------------------------------------------------------------------------- #
+
+BENCHMARK_MODEL_SAMPLE: dict[str, Any] = {
+    **SAMPLE,
+    "model_path": "/home/me/models/candidate.tflite",
+    "runtime": "tflite_benchmark_model",
+    "runtime_version": "unknown",
+    "inputs": [],
+    "p90_ms": None,
+    "seed": None,
+    "device": {
+        "hostname": "localhost",
+        "platform": "Android 12 (Pixel 4, msmnile)",
+        "machine": "aarch64",
+        "cpu_model": "Qualcomm Technologies, Inc SM8150",
+        "cpu_count": 8,
+        "cpu_governor": "schedutil",
+        "temperature_c": 45.3,
+    },
+}
+
+
+@pytest.mark.parametrize("nulls", [("p90_ms",), ("seed",), ("p90_ms", "seed")])
+def test_null_p90_and_seed_round_trip(nulls: tuple[str, ...]) -> None:
+    data = {**SAMPLE, **dict.fromkeys(nulls)}
+    result = LatencyResult.from_json(data)
+    for name in nulls:
+        assert getattr(result, name) is None
+    assert result.to_json() == data
+    assert json.dumps(result.to_json()) == json.dumps(data)  # null in the JSON text
+    assert LatencyResult.from_json(json.dumps(result.to_json())) == result
+
+
+def test_a_benchmark_model_result_round_trips() -> None:
+    result = LatencyResult.from_json(BENCHMARK_MODEL_SAMPLE)
+    assert (result.runtime, result.p90_ms, result.seed, result.inputs) == ("tflite_benchmark_model", None, None, ())
+    assert LatencyResult.from_json(result.to_json()) == result
+    assert result.to_json() == BENCHMARK_MODEL_SAMPLE
+
+
+def test_the_new_runtime_is_accepted() -> None:
+    assert "tflite_benchmark_model" in RUNTIMES
+    assert LatencyResult.from_json({**SAMPLE, "runtime": "tflite_benchmark_model"}).runtime == "tflite_benchmark_model"
+
+
+@pytest.mark.parametrize("field", ["p90_ms", "seed"])
+def test_null_fields_are_still_required(field: str) -> None:
+    with pytest.raises(ValueError, match=rf"field '{field}': missing"):
+        LatencyResult.from_json(_without(field))
+
+
+def test_ordering_against_p90_is_skipped_without_p90() -> None:
+    # Any median is fine without a p90 ...
+    result = LatencyResult.from_json({**SAMPLE, "p90_ms": None, "latency_ms": 9.0})
+    assert result.latency_ms == 9.0
+    # ... but min <= median is still checked, and a present p90 still is.
+    with pytest.raises(ValueError, match=r"field 'min_ms'"):
+        LatencyResult.from_json({**SAMPLE, "p90_ms": None, "min_ms": 7.0})
+    with pytest.raises(ValueError, match=r"field 'p90_ms': 6\.0 is below the median"):
+        LatencyResult.from_json({**SAMPLE, "p90_ms": 6.0})
+
+
+def test_a_negative_p90_is_rejected() -> None:
+    with pytest.raises(ValueError, match=r"field 'p90_ms': must be >= 0"):
+        LatencyResult.from_json({**SAMPLE, "p90_ms": -1.0})
+
+
+def test_min_equal_to_the_median_passes_without_p90() -> None:
+    # The tolerance scales with the median when there is no p90.
+    result = LatencyResult.from_json({**SAMPLE, "p90_ms": None, "min_ms": SAMPLE["latency_ms"] * (1 + 1e-12)})
+    assert result.p90_ms is None
+
+
+def test_direct_construction_with_none() -> None:
+    fields = {f.name: getattr(LatencyResult.from_json(SAMPLE), f.name) for f in dataclasses.fields(LatencyResult)}
+    fields.update(p90_ms=None, seed=None, inputs=())
+    result = LatencyResult(**fields)
+    assert (result.p90_ms, result.seed, result.inputs) == (None, None, ())
+    assert LatencyResult.from_json(result.to_json()) == result

@@ -180,6 +180,8 @@ def test_public_names() -> None:
 
 
 _PUBLIC = {
+    "AdbDevice",
+    "AdbTarget",
     "DeviceBackend",
     "DeviceInfo",
     "DeviceUnavailableError",

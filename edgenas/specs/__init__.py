@@ -4,6 +4,12 @@ from edgenas.specs.arch import ArchSpec
 from edgenas.specs.block import BlockSpec
 from edgenas.specs.costs import NetworkCost, estimate_cost, se_reduced_filters
 from edgenas.specs.enums import Activation, BlockFn
+from edgenas.specs.spinenet_arch import SpineNetSpec
+from edgenas.specs.spinenet_block import SpineNetBlockFn, SpineNetBlockSpec
+from edgenas.specs.spinenet_costs import estimate_spinenet_cost
+from edgenas.specs.spinenet_family import SpineNetFamily
+from edgenas.specs.spinenet_mbconv import SpineNetMBConv
+from edgenas.specs.spinenet_references import SpineNetScaling, spinenet_reference, spinenet_reference_names
 
 __all__ = [
     "Activation",
@@ -11,6 +17,15 @@ __all__ = [
     "BlockFn",
     "BlockSpec",
     "NetworkCost",
+    "SpineNetBlockFn",
+    "SpineNetBlockSpec",
+    "SpineNetFamily",
+    "SpineNetMBConv",
+    "SpineNetScaling",
+    "SpineNetSpec",
     "estimate_cost",
+    "estimate_spinenet_cost",
     "se_reduced_filters",
+    "spinenet_reference",
+    "spinenet_reference_names",
 ]

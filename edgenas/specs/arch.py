@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 from typing import Any
 
 from edgenas.errors import SpecError, SpecParseError
 from edgenas.specs.block import BlockSpec
 from edgenas.specs.enums import Activation, coerce_enum
+from edgenas.specs.json_form import canonical_json, parse_blocks, parse_envelope
 
 __all__ = ["ArchSpec"]
 
@@ -137,7 +137,7 @@ class ArchSpec:
 
     def to_json_string(self) -> str:
         """Returns canonical JSON text (sorted keys, no spaces)."""
-        return json.dumps(self.to_json(), sort_keys=True, separators=(",", ":"))
+        return canonical_json(self.to_json())
 
     @classmethod
     def from_json(cls, data: dict[str, Any] | str) -> ArchSpec:
@@ -147,29 +147,10 @@ class ArchSpec:
             SpecParseError: On malformed JSON, a wrong schema tag, missing or unknown keys.
             SpecError: On invalid values.
         """
-        if isinstance(data, str):
-            try:
-                data = json.loads(data)
-            except json.JSONDecodeError as error:
-                raise SpecParseError(f"spec JSON is malformed: {error}") from None
-        if not isinstance(data, dict):
-            raise SpecParseError(f"a spec must be a JSON object, got {type(data).__name__}")
-        if data.get("schema") != _SCHEMA:
-            raise SpecParseError(f"spec JSON schema must be {_SCHEMA!r}, got {data.get('schema')!r}")
-        expected = {"schema", "activation", "stem_filters", "head_filters", "blocks"}
-        if set(data) != expected:
-            raise SpecParseError(
-                f"spec JSON: missing keys {sorted(expected - set(data))}, "
-                f"unknown keys {sorted(set(data) - expected)}"
-            )
-        if not isinstance(data["blocks"], list):
-            raise SpecParseError("spec JSON: 'blocks' must be a list")
-        blocks = []
-        for index, block in enumerate(data["blocks"]):
-            try:
-                blocks.append(BlockSpec.from_json(block))
-            except SpecError as error:
-                raise type(error)(f"block {index}: {error}") from None
+        data = parse_envelope(
+            data, what="spec", schema=_SCHEMA, keys=("schema", "activation", "stem_filters", "head_filters", "blocks")
+        )
+        blocks = parse_blocks(data["blocks"], BlockSpec.from_json)
         return cls(
             blocks=tuple(blocks),
             stem_filters=data["stem_filters"],

@@ -1,0 +1,177 @@
+"""Builds the Keras backbone of a `SpineNetSpec`: feature maps of levels min_level..max_level.
+
+Papers: SpineNet, https://arxiv.org/abs/1912.05027; SpineNet-Mobile,
+https://arxiv.org/abs/2010.11426. Layer for layer it follows the published
+backbones (TF Model Garden's `spinenet.py` / `spinenet_mobile.py`), so that the
+reference specs have the published networks' parameter counts; where it differs
+(mbconv SE inner activation, chained block repeats in the mobile stem) the
+parameter count does not change.
+"""
+
+from __future__ import annotations
+
+import keras
+
+from edgenas.errors import SpecError
+from edgenas.models.build import register_builder
+from edgenas.models.layers import BatchNormConfig, activation_layer, conv_bn_act
+from edgenas.models.spinenet_layers import block_group, resample_mobile, resample_resnet
+from edgenas.specs import SpineNetFamily, SpineNetSpec
+from edgenas.specs.spinenet_arch import NUM_STEM_BLOCKS
+from edgenas.specs.spinenet_family import RESNET_STEM_CONV_FILTERS
+
+__all__ = ["build_spinenet", "output_name"]
+
+
+def output_name(level: int) -> str:
+    """Key of the feature map of `level` in the model's output dict (`"level3"` ...)."""
+    return f"level{level}"
+
+
+def build_spinenet(
+    spec: SpineNetSpec,
+    *,
+    input_shape: tuple[int, int, int] = (256, 256, 3),
+    num_classes: int = 0,
+    bn_momentum: float = 0.99,
+    dropout_rate: float = 0.0,
+    classifier_activation: str | None = None,
+    name: str | None = None,
+) -> keras.Model:
+    """Builds the SpineNet backbone of `spec` with fresh random weights.
+
+    The model maps an image batch to a dict `{"level3": ..., "level7": ...}` of
+    feature maps, each `(batch, height / 2**level, width / 2**level,
+    endpoints_num_filters)`.
+
+    Args:
+        spec: The backbone.
+        input_shape: Height, width, channels of one image; height and width must
+            be multiples of `2 ** spec.max_block_level` (128 for the published nets).
+        num_classes: Must be 0: the detection head is not built yet.
+        bn_momentum: BatchNorm momentum.
+        dropout_rate: Must be 0 (no classifier).
+        classifier_activation: Must be None (no classifier).
+        name: Model name (default: "edgenas_" + the first 12 hex digits of the spec digest).
+
+    Returns:
+        An uncompiled `keras.Model` with dict outputs.
+
+    Raises:
+        SpecError: On an input shape the backbone cannot take, or classifier
+            options (a SpineNet has no classifier; num_classes > 0 will select the
+            RetinaNet head once it exists).
+    """
+    height, width, channels = spec.check_input_shape(input_shape)
+    if num_classes != 0 or dropout_rate != 0.0 or classifier_activation is not None:
+        raise SpecError(
+            "a SpineNetSpec builds a backbone (feature maps per level): pass num_classes=0 and no "
+            "dropout_rate or classifier_activation (the RetinaNet detection head is not built yet)"
+        )
+    bn = BatchNormConfig(momentum=bn_momentum)
+    inputs = keras.Input(shape=(height, width, channels), name="image")
+    features = _stem(spec, inputs, bn)
+    for i, extra in enumerate(spec.merged_inputs()):
+        features.append(_node(spec, i, features, extra, bn))
+    act = spec.activation
+    outputs = {}
+    for level, index in sorted(spec.output_block_indices().items()):
+        outputs[output_name(level)] = conv_bn_act(
+            features[index],
+            filters=spec.endpoints_num_filters,
+            kernel_size=1,
+            strides=1,
+            activation=act,
+            bn=bn,
+            name=f"endpoint{level}",
+        )
+    return keras.Model(inputs, outputs, name=name or f"edgenas_{spec.digest()[:12]}")
+
+
+def _stem(spec: SpineNetSpec, inputs: keras.KerasTensor, bn: BatchNormConfig) -> list[keras.KerasTensor]:
+    """The stem convolution and the two stem blocks; returns the stem blocks' outputs."""
+    act = spec.activation
+    if spec.family is SpineNetFamily.MOBILE:
+        filters, kernel_size, in_level = spec.level_filters(0), 3, 1
+    else:
+        filters, kernel_size, in_level = RESNET_STEM_CONV_FILTERS, 7, 2  # the max-pool halves again
+    x = conv_bn_act(inputs, filters=filters, kernel_size=kernel_size, strides=2, activation=act, bn=bn, name="stem")
+    if spec.family is SpineNetFamily.RESNET:
+        x = keras.layers.MaxPooling2D(pool_size=3, strides=2, padding="same", name="stem_pool")(x)
+    features = []
+    for index, level in enumerate(spec.levels[:NUM_STEM_BLOCKS]):
+        x = block_group(
+            x,
+            block_fn=spec.stem_block_fn,
+            filters=spec.level_filters(level),
+            strides=2 ** (level - in_level),
+            repeats=spec.block_repeats,
+            activation=act,
+            bn=bn,
+            mbconv_settings=spec.mbconv,
+            name=f"stem_block{index}",
+        )
+        features.append(x)
+        in_level = level
+    return features
+
+
+def _node(
+    spec: SpineNetSpec,
+    i: int,
+    features: list[keras.KerasTensor],
+    extra: tuple[int, ...],
+    bn: BatchNormConfig,
+) -> keras.KerasTensor:
+    """Scale-permuted block `i`: resample its two inputs, sum (with `extra` blocks), apply its blocks."""
+    block = spec.blocks[i]
+    index = NUM_STEM_BLOCKS + i
+    levels = spec.levels
+    target_channels = spec.channels_at(index)
+    parents = []
+    for k, source in enumerate(block.input_offsets):
+        resample_name = f"block{index}_in{k}"
+        if spec.family is SpineNetFamily.MOBILE:
+            parents.append(
+                resample_mobile(
+                    features[source],
+                    source_level=levels[source],
+                    target_level=block.level,
+                    target_channels=target_channels,
+                    activation=spec.activation,
+                    bn=bn,
+                    name=resample_name,
+                )
+            )
+        else:
+            assert spec.resample_alpha is not None
+            parents.append(
+                resample_resnet(
+                    features[source],
+                    source_level=levels[source],
+                    source_filters=spec.level_filters(levels[source]),
+                    target_level=block.level,
+                    target_channels=target_channels,
+                    alpha=spec.resample_alpha,
+                    activation=spec.activation,
+                    bn=bn,
+                    name=resample_name,
+                )
+            )
+    parents += [features[j] for j in extra]
+    x = keras.layers.Add(name=f"block{index}_merge")(parents)
+    x = activation_layer(spec.activation, f"block{index}_merge_act")(x)
+    return block_group(
+        x,
+        block_fn=block.block_fn,
+        filters=spec.level_filters(block.level),
+        strides=1,
+        repeats=spec.block_repeats,
+        activation=spec.activation,
+        bn=bn,
+        mbconv_settings=spec.mbconv,
+        name=f"block{index}",
+    )
+
+
+register_builder(SpineNetSpec, build_spinenet)

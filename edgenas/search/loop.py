@@ -116,6 +116,18 @@ def _propose_untried(algo: pg.DNAGenerator, space: SearchSpace, feedback_by_spec
     return dna, space.spec_from_dna(dna)
 
 
+def _check_classification_space(space: SearchSpace) -> None:
+    """The search trains and exports classifiers (`ArchSpec`); other spaces are refused up front."""
+    from edgenas.specs import ArchSpec  # noqa: PLC0415
+
+    (point,) = space.sample(1, seed=0)
+    if not isinstance(point, ArchSpec):
+        raise EdgenasError(
+            f"space {space.name!r} yields {type(point).__name__} points; the search trains and exports "
+            "classification networks (ArchSpec) only so far: the detection proxy task for SpineNet is not built yet"
+        )
+
+
 def _latency_device(latency: Any) -> tuple[DeviceBackend, str]:
     """The device a search measures on, and its label in the study.
 
@@ -212,6 +224,7 @@ def search(
     from edgenas.proxy import load_dataset  # noqa: PLC0415
 
     load_dataset(task)  # a bad dataset folder is an error now, before any trial runs
+    _check_classification_space(space)
     pareto = bool(getattr(reward, "is_pareto", False))
     if pareto != (algorithm == "nsga2"):
         raise EdgenasError(

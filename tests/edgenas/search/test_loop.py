@@ -31,8 +31,9 @@ def _run(tmp_path, trials, *, resume=False, **overrides):
         tasks_per_worker=2,
         progress=False,
     )
+    space = overrides.pop("space", None) or edgenas.spaces.get("mnasnet")
     options.update(overrides)
-    return edgenas.search(edgenas.spaces.get("mnasnet"), **options)
+    return edgenas.search(space, **options)
 
 
 @pytest.mark.slow
@@ -81,6 +82,8 @@ def test_bad_input_is_rejected_before_any_trial(tmp_path):
         _run(tmp_path, 1, reward=make_reward("pareto", target_ms=2.0))
     with pytest.raises(EdgenasError, match=r"algorithm 'evolution' takes options \['population_size', 'tournament_size'\]"):
         _run(tmp_path, 1, algorithm_options={"populaton_size": 4})
+    with pytest.raises(EdgenasError, match="space 'spinenet_mbconv' yields SpineNetSpec points"):
+        _run(tmp_path, 1, space=edgenas.spaces.get("spinenet_mbconv"))
     with pytest.raises(EdgenasError, match="unknown latency source 'predicted'"):
         _run(tmp_path, 1, latency="predicted")
     with pytest.raises(DeviceUnavailableError, match="board-7: the profiler self-check did not run"):

@@ -38,9 +38,10 @@ def plot_search(trials: Sequence[Trial], *, target_ms: float, path: str | os.Pat
 
     Every done trial is a dot; the Pareto front is highlighted and joined by a
     step line (the best accuracy reachable within a latency); a dashed vertical
-    line marks the latency target; the highest-reward trial is annotated. The
-    title names the study and counts the trials not drawn (failed, running or
-    unmeasured).
+    line marks the latency target; the highest-reward trial is starred. The
+    legend, which also describes the best trial, sits outside the axes so that
+    it hides no trial. The title names the study and counts the trials not
+    drawn (failed, running or unmeasured).
 
     Args:
         trials: The trials of one study, e.g. `TrialStore.trials(...)`.
@@ -107,25 +108,11 @@ def plot_search(trials: Sequence[Trial], *, target_ms: float, path: str | os.Pat
     )
     axes.axvline(target_ms, color="tab:red", linestyle="--", linewidth=1.4, label=f"target {target_ms:g} ms", zorder=1)
     if best is not None:
+        # Described in the legend, outside the axes: a label box inside would hide trials.
         axes.scatter(
             [best.latency_ms], [best.accuracy], s=150, marker="*", color="gold", edgecolors="black",
-            linewidths=0.8, label="best reward", zorder=5,
-        )
-        # Point the label towards the middle of the plot, so it stays inside it.
-        right = best.latency_ms > (low_ms + high_ms) / 2
-        high = best.accuracy > (min(t.accuracy for t in points) + max(t.accuracy for t in points)) / 2
-        axes.annotate(
-            f"best reward {best.reward:.4f}\n#{best.index}: acc {best.accuracy:.4f} @ {best.latency_ms:.2f} ms",
-            xy=(best.latency_ms, best.accuracy),
-            xytext=(-30 if right else 30, -42 if high else 42),
-            textcoords="offset points",
-            ha="right" if right else "left",
-            va="top" if high else "bottom",
-            multialignment="left",
-            fontsize=8.5,
-            bbox={"boxstyle": "round,pad=0.3", "facecolor": "white", "edgecolor": "0.6", "alpha": 0.9},
-            arrowprops={"arrowstyle": "->", "color": "0.3"},
-            zorder=6,
+            linewidths=0.8, zorder=5,
+            label=f"best reward {best.reward:.4f}\n#{best.index}: acc {best.accuracy:.4f} @ {best.latency_ms:.2f} ms",
         )
     axes.set_xlim(max(0.0, low_ms - margin_ms), high_ms + margin_ms)
     axes.set_xlabel("measured latency, median (ms)")
@@ -135,7 +122,7 @@ def plot_search(trials: Sequence[Trial], *, target_ms: float, path: str | os.Pat
     subtitle = f"{len(trials)} trials" + (f", {not_drawn} not drawn ({failed} failed)" if not_drawn else "")
     axes.set_title(f"study {study!r}: accuracy vs latency\n{subtitle}", fontsize=11)
     axes.grid(True, color="0.9", linewidth=0.8, zorder=0)
-    axes.legend(loc="lower right", fontsize=8.5, framealpha=0.9)
+    axes.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, fontsize=8.5, framealpha=0.9)
 
     path = Path(path)
     with atomic_path(path) as tmp:

@@ -15,9 +15,11 @@ import keras
 from edgenas.errors import SpecError
 from edgenas.models.build import register_builder
 from edgenas.models.layers import BatchNormConfig, activation_layer, conv_bn_act
+from edgenas.models.spinenet_head import BOX_OUTPUT, CLASS_OUTPUT, retinanet_head
 from edgenas.models.spinenet_layers import block_group, resample_mobile, resample_resnet
 from edgenas.specs import SpineNetFamily, SpineNetSpec
 from edgenas.specs.spinenet_arch import NUM_STEM_BLOCKS
+from edgenas.specs.detection_head import DetectionHeadSpec, default_detection_head
 from edgenas.specs.spinenet_family import RESNET_STEM_CONV_FILTERS
 
 __all__ = ["build_spinenet", "output_name"]
@@ -37,37 +39,49 @@ def build_spinenet(
     dropout_rate: float = 0.0,
     classifier_activation: str | None = None,
     name: str | None = None,
+    detection_head: DetectionHeadSpec | None = None,
 ) -> keras.Model:
-    """Builds the SpineNet backbone of `spec` with fresh random weights.
+    """Builds the SpineNet backbone of `spec`, or a RetinaNet detector on it, with fresh random weights.
 
-    The model maps an image batch to a dict `{"level3": ..., "level7": ...}` of
-    feature maps, each `(batch, height / 2**level, width / 2**level,
-    endpoints_num_filters)`.
+    With num_classes=0 the model maps an image batch to a dict `{"level3": ...,
+    "level7": ...}` of feature maps, each `(batch, height / 2**level, width /
+    2**level, endpoints_num_filters)`. With num_classes > 0 it is a RetinaNet
+    detector (`edgenas.models.spinenet_head`) with two outputs, a dict
+    `{"class_outputs": (batch, total_anchors, num_classes), "box_outputs":
+    (batch, total_anchors, 4)}`; anchors from `edgenas.models.anchors`.
 
     Args:
         spec: The backbone.
         input_shape: Height, width, channels of one image; height and width must
             be multiples of `2 ** spec.max_block_level` (128 for the published nets).
-        num_classes: Must be 0: the detection head is not built yet.
+        num_classes: 0: the backbone; > 0: detector classes (logits, no background class).
         bn_momentum: BatchNorm momentum.
         dropout_rate: Must be 0 (no classifier).
         classifier_activation: Must be None (no classifier).
         name: Model name (default: "edgenas_" + the first 12 hex digits of the spec digest).
+        detection_head: Head settings when num_classes > 0 (default: Model Garden's
+            for the family, `default_detection_head`); must be None when num_classes=0.
 
     Returns:
         An uncompiled `keras.Model` with dict outputs.
 
     Raises:
-        SpecError: On an input shape the backbone cannot take, or classifier
-            options (a SpineNet has no classifier; num_classes > 0 will select the
-            RetinaNet head once it exists).
+        SpecError: On an input shape the backbone cannot take, classifier
+            options (a SpineNet has no classifier), a negative num_classes, or a
+            head spec without classes.
     """
     height, width, channels = spec.check_input_shape(input_shape)
-    if num_classes != 0 or dropout_rate != 0.0 or classifier_activation is not None:
+    if dropout_rate != 0.0 or classifier_activation is not None:
         raise SpecError(
-            "a SpineNetSpec builds a backbone (feature maps per level): pass num_classes=0 and no "
-            "dropout_rate or classifier_activation (the RetinaNet detection head is not built yet)"
+            "a SpineNetSpec builds a backbone (num_classes=0) or a RetinaNet detector (num_classes > 0): "
+            "pass no dropout_rate or classifier_activation"
         )
+    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 0:
+        raise SpecError(f"num_classes must be an int >= 0 (0: backbone only), got {num_classes!r}")
+    if num_classes == 0 and detection_head is not None:
+        raise SpecError("detection_head needs num_classes > 0 (num_classes=0 builds the backbone only)")
+    if detection_head is not None and not isinstance(detection_head, DetectionHeadSpec):
+        raise SpecError(f"detection_head must be a DetectionHeadSpec, got {type(detection_head).__name__}")
     bn = BatchNormConfig(momentum=bn_momentum)
     inputs = keras.Input(shape=(height, width, channels), name="image")
     features = _stem(spec, inputs, bn)
@@ -85,7 +99,18 @@ def build_spinenet(
             bn=bn,
             name=f"endpoint{level}",
         )
-    return keras.Model(inputs, outputs, name=name or f"edgenas_{spec.digest()[:12]}")
+    model_name = name or f"edgenas_{spec.digest()[:12]}"
+    if num_classes == 0:
+        return keras.Model(inputs, outputs, name=model_name)
+    head = detection_head or default_detection_head(spec.family is SpineNetFamily.MOBILE)
+    classes, boxes = retinanet_head(
+        {level: outputs[output_name(level)] for level in sorted(spec.output_block_indices())},
+        head=head,
+        num_classes=num_classes,
+        activation=act,
+        bn=bn,
+    )
+    return keras.Model(inputs, {CLASS_OUTPUT: classes, BOX_OUTPUT: boxes}, name=model_name)
 
 
 def _stem(spec: SpineNetSpec, inputs: keras.KerasTensor, bn: BatchNormConfig) -> list[keras.KerasTensor]:

@@ -9,7 +9,6 @@ a remote board, so it needs neither this package nor ``edgenas``.
 
 from __future__ import annotations
 
-import math
 import os
 import signal
 import subprocess
@@ -25,15 +24,6 @@ __all__ = ["PROFILER_PATH", "LocalDevice", "profile_local"]
 
 PROFILER_PATH = Path(__file__).resolve().with_name("profiler.py")
 """The standalone profiler program."""
-
-_RUNTIMES = ("litert", "onnxruntime")
-
-
-def _int_at_least(name: str, value: object, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return value
-
 
 def profile_local(
     model_path: str | os.PathLike[str],
@@ -77,34 +67,25 @@ def profile_local(
     path = Path(model_path)
     if not path.exists():
         raise FileNotFoundError(f"model file not found: {path}")
-    if runtime is not None and runtime not in _RUNTIMES:
-        raise ValueError(f"unknown runtime {runtime!r}; known runtimes: {', '.join(_RUNTIMES)}")
-    _int_at_least("threads", threads, 1)
-    _int_at_least("runs", runs, 2)
-    _int_at_least("warmup", warmup, 0)
-    _int_at_least("max_attempts", max_attempts, 1)
-    _int_at_least("seed", seed, 0)
-    if isinstance(cv_threshold, bool) or not isinstance(cv_threshold, (int, float)) or not (
-        math.isfinite(cv_threshold) and cv_threshold >= 0
-    ):
-        raise ValueError(f"cv_threshold must be a finite number >= 0, got {cv_threshold!r}")
+    settings = ProfileSettings(
+        runtime=runtime,
+        threads=threads,
+        runs=runs,
+        warmup=warmup,
+        cv_threshold=cv_threshold,
+        max_attempts=max_attempts,
+        seed=seed,
+    )
+    return _run_profiler(path, settings, timeout_s=timeout_s, python=python)
+
+
+def _run_profiler(
+    path: Path, settings: ProfileSettings, *, timeout_s: float, python: str | os.PathLike[str]
+) -> LatencyResult:
+    """Runs the profiler on an existing file with validated settings (see `profile_local`)."""
     if isinstance(timeout_s, bool) or not isinstance(timeout_s, (int, float)) or not timeout_s > 0:
         raise ValueError(f"timeout_s must be a number > 0, got {timeout_s!r}")
-
-    command = [
-        os.fspath(python),
-        os.fspath(PROFILER_PATH),
-        os.fspath(path.resolve()),
-        "--threads", str(threads),
-        "--runs", str(runs),
-        "--warmup", str(warmup),
-        "--cv-threshold", repr(float(cv_threshold)),
-        "--max-attempts", str(max_attempts),
-        "--seed", str(seed),
-    ]  # fmt: skip
-    if runtime is not None:
-        command += ["--runtime", runtime]
-
+    command = [os.fspath(python), os.fspath(PROFILER_PATH), os.fspath(path.resolve()), *settings.profiler_args()]
     try:
         proc = subprocess.run(
             command,
@@ -181,18 +162,10 @@ class LocalDevice(DeviceBackend):
         self, model_path: str | os.PathLike[str], settings: ProfileSettings, *, timeout_s: float = 600.0
     ) -> LatencyResult:
         """Times the model here; see `DeviceBackend.measure`."""
-        return profile_local(
-            model_path,
-            runtime=settings.runtime,
-            threads=settings.threads,
-            runs=settings.runs,
-            warmup=settings.warmup,
-            cv_threshold=settings.cv_threshold,
-            max_attempts=settings.max_attempts,
-            seed=settings.seed,
-            timeout_s=timeout_s,
-            python=self._python,
-        )
+        path = Path(model_path)
+        if not path.exists():
+            raise FileNotFoundError(f"model file not found: {path}")
+        return _run_profiler(path, settings, timeout_s=timeout_s, python=self._python)
 
     def check_health(self, *, timeout_s: float = 30.0) -> None:
         """Runs `profiler.py --self-check` with this device's interpreter."""

@@ -8,6 +8,7 @@ from typing import Any
 
 from edgenas.errors import SpecError, SpecParseError
 from edgenas.specs.enums import BlockFn, coerce_enum
+from edgenas.specs.json_form import check_block_object
 
 __all__ = ["BlockSpec"]
 
@@ -137,10 +138,4 @@ class BlockSpec:
             SpecParseError: On a key set other than the block's fields.
             SpecError: On invalid values.
         """
-        if not isinstance(data, dict):
-            raise SpecParseError(f"a block must be a JSON object, got {type(data).__name__}")
-        missing = [name for name in _FIELDS if name not in data]
-        unknown = sorted(set(data) - set(_FIELDS))
-        if missing or unknown:
-            raise SpecParseError(f"block JSON: missing keys {missing}, unknown keys {unknown}")
-        return cls(**data)
+        return cls(**check_block_object(data, what="block", fields=_FIELDS))

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from typing import Any, TypeVar
 
 from edgenas.errors import SpecError, SpecParseError
 
-__all__ = ["canonical_json", "parse_blocks", "parse_envelope"]
+__all__ = ["canonical_json", "check_block_object", "parse_blocks", "parse_envelope"]
 
 _B = TypeVar("_B")
 
@@ -62,3 +62,18 @@ def parse_blocks(raw_blocks: list[Any], from_json: Callable[[Any], _B]) -> tuple
         except SpecError as error:
             raise type(error)(f"block {index}: {error}") from None
     return tuple(blocks)
+
+
+def check_block_object(data: object, *, what: str, fields: Sequence[str]) -> dict[str, Any]:
+    """Checks a block's JSON object: a dict with exactly `fields` (missing ones listed in field order).
+
+    Raises:
+        SpecParseError: On a value that is not an object, or missing or unknown keys.
+    """
+    if not isinstance(data, dict):
+        raise SpecParseError(f"a {what} must be a JSON object, got {type(data).__name__}")
+    missing = [name for name in fields if name not in data]
+    unknown = sorted(set(data) - set(fields))
+    if missing or unknown:
+        raise SpecParseError(f"{what} JSON: missing keys {missing}, unknown keys {unknown}")
+    return data

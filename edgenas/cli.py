@@ -1,4 +1,4 @@
-"""The `edgenas` command line: spaces, sample, export, profile.
+"""The `edgenas` command line: spaces, sample, export, profile, search, report, farm.
 
 Every expected failure (unknown space, malformed spec, a file that is not a
 model, an unwritable folder) prints one line, `edgenas: error: ...`, and exits 1;
@@ -15,6 +15,8 @@ import os
 import sys
 import warnings
 from collections.abc import Sequence
+
+from edgenas.cli_farm import add_farm_parser, cmd_farm, device_from_argument
 
 __all__ = ["main"]
 
@@ -99,7 +101,9 @@ def _build_parser() -> argparse.ArgumentParser:
 
     search = sub.add_parser("search", help="run (or resume) a latency-aware architecture search")
     _space_arguments(search)
-    search.add_argument("--device", default="local", help="where latency is measured (default: local)")
+    search.add_argument("--device", default="local",
+                        help="where latency is measured: local (default) or a farm, farm://HOST:PORT/TAG "
+                             "(token in $EDGENAS_FARM_TOKEN)")
     search.add_argument("--target-ms", type=float, required=True, help="the latency target in milliseconds")
     search.add_argument("--reward", default="mnasnet-soft", help="mnasnet-soft, mnasnet-hard, tunas-abs, pareto")
     search.add_argument("--algorithm", default="evolution", help="random, evolution, nsga2, grid, ppo")
@@ -135,6 +139,7 @@ def _build_parser() -> argparse.ArgumentParser:
     profile.add_argument("--warmup", type=int, default=10)
     profile.add_argument("--cv-threshold", type=float, default=0.05)
     profile.add_argument("--max-attempts", type=int, default=3)
+    add_farm_parser(sub)
     return parser
 
 
@@ -266,8 +271,7 @@ def _cmd_profile(args: argparse.Namespace) -> int:
 def _cmd_search(args: argparse.Namespace) -> int:
     from edgenas.search.rewards import make_reward  # noqa: PLC0415
 
-    if args.device != "local":
-        raise _CliError(f"unknown device {args.device!r}; available here: local (the device farm is not built yet)")
+    latency = device_from_argument(args.device)
     reward = make_reward(args.reward, target_ms=args.target_ms)
     from edgenas.proxy import ProxyTask  # noqa: PLC0415
     from edgenas.search.loop import search  # noqa: PLC0415
@@ -296,6 +300,7 @@ def _cmd_search(args: argparse.Namespace) -> int:
         precision=args.precision,
         threads=args.threads,
         algorithm_options=algorithm_options,
+        latency=latency,
     )
     done = result.done
     print(f"study {result.study!r}: {len(done)} of {len(result.trials)} trials finished, store {result.db}")
@@ -339,6 +344,7 @@ _COMMANDS = {
     "profile": _cmd_profile,
     "search": _cmd_search,
     "report": _cmd_report,
+    "farm": cmd_farm,
 }
 
 
@@ -346,13 +352,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Runs the CLI and returns its exit status."""
     _quiet_converters()
     args = _build_parser().parse_args(argv)
-    from devices import ProfilerError  # noqa: PLC0415
+    from devices import DeviceUnavailableError, ProfilerError  # noqa: PLC0415
     from edgenas.errors import EdgenasError  # noqa: PLC0415
 
     try:
         _load_plugins(args.plugin)
         return _COMMANDS[args.command](args)
-    except (EdgenasError, ProfilerError, _CliError, FileNotFoundError, LookupError, OSError, ValueError) as error:
+    except (
+        EdgenasError, DeviceUnavailableError, ProfilerError, _CliError, FileNotFoundError, LookupError, OSError,
+        ValueError,
+    ) as error:
         message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         print(f"edgenas: error: {message}", file=sys.stderr)
         return 1

@@ -204,13 +204,12 @@ def tflite_int8(tflite_models: dict[str, Path]) -> Path:
     return tflite_models["int8"]
 
 
-@pytest.fixture(scope="session")
-def onnx_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A real ONNX file (Conv-Relu-GlobalAveragePool-Flatten-Gemm) with a symbolic batch."""
+def write_tiny_onnx(path: Path, *, seed: int = 0) -> Path:
+    """Writes a real ONNX file (Conv-Relu-GlobalAveragePool-Flatten-Gemm, symbolic batch); `seed` sets the weights."""
     import onnx  # noqa: PLC0415
     from onnx import TensorProto, helper, numpy_helper  # noqa: PLC0415
 
-    rng = np.random.default_rng(0)
+    rng = np.random.default_rng(seed)
     weights = [
         numpy_helper.from_array(rng.normal(size=(8, 3, 3, 3)).astype(np.float32), "conv_w"),
         numpy_helper.from_array(np.zeros(8, np.float32), "conv_b"),
@@ -233,9 +232,29 @@ def onnx_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
     onnx.checker.check_model(model)
-    path = tmp_path_factory.mktemp("onnx") / "tiny.onnx"
     onnx.save(model, os.fspath(path))
     return path
+
+
+@pytest.fixture(scope="session")
+def onnx_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real ONNX file (see `write_tiny_onnx`)."""
+    return write_tiny_onnx(tmp_path_factory.mktemp("onnx") / "tiny.onnx")
+
+
+@pytest.fixture(scope="session")
+def tiny_onnx_models(tmp_path_factory: pytest.TempPathFactory) -> Callable[[int], list[Path]]:
+    """``make(n)``: n distinct real ONNX files (different weights, so different SHA-256)."""
+    folder = tmp_path_factory.mktemp("onnx-many")
+
+    def make(count: int) -> list[Path]:
+        return [
+            path if path.exists() else write_tiny_onnx(path, seed=seed)
+            for seed in range(count)
+            for path in [folder / f"tiny-{seed}.onnx"]
+        ]
+
+    return make
 
 
 @pytest.fixture()

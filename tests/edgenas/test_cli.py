@@ -61,9 +61,22 @@ def test_sample_prints_parseable_reproducible_specs(capsys):
              "--population", "4", "--algorithm-option", "tournament_size=9"],
             "edgenas: error: algorithm 'evolution': The value of `population_size` (4) must be no less",
         ),
+        (
+            ["search", "--space", "mnasnet", "--target-ms", "5", "--trials", "1", "--db", "/nonexistent/x.sqlite",
+             "--device", "phone"],
+            "edgenas: error: unknown device 'phone'; use 'local' or a farm address farm://HOST:PORT/TAG",
+        ),
+        (
+            ["search", "--space", "mnasnet", "--target-ms", "5", "--trials", "1", "--db", "/nonexistent/x.sqlite",
+             "--device", "farm://127.0.0.1:9/cpu"],
+            "edgenas: error: farm http://127.0.0.1:9 does not answer",
+        ),
+        (["farm", "serve", "--inventory", "/nonexistent/farm.yaml"], "/nonexistent/farm.yaml: cannot read the inventory"),
+        (["farm", "status", "http://127.0.0.1:9"], "edgenas: error: farm http://127.0.0.1:9 does not answer"),
     ],
 )
-def test_bad_input_gives_one_line_and_exit_1(capsys, argv, message):
+def test_bad_input_gives_one_line_and_exit_1(capsys, argv, message, monkeypatch):
+    monkeypatch.setenv("EDGENAS_FARM_TOKEN", "some-token")
     code, out, err = _run(capsys, *argv)
     assert code == 1
     assert out == ""

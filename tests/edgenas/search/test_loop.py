@@ -137,3 +137,23 @@ def test_latency_comes_from_the_given_device(tmp_path):
     assert (trial.latency.threads, trial.latency.runs) == (2, 6)
     with TrialStore(tmp_path / "study.sqlite") as store:
         assert store.studies()[0].device == "bench-board:litert:2t:fp32"
+
+
+@pytest.mark.slow
+def test_a_search_times_its_candidates_on_a_device_farm(tmp_path):
+    from devices.farm import Farm, FarmServer, FarmService  # noqa: PLC0415
+    from devices.farm.inventory import parse_inventory  # noqa: PLC0415
+
+    inventory = parse_inventory({"devices": [{"name": "cpu-1", "backend": "local", "tags": ["x86"]}]})
+    service = FarmService(inventory, state_dir=tmp_path / "farm")
+    with FarmServer(service, token="search-token") as server, Farm(server.url, tag="x86", token="search-token") as farm:
+        result = _run(tmp_path, 2, latency=farm)
+        status = farm.status()
+    assert len(result.done) == 2
+    for trial in result.done:
+        assert trial.latency.artifact_sha256 == trial.artifacts[0].sha256
+        assert Path(trial.latency.model_path) == trial.artifacts[0].path.resolve()
+    distinct = len({t.artifacts[0].sha256 for t in result.done})
+    assert status["devices"][0]["jobs_done"] == distinct
+    with TrialStore(tmp_path / "study.sqlite") as store:
+        assert store.studies()[0].device == "farm:x86:litert:1t:fp32"

@@ -1,0 +1,120 @@
+"""Exceptions of the device farm, split by who must act on them.
+
+Server side: a bad inventory (`InventoryError`), a rejected upload
+(`NotAModelError`, `UploadTooLargeError`, `HashMismatchError`), an unknown job
+(`UnknownJobError`). Client side (`FarmError` and its subclasses): each also
+derives from the error a `DeviceBackend` caller already handles, so a farm can
+stand in for a single device: unreachable or refused -> `DeviceUnavailableError`,
+a job that failed or timed out -> `ProfilerError`, a request the farm rejected
+(bad model, unknown tag) -> `ValueError`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..errors import DeviceUnavailableError, ProfilerError
+
+if TYPE_CHECKING:
+    from .job import Job
+
+__all__ = [
+    "FarmAuthError",
+    "FarmError",
+    "FarmJobFailedError",
+    "FarmRequestError",
+    "FarmServerError",
+    "FarmTimeoutError",
+    "FarmUnreachableError",
+    "HashMismatchError",
+    "InventoryError",
+    "NotAModelError",
+    "UnknownJobError",
+    "UploadTooLargeError",
+]
+
+
+class InventoryError(ValueError):
+    """A farm inventory file or one of its device entries is invalid (the message names both)."""
+
+
+class NotAModelError(ValueError):
+    """Uploaded bytes are neither a TFLite flatbuffer nor an ONNX model."""
+
+
+class UploadTooLargeError(ValueError):
+    """An upload exceeds the farm's size limit.
+
+    Attributes:
+        limit_bytes: The farm's limit.
+    """
+
+    def __init__(self, message: str, *, limit_bytes: int) -> None:
+        super().__init__(message)
+        self.limit_bytes = limit_bytes
+
+
+class HashMismatchError(ValueError):
+    """The SHA-256 sent with an upload is not that of its bytes."""
+
+
+class UnknownJobError(LookupError):
+    """No job has this id."""
+
+    def __str__(self) -> str:  # LookupError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class FarmError(Exception):
+    """Base of the errors a farm client raises."""
+
+
+class FarmUnreachableError(FarmError, DeviceUnavailableError):
+    """The farm does not answer (connection refused, reset or timed out). `device` is the farm's URL."""
+
+
+class FarmAuthError(FarmError, DeviceUnavailableError):
+    """The farm refused the token (HTTP 401). `device` is the farm's URL."""
+
+
+class FarmServerError(FarmError, DeviceUnavailableError):
+    """The farm answered with a server error (HTTP 5xx). `device` is the farm's URL."""
+
+
+class FarmRequestError(FarmError, ValueError):
+    """The farm rejected a request (HTTP 4xx other than 401): not a model, too large, unknown tag...
+
+    Attributes:
+        status_code: The HTTP status.
+        detail: The farm's one-line reason.
+    """
+
+    def __init__(self, message: str, *, status_code: int, detail: str) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.detail = detail
+
+
+class FarmJobFailedError(FarmError, ProfilerError):
+    """A farm job failed on every attempt; the message lists each device's error.
+
+    Attributes:
+        job: The failed job, with `errors` recorded per attempt.
+    """
+
+    def __init__(self, job: Job) -> None:
+        attempts = "; ".join(f"{e.device}: {e.message}" for e in job.errors) or (job.error or "no error recorded")
+        super().__init__(f"farm job {job.id} failed after {job.attempts} attempt(s): {attempts}")
+        self.job = job
+
+
+class FarmTimeoutError(FarmError, ProfilerError):
+    """A farm job did not finish in time; it stays on the farm and may still finish.
+
+    Attributes:
+        job_id: The job, to wait on again.
+    """
+
+    def __init__(self, message: str, *, job_id: int) -> None:
+        super().__init__(message)
+        self.job_id = job_id

@@ -1,0 +1,193 @@
+"""Fault tests of the farm: devices that die, print garbage or refuse us, and a farm killed mid-queue.
+
+All devices are real: local profilers (some behind a shell script that makes
+them fail), an SSH device against the real loopback sshd of the ssh tests, and
+the farm itself as the real ``edgenas farm serve`` process.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from devices import ProfileSettings
+from devices.farm.client import Farm
+from devices.farm.errors import FarmJobFailedError
+from devices.farm.inventory import DeviceEntry
+from devices.farm.job import JobState
+from devices.farm.scheduler import FarmDevice
+from devices.ssh import SshDevice
+from devices.ssh_target import SshTarget
+
+FAST = ProfileSettings(runs=5, warmup=1, max_attempts=1)
+REPO_ROOT = Path(__file__).resolve().parents[3]
+
+
+def _load_sshd_fixture():
+    path = Path(__file__).resolve().parents[1] / "sshd_fixture.py"
+    spec = importlib.util.spec_from_file_location("_edgenas_tests_farm_sshd_fixture", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+sshd_fixture = _load_sshd_fixture()
+sshd = sshd_fixture.sshd
+
+
+def _gate(path: Path) -> str:
+    """Shell lines that wait until `path` exists."""
+    return f'  while [ ! -e "{path}" ]; do sleep 0.05; done'
+
+
+def test_a_device_killed_in_the_middle_of_a_job_loses_nothing(
+    run_farm, local_device, make_python, tiny_onnx_models, tmp_path, wait_for
+) -> None:
+    (model,) = tiny_onnx_models(1)
+    pid_file, go = tmp_path / "victim.pid", tmp_path / "go"
+    # The victim records its pid and then hangs in the job until it is killed.
+    victim = make_python("victim-python", on_measure=f'echo $$ > "{pid_file}"\nexec sleep 600')
+    # The other device's health check waits, so that the victim is the one that takes the job.
+    healthy = make_python("healthy-python", on_check=_gate(go))
+    devices = [local_device("victim", python=victim), local_device("healthy", python=healthy)]
+    with run_farm(devices) as (_, farm):
+        job = farm.submit(model, FAST)
+        wait_for(pid_file.exists, what="the victim to start the job")
+        assert farm.status()["jobs"]["running"] == 1
+        os.kill(int(pid_file.read_text()), signal.SIGKILL)
+        go.touch()
+        done = farm.wait(job.id, timeout_s=60)
+        assert done.state is JobState.DONE and done.device == "healthy" and done.attempts == 2
+        assert [e.device for e in done.errors] == ["victim"]
+        assert "SIGKILL" in done.errors[0].message
+        assert done.result is not None and done.result.artifact_sha256 == done.model_sha256
+
+
+def test_a_device_printing_garbage_is_quarantined_and_its_jobs_finish_elsewhere(
+    run_farm, local_device, make_python, tiny_onnx_models, tmp_path, device_status, wait_for
+) -> None:
+    models = tiny_onnx_models(3)
+    go = tmp_path / "go"
+    garbage = make_python("garbage-python", on_measure="echo '{\"latency_ms\": \"fast\"}'; exit 0")
+    healthy = make_python("healthy-python", on_check=_gate(go))
+    devices = [local_device("garbage", python=garbage), local_device("healthy", python=healthy)]
+    with run_farm(devices, quarantine_after=2, health_interval_s=600) as (_, farm):
+        jobs = [farm.submit(m, FAST) for m in models]
+        wait_for(lambda: device_status(farm, "garbage")["state"] == "quarantined", what="the quarantine")
+        go.touch()
+        done = [farm.wait(j.id, timeout_s=60) for j in jobs]
+        assert all(j.state is JobState.DONE and j.device == "healthy" for j in done)
+        garbage_status = device_status(farm, "garbage")
+        assert garbage_status["jobs_failed"] == 2 and garbage_status["jobs_done"] == 0
+        assert "2 failed jobs in a row" in garbage_status["last_error"]
+        assert "invalid result" in done[0].errors[0].message
+        assert device_status(farm, "healthy")["jobs_done"] == 3
+
+
+def test_a_quarantined_device_comes_back_when_its_health_check_passes(
+    run_farm, local_device, make_python, tiny_onnx_models, tmp_path, device_status, wait_for
+) -> None:
+    sick = tmp_path / "sick"
+    sick.touch()
+    python = make_python("flaky-python", on_check=f'  if [ -e "{sick}" ]; then echo "error: overheated" >&2; exit 2; fi')
+    with run_farm([local_device("flaky", python=python)], health_interval_s=0.2) as (_, farm):
+        wait_for(lambda: device_status(farm, "flaky")["state"] == "quarantined", what="the quarantine")
+        assert "overheated" in device_status(farm, "flaky")["last_error"]
+        job = farm.submit(tiny_onnx_models(1)[0], FAST)
+        time.sleep(0.5)
+        assert farm.status()["jobs"]["queued"] == 1  # nobody may take it
+        sick.unlink()
+        assert farm.wait(job.id, timeout_s=60).device == "flaky"
+
+
+def test_a_job_that_fails_on_every_device_reports_each_failure(
+    run_farm, local_device, make_python, tiny_onnx_models
+) -> None:
+    crash = make_python("crash-python", on_measure="echo 'error: unsupported op FancyConv' >&2; exit 1")
+    devices = [local_device("a", python=crash), local_device("b", python=crash)]
+    with run_farm(devices) as (_, farm):
+        with pytest.raises(FarmJobFailedError, match="failed after 2 attempt") as raised:
+            farm.measure(tiny_onnx_models(1)[0], FAST)
+        message = str(raised.value)
+        assert "a: unsupported op FancyConv" in message and "b: unsupported op FancyConv" in message
+
+
+def test_an_ssh_host_that_refuses_the_key_is_quarantined_and_others_do_the_work(
+    run_farm, local_device, tiny_onnx_models, sshd, device_status, wait_for
+) -> None:
+    target = SshTarget(
+        host="127.0.0.1", port=sshd.port, user=sshd.user, identity_file=str(sshd.refused_key),
+        known_hosts_file=str(sshd.known_hosts), python=sys.executable,
+    )
+    entry = DeviceEntry(name="board", backend="ssh", connection={}, tags=("cpu",))
+    devices = [FarmDevice(entry, SshDevice(target, name="board")), local_device("cpu-1")]
+    with run_farm(devices, health_interval_s=600) as (_, farm):
+        wait_for(lambda: device_status(farm, "board")["state"] == "quarantined", what="the quarantine")
+        assert "health check failed" in device_status(farm, "board")["last_error"]
+        models = tiny_onnx_models(2)
+        assert [farm.measure(m, FAST).artifact_sha256 for m in models]
+        assert device_status(farm, "cpu-1")["jobs_done"] == 2
+        assert device_status(farm, "board")["jobs_done"] == 0
+
+
+def _start_farm(inventory: Path, state: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "EDGENAS_FARM_TOKEN": "restart-token", "PYTHONPATH": str(REPO_ROOT)}
+    command = [sys.executable, "-m", "edgenas", "farm", "serve", "--inventory", str(inventory),
+               "--state-dir", str(state), "--port", str(port)]  # fmt: skip
+    with log.open("ab") as out:
+        return subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+
+
+def test_a_farm_killed_with_jobs_queued_finishes_them_after_a_restart(
+    make_python, tiny_onnx_models, tmp_path, wait_for
+) -> None:
+    slow = make_python("slow-python", on_measure="sleep 0.5")
+    inventory = tmp_path / "farm.yaml"
+    inventory.write_text(json.dumps({  # JSON is YAML
+        "devices": [{"name": "cpu-1", "backend": "local", "connection": {"python": str(slow)}, "tags": ["cpu"]}],
+    }))  # fmt: skip
+    state, log, port = tmp_path / "state", tmp_path / "farm.log", sshd_fixture.free_port()
+    farm_process = _start_farm(inventory, state, port, log)
+    try:
+        farm = Farm(f"farm://127.0.0.1:{port}/cpu", token="restart-token", reconnect_s=60)
+        wait_for(lambda: _answers(farm), what=f"the farm to start ({log.read_text()})")
+        models = tiny_onnx_models(4)
+        jobs = [farm.submit(m, FAST) for m in models]
+        # A client already waiting on the last job when the farm dies.
+        answered: list[object] = []
+        waiter = threading.Thread(target=lambda: answered.append(farm.wait(jobs[-1].id, timeout_s=120)))
+        waiter.start()
+        wait_for(lambda: farm.status()["jobs"]["running"] == 1, what="a running job")
+        os.killpg(farm_process.pid, signal.SIGKILL)
+        farm_process.wait(10)
+        time.sleep(1.0)  # the waiting client meets a dead farm for a while
+        farm_process = _start_farm(inventory, state, port, log)
+        done = [farm.wait(j.id, timeout_s=120) for j in jobs]
+        assert [j.state for j in done] == [JobState.DONE] * 4
+        assert [j.result.artifact_sha256 for j in done] == [j.model_sha256 for j in jobs]
+        waiter.join(60)
+        assert answered and answered[0].state is JobState.DONE
+        starts = [line for line in log.read_text().splitlines() if "resumed after a stop" in line]
+        assert starts[0].startswith("farm: 0 job(s) queued (0 resumed")
+        assert "(1 resumed after a stop)" in starts[1]  # the job that was running when it died
+    finally:
+        os.killpg(farm_process.pid, signal.SIGTERM)
+        farm_process.wait(30)
+
+
+def _answers(farm: Farm) -> bool:
+    try:
+        farm.status()
+    except Exception:  # noqa: BLE001 - not up yet
+        return False
+    return True

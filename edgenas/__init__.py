@@ -56,6 +56,7 @@ __all__ = [
     "SpecParseError",
     "UnknownNameError",
     "build_keras",
+    "devices",
     "errors",
     "estimate_cost",
     "export",
@@ -68,6 +69,8 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
+    if name == "devices":  # the sub-module: the device side and the farm client (httpx)
+        return importlib.import_module("edgenas.devices")
     if name in _LAZY:
         module, attribute = _LAZY[name]
         value = getattr(importlib.import_module(module), attribute)

@@ -134,6 +134,8 @@ def load_inventory(path: str | os.PathLike[str], *, known_backends: Collection[s
         text = Path(path).read_text(encoding="utf-8")
     except OSError as e:
         raise InventoryError(f"{source}: cannot read the inventory: {e.strerror or e}") from None
+    except UnicodeDecodeError as e:
+        raise InventoryError(f"{source}: not UTF-8 text (byte {e.start}): {e.reason}") from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as e:
@@ -169,7 +171,8 @@ def parse_inventory(
     unknown = sorted(str(k) for k in data if k not in _TOP_FIELDS)
     if unknown:
         raise InventoryError(f"{source}: unknown top-level key(s) {', '.join(unknown)}; known: {', '.join(_TOP_FIELDS)}")
-    settings = _parse_settings(data.get("settings") or {}, source)
+    raw_settings = data.get("settings")
+    settings = _parse_settings({} if raw_settings is None else raw_settings, source)
     raw_devices = data.get("devices")
     if not isinstance(raw_devices, list) or not raw_devices:
         raise InventoryError(f"{source}: 'devices' must be a non-empty list of device entries")
@@ -209,7 +212,7 @@ def _parse_entry(raw: object, index: int, source: str, known_backends: Collectio
     if unknown:
         raise InventoryError(f"{where}: unknown field(s) {', '.join(unknown)}; known: {', '.join(_ENTRY_FIELDS)}")
     backend = raw["backend"]
-    if backend not in known_backends:
+    if not isinstance(backend, str) or backend not in known_backends:
         raise InventoryError(
             f"{where}: unknown backend {backend!r}; known backends: {', '.join(sorted(known_backends))}"
         )

@@ -28,3 +28,14 @@ def test_readme_flow(tmp_path):
     assert res.artifact_sha256 == art.get("tflite").sha256
     onnx_res = edgenas.profile(art.onnx_path, threads=1, runs=10, warmup=2)
     assert onnx_res.runtime == "onnxruntime" and onnx_res.artifact_sha256 == art.get("onnx").sha256
+
+
+def test_the_device_side_and_the_farm_client_are_reachable_from_edgenas():
+    import devices
+    from devices.farm import Farm
+
+    assert edgenas.devices.Farm is Farm
+    assert edgenas.devices.LocalDevice is devices.LocalDevice
+    code = "import sys, edgenas; edgenas.devices.Farm; print('tensorflow' in sys.modules, 'fastapi' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]  # the client needs neither TensorFlow nor the server's stack

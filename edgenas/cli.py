@@ -1,4 +1,4 @@
-"""The `edgenas` command line: spaces, sample, export, profile, search, report, farm.
+"""The `edgenas` command line: spaces, sample, export, profile, search, report, farm, predictor.
 
 Every expected failure (unknown space, malformed spec, a file that is not a
 model, an unwritable folder) prints one line, `edgenas: error: ...`, and exits 1;
@@ -17,6 +17,7 @@ import warnings
 from collections.abc import Sequence
 
 from edgenas.cli_farm import add_farm_parser, cmd_farm, device_from_argument
+from edgenas.cli_predictor import add_predictor_parser, cmd_predictor
 
 __all__ = ["main"]
 
@@ -140,6 +141,7 @@ def _build_parser() -> argparse.ArgumentParser:
     profile.add_argument("--cv-threshold", type=float, default=0.05)
     profile.add_argument("--max-attempts", type=int, default=3)
     add_farm_parser(sub)
+    add_predictor_parser(sub, input_shape=_input_shape)
     return parser
 
 
@@ -345,6 +347,7 @@ _COMMANDS = {
     "search": _cmd_search,
     "report": _cmd_report,
     "farm": cmd_farm,
+    "predictor": cmd_predictor,
 }
 
 

@@ -1,0 +1,138 @@
+"""``edgenas predictor collect | train | eval``: learned latency predictors from the command line."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+__all__ = ["add_predictor_parser", "cmd_predictor"]
+
+
+def add_predictor_parser(sub: Any, *, input_shape: Any) -> None:
+    """Adds ``predictor collect/train/eval`` to the CLI's sub-commands."""
+    predictor = sub.add_parser("predictor", help="collect measurements, train and evaluate latency predictors")
+    actions = predictor.add_subparsers(dest="predictor_command", required=True, metavar="ACTION")
+
+    collect = actions.add_parser("collect", help="measure layers and networks of a space on a device")
+    collect.add_argument("--space", required=True, help="a space with chain networks (e.g. mnasnet)")
+    collect.add_argument("--device", default="local", help="local (default) or farm://HOST:PORT/TAG")
+    collect.add_argument("--precision", choices=["fp32", "int8"], default="fp32")
+    collect.add_argument("--threads", type=int, default=1)
+    collect.add_argument("--budget-min", type=float, required=True, help="wall-clock budget in minutes")
+    collect.add_argument("--db", required=True, help="the measurement store (SQLite; resumed when it exists)")
+    collect.add_argument("--input-size", type=input_shape, default=(224, 224, 3), metavar="SIZE")
+    collect.add_argument("--num-classes", type=int, default=1000)
+    collect.add_argument("--layer-share", type=float, default=0.45, help="largest share of the budget for layers")
+    collect.add_argument("--seed", type=int, default=0)
+
+    train = actions.add_parser("train", help="fit a predictor file from a measurement store")
+    train.add_argument("--db", required=True)
+    train.add_argument("--device", required=True, help="the device name the measurements were taken on")
+    train.add_argument("--precision", choices=["fp32", "int8"], help="default: the store's only one")
+    train.add_argument("--threads", type=int, help="default: the store's only one")
+    train.add_argument("--space", help="default: the store's only one")
+    train.add_argument("--families", default="linear,gbt,mlp", help="regressor families to choose from")
+    train.add_argument("--out", required=True, help="the predictor file (.json)")
+    train.add_argument("--seed", type=int, default=0)
+
+    evaluate = actions.add_parser("eval", help="accuracy of a predictor on held-out measured networks")
+    evaluate.add_argument("--model", required=True, help="a predictor file")
+    evaluate.add_argument("--db", required=True, help="a measurement store with held-out networks")
+    evaluate.add_argument("--plot", help="predicted-vs-measured PNG (default: beside the model)")
+
+
+def cmd_predictor(args: argparse.Namespace) -> int:
+    """Runs ``edgenas predictor ACTION``."""
+    return {"collect": _collect, "train": _train, "eval": _eval}[args.predictor_command](args)
+
+
+def _device(text: str) -> Any:
+    if text == "local":
+        from devices import LocalDevice  # noqa: PLC0415
+
+        return LocalDevice("local")
+    from edgenas.cli_farm import device_from_argument  # noqa: PLC0415
+
+    return device_from_argument(text)
+
+
+def _collect(args: argparse.Namespace) -> int:
+    from latency_models.collect import collect  # noqa: PLC0415
+    from latency_models.measurements import MeasurementStore  # noqa: PLC0415
+
+    with MeasurementStore(args.db) as store:
+        summary = collect(
+            args.space,
+            device=_device(args.device),
+            store=store,
+            precision=args.precision,
+            threads=args.threads,
+            budget_min=args.budget_min,
+            layer_share=args.layer_share,
+            input_shape=args.input_size,
+            num_classes=args.num_classes,
+            seed=args.seed,
+        )
+    print(f"measured {summary.layers_measured} layers ({summary.layers_total} of {summary.layers_in_space} in the "
+          f"store) and {summary.networks_measured} networks ({summary.networks_total} in the store) "
+          f"in {summary.elapsed_s / 60:.1f} min; store {args.db}")  # fmt: skip
+    for failure in summary.failures:
+        print(f"skipped: {failure}")
+    return 0
+
+
+def _only(values: set[Any], what: str, db: str) -> Any:
+    if len(values) != 1:
+        raise ValueError(f"{db} holds measurements for {what} {sorted(values)}; pick one with --{what}")
+    return next(iter(values))
+
+
+def _train(args: argparse.Namespace) -> int:
+    from latency_models.measurements import MeasurementKey, MeasurementStore  # noqa: PLC0415
+    from latency_models.train import fit_predictor  # noqa: PLC0415
+
+    if not Path(args.db).is_file():
+        raise ValueError(f"no measurement store at {args.db!r}")
+    with MeasurementStore(args.db) as store:
+        keys = [k for k in store.keys() if k.device == args.device]
+        if not keys:
+            devices = sorted({k.device for k in store.keys()})
+            raise ValueError(f"{args.db} holds no measurements of device {args.device!r}; devices: {devices}")
+        precision = args.precision or _only({k.precision for k in keys}, "precision", args.db)
+        threads = args.threads or _only({k.threads for k in keys if k.precision == precision}, "threads", args.db)
+        families = [f.strip() for f in args.families.split(",") if f.strip()]
+        predictor = fit_predictor(store, MeasurementKey(args.device, precision, threads), space=args.space,
+                                  families=families, seed=args.seed)  # fmt: skip
+    path = predictor.save(args.out)
+    training = predictor.info.training
+    print(f"predictor {path}: {training['layers']} layers, {training['networks']} networks; "
+          f"layer model {training['layer_family']}, network model {training['network_family']}")
+    for stage in ("layer", "network"):
+        scores = training[f"{stage}_family_cv_mape"]
+        if scores:
+            print(f"  {stage} families, cross-validated MAPE: " + ", ".join(f"{k} {v:.2f} %" for k, v in scores.items()))
+    return 0
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from latency_models.evaluate import evaluate, format_evaluations, plot_evaluation  # noqa: PLC0415
+    from latency_models.measurements import MeasurementKey, MeasurementStore  # noqa: PLC0415
+    from latency_models.predictor import LatencyPredictor  # noqa: PLC0415
+
+    predictor = LatencyPredictor.load(args.model)
+    info = predictor.info
+    if not Path(args.db).is_file():
+        raise ValueError(f"no measurement store at {args.db!r}")
+    with MeasurementStore(args.db) as store:
+        networks = [n for n in store.networks(MeasurementKey(info.device, info.precision, info.threads))
+                    if n.space == info.space]  # fmt: skip
+    if len(networks) < 2:
+        raise ValueError(f"{args.db} holds {len(networks)} {info.space} networks measured on {info.device} "
+                         f"({info.precision}, {info.threads} thread(s)); an evaluation needs at least 2")  # fmt: skip
+    evaluation = evaluate(predictor, networks, name=Path(args.model).name)
+    print(format_evaluations([evaluation]))
+    plot = Path(args.plot) if args.plot else Path(args.model).with_suffix(".eval.png")
+    plot_evaluation(evaluation, plot, title=f"{info.device} {info.precision} {info.threads}t, {info.space}")
+    print(f"plot: {plot}")
+    return 0

@@ -1,0 +1,213 @@
+"""A chain network as the layers that run on the device, and their features, read from the spec alone.
+
+`layers_of` walks an `ArchSpec` the way `edgenas.build_keras` builds it: the
+stem, every repeat of every block (the first repeat carries the block's
+stride), and the head (1x1 conv, global pooling, classifier). Each `LayerSpec`
+holds what decides its latency (op type, kernel, stride, expansion, SE, input
+and output channels, input resolution) and can be built on its own as a
+single-layer model (`latency_models.layer_models`) to measure it.
+
+Features are numbers computed from those fields (MACs and activation sizes of
+each part of the layer); nothing is built. See Once-for-All
+(https://arxiv.org/abs/1908.09791) and FBNet (https://arxiv.org/abs/1812.03443)
+for per-layer latency tables.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import functools
+import math
+from typing import Any
+
+from edgenas.specs.arch import ArchSpec
+from edgenas.specs.costs import se_reduced_filters
+from edgenas.specs.enums import Activation, BlockFn
+
+__all__ = [
+    "LAYER_FEATURES",
+    "LayerFields",
+    "LayerKind",
+    "LayerSpec",
+    "layer_features",
+    "layer_fields",
+    "layer_from_fields",
+    "layers_of",
+]
+
+
+class LayerKind(enum.StrEnum):
+    """What a layer is."""
+
+    STEM = "stem"  # 3x3 conv, BatchNorm, activation
+    CONV = "conv"  # k x k conv, BatchNorm, activation
+    MBCONV = "mbconv"  # inverted residual, optional SE, skip when shapes allow
+    HEAD = "head"  # 1x1 conv to the head width, global pooling, classifier
+
+
+@dataclasses.dataclass(frozen=True)
+class LayerSpec:
+    """One layer of a chain network at a given input size.
+
+    Attributes:
+        kind: What it is.
+        in_channels: Channels of its input.
+        out_channels: Channels it outputs (the head width for the head).
+        in_height: Height of its input.
+        in_width: Width of its input.
+        kernel_size: Kernel of its main convolution (1 for the head).
+        strides: Stride of its main convolution.
+        expand_ratio: Expansion of an mbconv (1 otherwise).
+        se_ratio: SE ratio of an mbconv (0 otherwise).
+        activation: The network's activation.
+        num_classes: Classifier outputs of the head (0 otherwise).
+    """
+
+    kind: LayerKind
+    in_channels: int
+    out_channels: int
+    in_height: int
+    in_width: int
+    kernel_size: int
+    strides: int
+    expand_ratio: int = 1
+    se_ratio: float = 0.0
+    activation: Activation = Activation.RELU
+    num_classes: int = 0
+
+    @property
+    def out_height(self) -> int:
+        """Height of its output."""
+        return math.ceil(self.in_height / self.strides)
+
+    @property
+    def out_width(self) -> int:
+        """Width of its output."""
+        return math.ceil(self.in_width / self.strides)
+
+    @property
+    def has_skip(self) -> bool:
+        """Whether an mbconv adds its input to its output."""
+        return self.kind is LayerKind.MBCONV and self.strides == 1 and self.in_channels == self.out_channels
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON object of every field."""
+        data = dataclasses.asdict(self)
+        data["kind"], data["activation"] = self.kind.value, self.activation.value
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> LayerSpec:
+        """The inverse of `to_json`.
+
+        Raises:
+            ValueError: Missing, unknown or invalid fields.
+        """
+        fields = {f.name for f in dataclasses.fields(cls)}
+        if set(data) != fields:
+            raise ValueError(f"a layer needs exactly the fields {sorted(fields)}, got {sorted(data)}")
+        try:
+            return cls(**{**data, "kind": LayerKind(data["kind"]), "activation": Activation(data["activation"])})
+        except (TypeError, ValueError) as e:
+            raise ValueError(f"invalid layer {data}: {e}") from None
+
+    def key(self) -> str:
+        """A short stable text naming the layer (its measurements are stored under it)."""
+        text = (
+            f"{self.kind.value}:i{self.in_channels}:o{self.out_channels}:{self.in_height}x{self.in_width}"
+            f":k{self.kernel_size}:s{self.strides}:e{self.expand_ratio}:se{self.se_ratio:g}:{self.activation.value}"
+        )
+        return text + (f":c{self.num_classes}" if self.kind is LayerKind.HEAD else "")
+
+
+LayerFields = tuple[str, int, int, int, int, int, int, int, float, str, int]
+"""A layer as plain values in `LayerSpec` field order (kind and activation as strings): cheap to hash."""
+
+
+def layer_fields(
+    spec: ArchSpec, *, input_shape: tuple[int, int, int] = (224, 224, 3), num_classes: int = 1000
+) -> list[LayerFields]:
+    """The layers `edgenas.build_keras(spec, input_shape=..., num_classes=...)` runs, in order, as plain tuples.
+
+    The fast form of `layers_of`, for predictors that look layers up by value.
+    """
+    height, width, channels = (int(v) for v in input_shape)
+    act = spec.activation.value
+    fields: list[LayerFields] = [("stem", channels, spec.stem_filters, height, width, 3, 2, 1, 0.0, act, 0)]
+    height, width, channels = -(-height // 2), -(-width // 2), spec.stem_filters
+    for block in spec.blocks:
+        is_conv = block.block_fn is BlockFn.CONV
+        kind = "conv" if is_conv else "mbconv"
+        expand, se = (1, 0.0) if is_conv else (block.expand_ratio, float(block.se_ratio))
+        out, kernel = block.output_filters, block.kernel_size
+        for repeat in range(block.num_repeats):
+            strides = block.strides if repeat == 0 else 1
+            fields.append((kind, channels, out, height, width, kernel, strides, expand, se, act, 0))
+            height, width, channels = -(-height // strides), -(-width // strides), out
+    fields.append(("head", channels, spec.head_filters, height, width, 1, 1, 1, 0.0, act, num_classes))
+    return fields
+
+
+def layer_from_fields(fields: LayerFields) -> LayerSpec:
+    """The `LayerSpec` of a `layer_fields` tuple."""
+    kind, cin, cout, height, width, kernel, strides, expand, se, act, classes = fields
+    return LayerSpec(LayerKind(kind), cin, cout, height, width, kernel, strides, expand, se, Activation(act), classes)
+
+
+def layers_of(
+    spec: ArchSpec, *, input_shape: tuple[int, int, int] = (224, 224, 3), num_classes: int = 1000
+) -> tuple[LayerSpec, ...]:
+    """The layers `edgenas.build_keras(spec, input_shape=..., num_classes=...)` runs, in order."""
+    return tuple(layer_from_fields(f) for f in layer_fields(spec, input_shape=input_shape, num_classes=num_classes))
+
+
+LAYER_FEATURES = (
+    "is_stem", "is_conv", "is_mbconv", "is_head",
+    "macs_m", "expand_macs_m", "depthwise_macs_m", "se_macs_m", "project_macs_m", "dense_conv_macs_m",
+    "params_k", "in_activation_k", "expanded_activation_k", "out_activation_k",
+    "kernel_size", "strides", "expand_ratio", "has_se", "has_skip",
+    "in_channels", "out_channels", "in_pixels_k", "out_pixels_k",
+)  # fmt: skip
+"""Names of the entries of `layer_features` (MACs in millions, sizes in thousands)."""
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def layer_features(layer: LayerSpec) -> tuple[float, ...]:
+    """The numbers a latency model reads for one layer, in `LAYER_FEATURES` order (cached per layer)."""
+    kind = layer.kind
+    cin, cout, k2 = layer.in_channels, layer.out_channels, layer.kernel_size**2
+    in_px = layer.in_height * layer.in_width
+    out_px = layer.out_height * layer.out_width
+    expand_macs = depthwise_macs = se_macs = project_macs = dense_macs = 0
+    expanded = cin
+    params = 0
+    if kind is LayerKind.MBCONV:
+        expanded = cin * layer.expand_ratio
+        if layer.expand_ratio != 1:
+            expand_macs = in_px * cin * expanded
+            params += cin * expanded
+        depthwise_macs = out_px * k2 * expanded
+        params += k2 * expanded
+        if layer.se_ratio > 0:
+            reduced = se_reduced_filters(cin, layer.se_ratio)
+            se_macs = 2 * expanded * reduced + out_px * expanded
+            params += 2 * expanded * reduced
+        project_macs = out_px * expanded * cout
+        params += expanded * cout
+    else:
+        dense_macs = out_px * k2 * cin * cout
+        params += k2 * cin * cout
+        if kind is LayerKind.HEAD:
+            dense_macs += cout * layer.num_classes
+            params += cout * layer.num_classes
+    macs = expand_macs + depthwise_macs + se_macs + project_macs + dense_macs
+    return (
+        float(kind is LayerKind.STEM), float(kind is LayerKind.CONV),
+        float(kind is LayerKind.MBCONV), float(kind is LayerKind.HEAD),
+        macs / 1e6, expand_macs / 1e6, depthwise_macs / 1e6, se_macs / 1e6, project_macs / 1e6, dense_macs / 1e6,
+        params / 1e3, in_px * cin / 1e3, out_px * expanded / 1e3 if kind is LayerKind.MBCONV else 0.0,
+        out_px * cout / 1e3,
+        float(layer.kernel_size), float(layer.strides), float(layer.expand_ratio), float(layer.se_ratio > 0),
+        float(layer.has_skip), float(cin), float(cout), in_px / 1e3, out_px / 1e3,
+    )  # fmt: skip

@@ -1,0 +1,82 @@
+"""Tests of latency_models/layers.py and layer_models.py: a network as its layers, read from the spec alone."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import edgenas
+from latency_models.layers import LAYER_FEATURES, LayerKind, LayerSpec, layer_features, layers_of
+
+MACS = LAYER_FEATURES.index("macs_m")
+PARAMS = LAYER_FEATURES.index("params_k")
+
+
+def _references():
+    return [
+        edgenas.spaces.get("mnasnet", reference=name).reference(name) for name in ("mnasnet_a1", "mobilenet_v2")
+    ]
+
+
+def test_the_layers_follow_the_builder_block_by_block() -> None:
+    a1 = _references()[0]
+    layers = layers_of(a1, input_shape=(224, 224, 3), num_classes=1000)
+    assert len(layers) == 1 + sum(b.num_repeats for b in a1.blocks) + 1
+    assert layers[0].kind is LayerKind.STEM and (layers[0].in_height, layers[0].strides) == (224, 2)
+    assert layers[-1].kind is LayerKind.HEAD and (layers[-1].in_height, layers[-1].num_classes) == (7, 1000)
+    for before, after in zip(layers, layers[1:]):  # each layer takes what the previous one gives
+        assert (after.in_channels, after.in_height, after.in_width) == (
+            before.out_channels, before.out_height, before.out_width
+        )  # fmt: skip
+    # A block's first repeat carries its stride; the others run at stride 1.
+    second = [x for x in layers if x.kind is LayerKind.MBCONV and x.in_height == 112]
+    assert [x.strides for x in second] == [1, 2]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_the_layers_macs_add_up_to_the_networks(seed: int) -> None:
+    specs = _references() + edgenas.spaces.get("mnasnet").sample(n=5, seed=seed)
+    for spec in specs:
+        for shape in ((224, 224, 3), (160, 128, 3)):
+            layers = layers_of(spec, input_shape=shape, num_classes=1000)
+            macs = sum(layer_features(layer)[MACS] for layer in layers) * 1e6
+            assert macs == pytest.approx(edgenas.estimate_cost(spec, input_shape=shape).macs, rel=1e-9)
+
+
+def test_a_layer_round_trips_through_json_and_has_a_unique_key() -> None:
+    layers = {x for s in edgenas.spaces.get("mnasnet").sample(n=50, seed=0) for x in layers_of(s)}
+    assert {x.key() for x in layers}.__len__() == len(layers)
+    for layer in layers:
+        assert LayerSpec.from_json(json.loads(json.dumps(layer.to_json()))) == layer
+    data = next(iter(layers)).to_json()
+    with pytest.raises(ValueError, match="exactly the fields"):
+        LayerSpec.from_json({**data, "dilation": 2})
+    with pytest.raises(ValueError, match="invalid layer"):
+        LayerSpec.from_json({**data, "kind": "transformer"})
+
+
+def test_skip_and_se_are_read_from_the_shapes() -> None:
+    base = dict(in_height=14, in_width=14, kernel_size=3, expand_ratio=6)
+    assert LayerSpec(LayerKind.MBCONV, 40, 40, strides=1, **base).has_skip
+    assert not LayerSpec(LayerKind.MBCONV, 40, 80, strides=1, **base).has_skip
+    assert not LayerSpec(LayerKind.MBCONV, 40, 40, strides=2, **base).has_skip
+    assert not LayerSpec(LayerKind.CONV, 40, 40, strides=1, **base).has_skip
+    se = LayerSpec(LayerKind.MBCONV, 40, 40, strides=1, se_ratio=0.25, **base)
+    plain = LayerSpec(LayerKind.MBCONV, 40, 40, strides=1, **base)
+    assert layer_features(se)[MACS] > layer_features(plain)[MACS]
+
+
+@pytest.mark.slow
+def test_single_layer_models_rebuild_the_network_exactly() -> None:
+    """The single-layer models hold, between them, exactly the network's weights (BatchNorm included)."""
+    from latency_models.layer_models import build_layer_model
+
+    for spec in _references() + edgenas.spaces.get("mnasnet").sample(n=1, seed=7):
+        network = edgenas.build_keras(spec, input_shape=(64, 64, 3), num_classes=10)
+        layers = layers_of(spec, input_shape=(64, 64, 3), num_classes=10)
+        models = [build_layer_model(layer)[0] for layer in layers]
+        assert sum(m.count_params() for m in models) == network.count_params()
+        for layer, model in zip(layers, models):
+            assert model.output_shape[1:] == ((layer.out_height, layer.out_width, layer.out_channels)
+                                               if layer.kind is not LayerKind.HEAD else (10,))  # fmt: skip

@@ -42,6 +42,8 @@ _LAZY = {
     "profile": ("edgenas.profiling", "profile"),
     "LatencyResult": ("devices", "LatencyResult"),
     "ProfilerError": ("devices", "ProfilerError"),
+    "HybridLatency": ("edgenas.search.latency_source", "HybridLatency"),
+    "LatencyPredictor": ("latency_models.predictor", "LatencyPredictor"),
 }
 
 __all__ = [
@@ -50,6 +52,8 @@ __all__ = [
     "DuplicateNameError",
     "EdgenasError",
     "ExportError",
+    "HybridLatency",
+    "LatencyPredictor",
     "LatencyResult",
     "ProfilerError",
     "SpecError",

@@ -15,6 +15,7 @@ import os
 import sys
 import warnings
 from collections.abc import Sequence
+from typing import Any
 
 from edgenas.cli_farm import add_farm_parser, cmd_farm, device_from_argument
 from edgenas.cli_predictor import add_predictor_parser, cmd_predictor
@@ -105,6 +106,11 @@ def _build_parser() -> argparse.ArgumentParser:
     search.add_argument("--device", default="local",
                         help="where latency is measured: local (default) or a farm, farm://HOST:PORT/TAG "
                              "(token in $EDGENAS_FARM_TOKEN)")
+    search.add_argument("--latency", default="measured", metavar="SOURCE",
+                        help="measured (on --device, default), predicted:FILE (a predictor file) or hybrid:FILE "
+                             "(predict all, measure on --device what could reach the front)")
+    search.add_argument("--latency-db", help="hybrid: the measurement store new measurements go to "
+                                             "(default: beside --db)")
     search.add_argument("--target-ms", type=float, required=True, help="the latency target in milliseconds")
     search.add_argument("--reward", default="mnasnet-soft", help="mnasnet-soft, mnasnet-hard, tunas-abs, pareto")
     search.add_argument("--algorithm", default="evolution", help="random, evolution, nsga2, grid, ppo")
@@ -273,7 +279,7 @@ def _cmd_profile(args: argparse.Namespace) -> int:
 def _cmd_search(args: argparse.Namespace) -> int:
     from edgenas.search.rewards import make_reward  # noqa: PLC0415
 
-    latency = device_from_argument(args.device)
+    latency = _latency_argument(args)
     reward = make_reward(args.reward, target_ms=args.target_ms)
     from edgenas.proxy import ProxyTask  # noqa: PLC0415
     from edgenas.search.loop import search  # noqa: PLC0415
@@ -311,6 +317,23 @@ def _cmd_search(args: argparse.Namespace) -> int:
         print(f"best: reward {best.reward:.4f}, accuracy {best.accuracy:.3f}, {best.latency_ms:.2f} ms  {best.spec}")
     print(f"next: edgenas report --db {result.db} --study {result.study}")
     return 0
+
+
+def _latency_argument(args: argparse.Namespace) -> Any:
+    """The `latency=` of `edgenas.search` from --latency and --device."""
+    device = device_from_argument(args.device)
+    if args.latency == "measured":
+        return device
+    kind, sep, path = args.latency.partition(":")
+    if kind == "predicted" and sep and path:
+        return args.latency
+    if kind == "hybrid" and sep and path:
+        from devices import LocalDevice  # noqa: PLC0415
+        from edgenas.search.latency_source import HybridLatency  # noqa: PLC0415
+
+        measuring = LocalDevice("local") if device == "measured" else device
+        return HybridLatency(path, measuring, measurements=args.latency_db)
+    raise _CliError(f"unknown --latency {args.latency!r}; use measured, predicted:FILE or hybrid:FILE")
 
 
 def _cmd_report(args: argparse.Namespace) -> int:

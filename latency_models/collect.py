@@ -37,6 +37,7 @@ from devices import DeviceBackend, DeviceUnavailableError, ProfilerError, Profil
 
 from .layers import LayerSpec, layers_of
 from .measurements import MeasurementKey, MeasurementStore, NetworkMeasurement
+from .train import MIN_NETWORKS
 
 __all__ = ["CollectSummary", "collect", "space_layers"]
 
@@ -199,7 +200,7 @@ class _Collector:
                         if str(s) not in measured]  # fmt: skip
                 if not pool:
                     break
-                if len(known) < warmup:
+                if len(known) < max(warmup, MIN_NETWORKS):  # too few to fit the ensemble on: uniform
                     batch = pool[: self.batch_size]
                 else:
                     batch = self._most_uncertain(pool, known, seed=seed + round_index)

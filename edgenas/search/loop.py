@@ -21,10 +21,11 @@ from typing import Any
 
 import pyglove as pg
 
-from devices import DeviceBackend, LocalDevice, ProfileSettings
+from devices import ProfileSettings
 
 from edgenas.errors import EdgenasError
 from edgenas.search.evaluate import CandidateJob, CandidateResult, evaluate_candidate
+from edgenas.search.latency_source import latency_source
 from edgenas.search.workers import WorkerPool
 from edgenas.spaces import SearchSpace
 
@@ -128,19 +129,23 @@ def _check_classification_space(space: SearchSpace) -> None:
         )
 
 
-def _latency_device(latency: Any) -> tuple[DeviceBackend, str]:
-    """The device a search measures on, and its label in the study.
+def _improvement_test(
+    reward: Any, accuracy: float, best: float | None, done: list[tuple[float, float]], *, pareto: bool
+) -> Any:
+    """Whether a candidate of `accuracy` could improve the search at a given latency (hybrid latency).
 
-    "measured" is this machine, labelled "local" as before devices existed, so
-    older stores resume; any other device is labelled by its name.
+    Scalar rewards: its reward would beat the best so far. The Pareto reward: no
+    done trial would dominate it.
     """
-    if isinstance(latency, DeviceBackend):
-        return latency, latency.name
-    if latency == "measured":
-        return LocalDevice(), "local"
-    raise EdgenasError(
-        f"unknown latency source {latency!r}; use 'measured' (this machine) or a devices.DeviceBackend"
-    )
+
+    def could_improve(latency_ms: float) -> bool:
+        if pareto:
+            return not any(
+                a >= accuracy and lat <= latency_ms and (a > accuracy or lat < latency_ms) for a, lat in done
+            )
+        return best is None or float(reward(accuracy=accuracy, latency_ms=latency_ms)) > best
+
+    return could_improve
 
 
 def _quiet_worker() -> None:
@@ -203,9 +208,11 @@ def search(
         tasks_per_worker: Candidates a worker process evaluates before it is replaced.
         algorithm_options: The algorithm's own options, e.g. `{"population_size": 8}` for
             "evolution" (see `edgenas.search.algorithms`); stored with the study.
-        latency: Where latency comes from: "measured" (the profiler on this machine)
-            or a `devices.DeviceBackend` (an SSH board, a phone, a device farm's
-            tag through `devices.farm`), health-checked before any trial runs.
+        latency: Where latency comes from: "measured" (the profiler on this machine),
+            a `devices.DeviceBackend` (an SSH board, a phone, a device farm's tag
+            through `devices.farm`), health-checked before any trial runs,
+            "predicted:<predictor file>" (or a `LatencyPredictor`), or a
+            `HybridLatency` (see `edgenas.search.latency_source`).
         progress: Show a progress bar on stderr.
 
     Returns:
@@ -236,10 +243,10 @@ def search(
         make_algorithm(algorithm, seed=seed, space_size=space.size, **options)  # validate early
     except (TypeError, ValueError) as error:  # an option the algorithm does not take, or a bad value
         raise EdgenasError(f"algorithm {algorithm!r}: {error}" if isinstance(error, ValueError) else str(error)) from None
-    device, device_label = _latency_device(latency)
     settings = ProfileSettings(runtime="litert", threads=threads, runs=profile_runs)
-    device.check_health()  # an unreachable device is an error now, before any trial runs
     db_path = Path(db)
+    source = latency_source(latency, settings=settings, trial_store=db_path)
+    source.check(input_shape=tuple(input_shape), num_classes=num_classes, precision=precision, threads=threads)
     db_path.parent.mkdir(parents=True, exist_ok=True)
     artifacts = Path(artifacts_dir) if artifacts_dir else db_path.with_suffix("").parent / f"{db_path.stem}-artifacts"
     store = TrialStore(db_path)
@@ -252,7 +259,7 @@ def search(
             reward=json.dumps(reward.to_json(), sort_keys=True),
             algorithm=_algorithm_label(algorithm, options),
             seed=seed,
-            device=f"{device_label}:litert:{threads}t:{precision}",
+            device=f"{source.label}:litert:{threads}t:{precision}",
         ),
         resume=resume,
     )
@@ -265,6 +272,7 @@ def search(
     accuracy_by_spec: dict[str, float] = {}
     latency_by_sha: dict[str, Any] = {}
     feedback_by_spec: dict[str, Any] = {}  # what the algorithm was told of each spec tried
+    done_points: list[tuple[float, float]] = []  # (accuracy, latency_ms) of the done trials
     for trial in finished:  # replay: the algorithm sees what it saw before
         proposed, _ = _propose_untried(algo, space, feedback_by_spec)
         if list(proposed.to_numbers()) != list(trial.dna):
@@ -279,6 +287,7 @@ def search(
         algo.feedback(proposed, feedback_by_spec[trial.spec])
         if not failed:
             accuracy_by_spec[trial.spec] = trial.accuracy
+            done_points.append((trial.accuracy, trial.latency_ms))
             for artifact in trial.artifacts:
                 latency_by_sha[artifact.sha256] = trial.latency
 
@@ -310,7 +319,8 @@ def search(
                     profile_began = time.perf_counter()
                     latency = latency_by_sha.get(result.artifact.sha256)
                     if latency is None:
-                        latency = device.measure(result.artifact.path, settings)
+                        could_improve = _improvement_test(reward, acc, best, done_points, pareto=pareto)
+                        latency = source.latency(spec, result.artifact.path, could_improve)
                     profile_s = time.perf_counter() - profile_began
                     value = reward(accuracy=acc, latency_ms=latency.latency_ms)
                 except KeyboardInterrupt:
@@ -351,6 +361,7 @@ def search(
                     ),
                 )
                 accuracy_by_spec[str(spec)] = acc
+                done_points.append((acc, latency.latency_ms))
                 latency_by_sha[result.artifact.sha256] = latency
                 feedback_by_spec[str(spec)] = _feedback_value(value, failed=False, pareto=pareto)
                 algo.feedback(dna, feedback_by_spec[str(spec)])

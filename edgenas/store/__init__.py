@@ -23,6 +23,7 @@ from edgenas.store.errors import (
     TrialStateError,
     UnknownStudyError,
 )
+from edgenas.store.predicted_latency import PredictedLatency
 from edgenas.store.status import TrialStatus
 from edgenas.store.store import TrialStore
 from edgenas.store.study import Study
@@ -33,6 +34,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "InvalidRecordError",
     "NotAStoreError",
+    "PredictedLatency",
     "SchemaVersionError",
     "StoreError",
     "StoreOpenError",

@@ -6,10 +6,10 @@ import json
 import sqlite3
 from typing import Any
 
-from devices import LatencyResult
 from edgenas.store._values import format_time, parse_time
 from edgenas.store.artifact import TrialArtifact
 from edgenas.store.errors import InvalidRecordError
+from edgenas.store.predicted_latency import latency_from_json
 from edgenas.store.study import Study
 from edgenas.store.timings import TrialTimings
 from edgenas.store.trial import Trial
@@ -98,7 +98,7 @@ def trial_from_row(row: sqlite3.Row) -> Trial:
         InvalidRecordError: If the row does not decode (naming study and index).
     """
     try:
-        latency = None if row["latency"] is None else LatencyResult.from_json(row["latency"])
+        latency = None if row["latency"] is None else latency_from_json(row["latency"])
         return Trial(
             study=row["study"],
             index=row["idx"],

@@ -34,6 +34,7 @@ from edgenas.store.errors import (
     TrialStateError,
     UnknownStudyError,
 )
+from edgenas.store.predicted_latency import PredictedLatency
 from edgenas.store.status import TrialStatus
 from edgenas.store.study import Study
 from edgenas.store.timings import TrialTimings
@@ -267,7 +268,7 @@ class TrialStore:
         trial: Trial,
         *,
         accuracy: float | None,
-        latency: LatencyResult | None,
+        latency: LatencyResult | PredictedLatency | None,
         reward: float | None,
         objectives: Sequence[float] | None = None,
         artifacts: Sequence[TrialArtifact] = (),
@@ -278,7 +279,7 @@ class TrialStore:
         Args:
             trial: The running trial `start_trial` returned.
             accuracy: Proxy-task accuracy.
-            latency: The latency measurement.
+            latency: The latency: measured, or predicted.
             reward: The scalar reward.
             objectives: The objective vector of a Pareto search.
             artifacts: The exported model files.

@@ -18,6 +18,7 @@ from edgenas.store._values import (
 )
 from edgenas.store.artifact import TrialArtifact
 from edgenas.store.errors import InvalidRecordError
+from edgenas.store.predicted_latency import PredictedLatency, latency_from_json
 from edgenas.store.status import TrialStatus
 from edgenas.store.timings import TrialTimings
 
@@ -44,7 +45,7 @@ class Trial:
         spec: The architecture's compact spec string (`str(ArchSpec)`).
         status: Running, done or failed.
         accuracy: Proxy-task accuracy (done trials).
-        latency: The latency measurement (done trials).
+        latency: The latency (done trials): measured on a device, or predicted.
         reward: The scalar reward (done trials).
         objectives: The objective vector, for Pareto searches (done trials).
         artifacts: The exported model files.
@@ -60,7 +61,7 @@ class Trial:
     spec: str
     status: TrialStatus
     accuracy: float | None = None
-    latency: LatencyResult | None = None
+    latency: LatencyResult | PredictedLatency | None = None
     reward: float | None = None
     objectives: tuple[float, ...] | None = None
     artifacts: tuple[TrialArtifact, ...] = ()
@@ -78,8 +79,10 @@ class Trial:
         object.__setattr__(self, "status", check_enum(TrialStatus, "trial status", self.status))
         object.__setattr__(self, "accuracy", check_float("accuracy", self.accuracy, optional=True))
         object.__setattr__(self, "reward", check_float("reward", self.reward, optional=True))
-        if self.latency is not None and not isinstance(self.latency, LatencyResult):
-            raise InvalidRecordError(f"latency must be a LatencyResult or None, got {type(self.latency).__name__}")
+        if self.latency is not None and not isinstance(self.latency, (LatencyResult, PredictedLatency)):
+            raise InvalidRecordError(
+                f"latency must be a LatencyResult, a PredictedLatency or None, got {type(self.latency).__name__}"
+            )
         if self.objectives is not None:
             values = _check_tuple("objectives", self.objectives)
             if not values:
@@ -126,7 +129,7 @@ class Trial:
 
     @property
     def latency_ms(self) -> float | None:
-        """The median latency in milliseconds, or None without a measurement."""
+        """The (measured median or predicted) latency in milliseconds, or None without one."""
         return None if self.latency is None else self.latency.latency_ms
 
     def to_json(self) -> dict[str, Any]:
@@ -164,7 +167,7 @@ class Trial:
                 f"trial JSON: missing {sorted(names - set(data))}, unknown {sorted(set(data) - names)}"
             )
         try:
-            latency = None if data["latency"] is None else LatencyResult.from_json(data["latency"])
+            latency = None if data["latency"] is None else latency_from_json(data["latency"])
         except ValueError as error:
             raise InvalidRecordError(f"trial {data.get('index')!r} latency: {error}") from None
         artifacts = data["artifacts"]

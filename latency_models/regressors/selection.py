@@ -48,18 +48,21 @@ class FamilySelection:
     """What `select_family` measured.
 
     Attributes:
-        best: The family with the lowest mean score.
+        best: The chosen family (see `select_family` for the rule).
         scores: Mean held-out score per family (lower is better).
         metric: The score's name (``"mape_percent"`` for the default).
+        standard_errors: Standard error of each family's mean score over the folds.
     """
 
     best: str
     scores: dict[str, float]
     metric: str
+    standard_errors: dict[str, float] = dataclasses.field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """As plain JSON data (for a predictor file's training facts)."""
-        return {"best": self.best, "scores": dict(self.scores), "metric": self.metric}
+        return {"best": self.best, "scores": dict(self.scores), "metric": self.metric,
+                "standard_errors": dict(self.standard_errors)}  # fmt: skip
 
 
 def kfold_indices(num_rows: int, *, folds: int, seed: int) -> list[np.ndarray]:
@@ -91,11 +94,16 @@ def select_family(
     seed: int = 0,
     score: Callable[[np.ndarray, np.ndarray], float] = mean_absolute_percentage_error,
     options: Mapping[str, Mapping[str, Any]] | None = None,
+    one_standard_error: bool = True,
 ) -> FamilySelection:
-    """Picks the family whose held-out predictions score best under K-fold cross-validation.
+    """Picks a family by K-fold cross-validation.
 
     Every family is fit on the same folds (with `seed` for both the split and the fits). A family
-    whose mean score is NaN never wins; ties go to the family listed first.
+    whose mean score is NaN never wins; ties go to the family listed first. With
+    `one_standard_error` (the "one-standard-error rule" of Breiman et al., CART, 1984), the
+    families are taken as listed simplest first, and the first one whose mean score is within one
+    standard error of the best mean wins: a more complex family must be better by more than the
+    folds' own spread.
 
     Args:
         x: Features, shape (n, d).
@@ -105,9 +113,10 @@ def select_family(
         seed: Seed of the split and of every fit.
         score: ``score(y_true, y_pred) -> float``, lower is better.
         options: Training options per family name (e.g. ``{"gbt": {"n_estimators": 100}}``).
+        one_standard_error: Prefer the simplest family within one standard error of the best.
 
     Returns:
-        The best family, every family's mean score and the score's name.
+        The chosen family, every family's mean score and its standard error, and the score's name.
 
     Raises:
         ValueError: No or repeated or unknown families, options for a family not listed, bad
@@ -129,6 +138,7 @@ def select_family(
         raise ValueError("the default score (mean absolute percentage error) needs every y > 0")
     held_out = kfold_indices(len(y), folds=folds, seed=seed)
     scores: dict[str, float] = {}
+    errors: dict[str, float] = {}
     for family in families:
         fold_scores = []
         for test in held_out:
@@ -136,6 +146,10 @@ def select_family(
             model = fit_regressor(family, x[train], y[train], seed=seed, **options.get(family, {}))
             fold_scores.append(float(score(y[test], model.predict(x[test]))))
         scores[family] = float(np.mean(fold_scores))
+        errors[family] = float(np.std(fold_scores, ddof=1) / math.sqrt(len(fold_scores)))
     best = min(families, key=lambda f: math.inf if math.isnan(scores[f]) else scores[f])
+    if one_standard_error and not math.isnan(scores[best]):
+        limit = scores[best] + errors[best]
+        best = next(f for f in families if not math.isnan(scores[f]) and scores[f] <= limit)
     metric = "mape_percent" if score is mean_absolute_percentage_error else getattr(score, "__name__", "score")
-    return FamilySelection(best=best, scores=scores, metric=metric)
+    return FamilySelection(best=best, scores=scores, metric=metric, standard_errors=errors)

@@ -500,7 +500,28 @@ def test_selection_picks_linear_on_linear_data() -> None:
     assert selection.metric == "mape_percent"
     assert selection.scores["linear"] < 1.5  # the noise is 1 %
     assert selection.scores["linear"] == min(selection.scores.values())
-    assert selection.to_json() == {"best": "linear", "scores": selection.scores, "metric": "mape_percent"}
+    assert selection.to_json() == {"best": "linear", "scores": selection.scores, "metric": "mape_percent",
+                                   "standard_errors": selection.standard_errors}  # fmt: skip
+    assert set(selection.standard_errors) == set(REGRESSOR_FAMILIES)
+
+
+def test_the_one_standard_error_rule_prefers_the_simpler_family_when_the_gain_is_within_the_noise() -> None:
+    x, y = _data(150, kind="linear")
+    x = np.hstack([x, np.random.default_rng(3).normal(size=(150, 1))])
+    # Scores made up so that gbt is best by less than the spread of its folds (per-fold ties broken by order).
+    calls = iter([1.00, 1.10, 0.90, 1.05, 0.95, 0.99, 1.30, 0.60, 1.10, 0.96])
+
+    def noisy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+        return next(calls)
+
+    picked = select_family(x, y, families=("linear", "gbt"), folds=5, seed=0, score=noisy,
+                           options={"gbt": {"n_estimators": 10}})  # fmt: skip
+    assert picked.scores["gbt"] < picked.scores["linear"]  # 0.99 < 1.00: gbt has the lowest mean ...
+    assert picked.best == "linear"  # ... but by less than one standard error (0.11): the simpler one wins
+    calls = iter([1.00, 1.10, 0.90, 1.05, 0.95, 0.99, 1.30, 0.60, 1.10, 0.96])
+    plain = select_family(x, y, families=("linear", "gbt"), folds=5, seed=0, score=noisy,
+                          options={"gbt": {"n_estimators": 10}}, one_standard_error=False)  # fmt: skip
+    assert plain.best == "gbt"
 
 
 def test_selection_picks_a_nonlinear_family_on_nonlinear_data() -> None:

@@ -1,0 +1,109 @@
+"""Searches whose latency is predicted, or predicted then measured where it matters (hybrid).
+
+The predictor files here are trained on a store filled by a known law (as in
+tests/latency_models/test_predictor.py), so the test knows what each
+prediction must be; the searches themselves are real (training, export, the
+local profiler for what the hybrid measures, real SQLite stores).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import edgenas
+from devices import LatencyResult, LocalDevice
+from edgenas.errors import EdgenasError
+from edgenas.proxy import ProxyTask
+from edgenas.search.latency_source import HybridLatency
+from edgenas.search.rewards import make_reward
+from edgenas.store import PredictedLatency, TrialStore
+from latency_models.layers import layers_of
+from latency_models.measurements import MeasurementKey, MeasurementStore, NetworkMeasurement
+from latency_models.train import fit_predictor
+
+SHAPE, CLASSES = (64, 64, 3), 10
+RESULT = json.dumps({"runtime": "litert", "runtime_version": "2.3.0"})
+
+
+def _predictor_file(folder: Path, *, scale: float, precision: str = "fp32") -> Path:
+    """A predictor for (64, 64, 3) / 10 classes whose networks cost `scale` ms per million MACs (plus layers)."""
+    key = MeasurementKey("board", precision, 1)
+    specs = edgenas.spaces.get("mnasnet").sample(n=300, seed=11)
+    with MeasurementStore(folder / f"law-{scale}-{precision}.sqlite") as store:
+        for layer in {x for s in specs for x in layers_of(s, input_shape=SHAPE, num_classes=CLASSES)}:
+            store.add_layer(key, layer, 0.01, RESULT)
+        for spec in specs[:40]:
+            ms = scale * edgenas.estimate_cost(spec, input_shape=SHAPE, num_classes=CLASSES).macs / 1e6
+            store.add_network(key, NetworkMeasurement("mnasnet", str(spec), SHAPE, CLASSES, ms), RESULT)
+        predictor = fit_predictor(store, key, families=("linear",))
+    return predictor.save(folder / f"board-{scale}-{precision}.json")
+
+
+def _search(tmp_path: Path, trials: int, *, reward: str = "mnasnet-soft", **options):
+    return edgenas.search(
+        edgenas.spaces.get("mnasnet"),
+        reward=make_reward(reward, target_ms=2.0),
+        trials=trials,
+        db=tmp_path / "study.sqlite",
+        algorithm="random",
+        accuracy=ProxyTask(steps=3, image_size=32, num_images=96, batch_size=16),
+        seed=5,
+        input_shape=SHAPE,
+        num_classes=CLASSES,
+        profile_runs=5,
+        progress=False,
+        **options,
+    )
+
+
+@pytest.mark.slow
+def test_a_predicted_search_times_nothing_and_records_the_predictions(tmp_path: Path) -> None:
+    path = _predictor_file(tmp_path, scale=0.05)
+    result = _search(tmp_path, 2, latency=f"predicted:{path}")
+    predictor = edgenas.LatencyPredictor.load(path)
+    for trial in result.done:
+        assert isinstance(trial.latency, PredictedLatency)
+        expected = predictor.predict(edgenas.ArchSpec.parse(trial.spec), input_shape=SHAPE, num_classes=CLASSES)
+        assert trial.latency_ms == pytest.approx(expected)
+        assert (trial.latency.predictor, trial.latency.device) == (path.name, "board")
+    with TrialStore(tmp_path / "study.sqlite") as store:
+        assert store.studies()[0].device == "predicted[board]:litert:1t:fp32"
+        assert store.trials("default") == list(result.trials)  # predicted latencies round-trip the store
+
+
+@pytest.mark.slow
+def test_a_hybrid_search_measures_only_what_could_beat_the_best(tmp_path: Path) -> None:
+    # The predictor says every network takes seconds, far over the 2 ms target of the hard reward (which
+    # divides the accuracy by latency / target): after the first trial (measured: there is no best yet)
+    # no candidate can beat the best, so none is measured.
+    path = _predictor_file(tmp_path, scale=50.0)
+    result = _search(tmp_path, 3, reward="mnasnet-hard", latency=HybridLatency(path, LocalDevice("local")))
+    kinds = [type(t.latency) for t in result.done]
+    assert kinds == [LatencyResult, PredictedLatency, PredictedLatency]
+    assert result.done[0].latency_ms < 100 < result.done[1].latency_ms
+    with MeasurementStore(tmp_path / "study-latency.sqlite") as store:  # the measurement was fed back
+        (network,) = store.networks(MeasurementKey("local", "fp32", 1))
+    assert network.spec == result.done[0].spec and network.latency_ms == result.done[0].latency_ms
+    assert network.input_shape == SHAPE and network.num_classes == CLASSES
+    with TrialStore(tmp_path / "study.sqlite") as store:
+        assert store.studies()[0].device == "hybrid[local]:litert:1t:fp32"
+
+
+def test_a_predictor_that_does_not_fit_the_search_is_refused_before_any_trial(tmp_path: Path) -> None:
+    int8 = _predictor_file(tmp_path, scale=0.05, precision="int8")
+    with pytest.raises(EdgenasError, match="describes int8 with 1 thread"):
+        _search(tmp_path, 1, latency=f"predicted:{int8}")
+    fp32 = _predictor_file(tmp_path, scale=0.05)
+    with pytest.raises(EdgenasError, match=r"trained at input shape\(s\) \[\[64, 64, 3\]\], not \[96, 96, 3\]"):
+        edgenas.search(edgenas.spaces.get("mnasnet"), reward=make_reward("mnasnet-soft", target_ms=2.0), trials=1,
+                       db=tmp_path / "s.sqlite", input_shape=(96, 96, 3), num_classes=CLASSES,
+                       latency=f"predicted:{fp32}", progress=False)  # fmt: skip
+    with pytest.raises(EdgenasError, match="no predictor file"):
+        _search(tmp_path, 1, latency=f"predicted:{tmp_path / 'missing.json'}")
+    (tmp_path / "bad.json").write_text("{}")
+    with pytest.raises(EdgenasError, match="not an edgenas latency predictor file"):
+        _search(tmp_path, 1, latency=f"predicted:{tmp_path / 'bad.json'}")
+    assert not (tmp_path / "study.sqlite").exists()

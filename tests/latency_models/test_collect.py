@@ -1,0 +1,61 @@
+"""A real, short collection on this machine: single-layer and whole-network models timed by the local profiler.
+
+Small input (64x64) and a budget of about a minute: enough to check that the
+phases run, write to the store, resume without measuring anything twice, and
+give a store a predictor can be trained on. The predictor's accuracy at full
+size is the business of benchmarks/predictor_accuracy.py.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import edgenas
+from devices import DeviceUnavailableError, LocalDevice
+from latency_models.collect import collect, space_layers
+from latency_models.measurements import MeasurementKey, MeasurementStore
+from latency_models.train import fit_predictor
+
+SHAPE = (64, 64, 3)
+
+
+def test_the_layer_list_covers_the_space_with_every_type_early() -> None:
+    space = edgenas.spaces.get("mnasnet")
+    layers = space_layers(space, input_shape=(224, 224, 3), num_classes=1000, seed=0)
+    assert len(layers) == len(set(layers)) == 1096
+    types = {(x.kind, x.kernel_size, x.strides, x.expand_ratio, x.se_ratio) for x in layers}
+    first = {(x.kind, x.kernel_size, x.strides, x.expand_ratio, x.se_ratio) for x in layers[: len(types)]}
+    assert first == types  # round-robin: the first len(types) layers are one of each type
+
+
+@pytest.mark.slow
+def test_a_short_collection_fills_the_store_resumes_and_trains(tmp_path: Path) -> None:
+    store = MeasurementStore(tmp_path / "lat.sqlite")
+    first = collect("mnasnet", device=LocalDevice("local"), store=store, budget_min=0.9, layer_share=0.4,
+                    input_shape=SHAPE, num_classes=10, runs=5, warmup_runs=1, warmup_networks=4, batch_size=4,
+                    progress=False, log=lambda _: None)  # fmt: skip
+    key = MeasurementKey("local", "fp32", 1)
+    assert first.layers_measured > 8 and first.networks_measured >= 8, first
+    assert first.layers_total == first.layers_measured and first.networks_total == first.networks_measured
+    assert first.layers_in_space > first.layers_total  # the budget ran out before the table was complete
+    assert all(ms > 0 for _, ms in store.layers(key))
+    second = collect("mnasnet", device=LocalDevice("local"), store=store, budget_min=0.3, layer_share=1.0,
+                     input_shape=SHAPE, num_classes=10, runs=5, warmup_runs=1, batch_size=4, progress=False,
+                     log=lambda _: None)  # fmt: skip
+    assert second.layers_total == first.layers_total + second.layers_measured  # nothing measured twice
+    assert second.networks_measured == 0  # the whole budget went to layers
+    predictor = fit_predictor(store, key, families=("linear",))
+    spec = edgenas.ArchSpec.parse(store.networks(key)[0].spec)
+    assert predictor.predict(spec, input_shape=SHAPE, num_classes=10) > 0
+
+
+def test_an_unreachable_device_stops_the_collection_before_anything_is_built(tmp_path: Path) -> None:
+    with MeasurementStore(tmp_path / "lat.sqlite") as store:
+        with pytest.raises(DeviceUnavailableError, match="board"):
+            collect("mnasnet", device=LocalDevice("board", python=tmp_path / "no-python"), store=store, budget_min=1,
+                    progress=False, log=lambda _: None)  # fmt: skip
+        assert store.keys() == []
+    with MeasurementStore(tmp_path / "lat2.sqlite") as store, pytest.raises(ValueError, match="budget_min"):
+        collect("mnasnet", device=LocalDevice(), store=store, budget_min=0, progress=False)

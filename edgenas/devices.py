@@ -6,38 +6,8 @@ results, errors) plus the farm client: ``edgenas.devices.Farm(url, tag=...)``.
 
 from __future__ import annotations
 
-from devices import (
-    AdbDevice,
-    AdbTarget,
-    DeviceBackend,
-    DeviceInfo,
-    DeviceUnavailableError,
-    LatencyResult,
-    LocalDevice,
-    ProfileSettings,
-    ProfilerError,
-    SshDevice,
-    SshTarget,
-    TensorInfo,
-    profile_local,
-)
+import devices as _devices
+from devices import *  # noqa: F403 - the public names of `devices`, listed in its __all__
 from devices.farm import Farm, FarmAddress, FarmError
 
-__all__ = [
-    "AdbDevice",
-    "AdbTarget",
-    "DeviceBackend",
-    "DeviceInfo",
-    "DeviceUnavailableError",
-    "Farm",
-    "FarmAddress",
-    "FarmError",
-    "LatencyResult",
-    "LocalDevice",
-    "ProfileSettings",
-    "ProfilerError",
-    "SshDevice",
-    "SshTarget",
-    "TensorInfo",
-    "profile_local",
-]
+__all__ = [*_devices.__all__, "Farm", "FarmAddress", "FarmError"]

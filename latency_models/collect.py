@@ -150,20 +150,14 @@ class _Collector:
         batch_size: int,
         deadline: float,
         progress: bool,
-        log: Callable[[str], None],
     ) -> None:
         from edgenas.search.workers import WorkerPool  # noqa: PLC0415
 
         self.space_name, self.space, self.device, self.store, self.key = space_name, space, device, store, key
         self.settings, self.input_shape, self.num_classes = settings, input_shape, num_classes
-        self.work_dir, self.batch_size, self.deadline, self.progress, self.log = (
-            work_dir, batch_size, deadline, progress, log
-        )  # fmt: skip
+        self.work_dir, self.batch_size, self.deadline, self.progress = work_dir, batch_size, deadline, progress
         self.pool = WorkerPool(tasks_per_worker=4, initializer=_quiet_worker)
         self.failures: list[str] = []
-
-    def _measure(self, path: str) -> Any:
-        return self.device.measure(path, self.settings)
 
     def layers(self, todo: Sequence[LayerSpec], stop_at: float) -> int:
         from tqdm import tqdm  # noqa: PLC0415
@@ -227,7 +221,7 @@ class _Collector:
             self.failures.append(f"{what}: export failed")
             return None
         try:
-            return self._measure(path)
+            return self.device.measure(path, self.settings)
         except DeviceUnavailableError:
             raise  # the device is gone: stop, everything so far is stored
         except ProfilerError as e:
@@ -336,7 +330,7 @@ def collect(
     collector = _Collector(
         space_name=space_name, space=space, device=device, store=store, key=key, settings=settings,
         input_shape=shape, num_classes=num_classes, work_dir=folder, batch_size=batch_size, deadline=deadline,
-        progress=progress, log=log,
+        progress=progress,
     )  # fmt: skip
     try:
         all_layers = space_layers(space, input_shape=shape, num_classes=num_classes, seed=seed)  # type: ignore[arg-type]

@@ -225,6 +225,22 @@ def _check_shape(array: np.ndarray, shape: tuple[int | None, ...], *, name: str,
         raise ValueError(f"{family} regressor JSON: {name} has shape {array.shape}, expected {wanted}")
 
 
+def _json_array(
+    value: Any, shape: tuple[int | None, ...], *, name: str, family: str, kinds: str, what: str
+) -> np.ndarray:
+    """A nested JSON list whose values are of numpy dtype kinds `kinds`, checked against `shape`."""
+    if not isinstance(value, list):
+        raise ValueError(f"{family} regressor JSON: {name} must be a list, got {type(value).__name__}")
+    try:
+        array = np.array(value)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"{family} regressor JSON: {name} is not a rectangular list of {what}: {e}") from None
+    if array.size and array.dtype.kind not in kinds:
+        raise ValueError(f"{family} regressor JSON: {name} must hold only {what}, got {array.dtype} values")
+    _check_shape(array, shape, name=name, family=family)
+    return array
+
+
 def json_float_array(value: Any, shape: tuple[int | None, ...], *, name: str, family: str) -> np.ndarray:
     """A nested JSON list of finite numbers as a float64 array of the given shape.
 
@@ -240,16 +256,7 @@ def json_float_array(value: Any, shape: tuple[int | None, ...], *, name: str, fa
     Raises:
         ValueError: Not a (rectangular) list of numbers, another shape, or a non-finite value.
     """
-    if not isinstance(value, list):
-        raise ValueError(f"{family} regressor JSON: {name} must be a list, got {type(value).__name__}")
-    try:
-        array = np.array(value)
-    except (TypeError, ValueError) as e:
-        raise ValueError(f"{family} regressor JSON: {name} is not a rectangular list of numbers: {e}") from None
-    if array.size and array.dtype.kind not in "iuf":
-        raise ValueError(f"{family} regressor JSON: {name} must hold only numbers, got {array.dtype} values")
-    array = array.astype(np.float64)
-    _check_shape(array, shape, name=name, family=family)
+    array = _json_array(value, shape, name=name, family=family, kinds="iuf", what="numbers").astype(np.float64)
     if not np.isfinite(array).all():
         raise ValueError(f"{family} regressor JSON: {name} has a non-finite value")
     return array
@@ -270,17 +277,7 @@ def json_int_array(value: Any, shape: tuple[int | None, ...], *, name: str, fami
     Raises:
         ValueError: Not a (rectangular) list of integers, or another shape.
     """
-    if not isinstance(value, list):
-        raise ValueError(f"{family} regressor JSON: {name} must be a list, got {type(value).__name__}")
-    try:
-        array = np.array(value)
-    except (TypeError, ValueError) as e:
-        raise ValueError(f"{family} regressor JSON: {name} is not a rectangular list of integers: {e}") from None
-    if array.size and array.dtype.kind not in "iu":
-        raise ValueError(f"{family} regressor JSON: {name} must hold only integers, got {array.dtype} values")
-    array = array.astype(np.int64)
-    _check_shape(array, shape, name=name, family=family)
-    return array
+    return _json_array(value, shape, name=name, family=family, kinds="iu", what="integers").astype(np.int64)
 
 
 def json_options(value: Any, *, family: str) -> dict[str, Any]:

@@ -5,9 +5,11 @@ the mnasnet space at 224x224:
 
 1. collection (`latency_models.collect`) within a time budget, timed;
 2. 100 held-out architectures sampled with another seed (none of them in the
-   training set), exported and measured;
-3. the ground truth's own noise: 20 of those measured again in a fresh
-   profiler process, and the spread of the two medians;
+   training set), exported and measured in `--passes` separate passes over the
+   whole set (a fresh profiler process each time, so slow drifts of the
+   machine hit every architecture alike); the ground truth of each is the
+   median of its passes' medians;
+3. the ground truth's own noise: the spread of those passes, per architecture;
 4. the predictor trained on the collection (family chosen by cross-validation)
    and evaluated on the held-out set: share within ±5 % / ±10 %, RMSE, MAPE,
    Kendall's tau, with a predicted-vs-measured plot;
@@ -23,6 +25,7 @@ Run: .venv/bin/python benchmarks/predictor_accuracy.py [--budget-min 25] [--prec
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import statistics
@@ -34,7 +37,6 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 HOLDOUT_SEED = 987_654
-NOISE_REPEATS = 20
 
 
 def _holdout(
@@ -72,20 +74,28 @@ def _holdout(
     return time.perf_counter() - started
 
 
-def _noise(store, key, precision: str, out: Path) -> list[float]:
-    """Relative difference of two medians of the same model, for `NOISE_REPEATS` held-out networks."""
+def _passes(store, key, precision: str, out: Path, count: int, passes: int, path: Path) -> dict[str, list[float]]:
+    """Measures the first `count` held-out networks until each has `passes` medians (the store's is the first);
+    resumable through the JSON file at `path`."""
     from devices import LocalDevice, ProfileSettings
     from edgenas.export import export
     from edgenas.specs import ArchSpec
 
+    done: dict[str, list[float]] = json.loads(path.read_text()) if path.exists() else {}
+    networks = store.networks(key)[:count]
+    for network in networks:
+        done.setdefault(network.spec, [network.latency_ms])
     device = LocalDevice("local")
     settings = ProfileSettings(runtime="litert", threads=1, runs=50, warmup=10)
-    spreads = []
-    for network in store.networks(key)[:NOISE_REPEATS]:
-        path = export(ArchSpec.parse(network.spec), out_dir=out / "holdout-models", precision=precision).artifacts[0].path
-        again = device.measure(path, settings).latency_ms
-        spreads.append(abs(again - network.latency_ms) / ((again + network.latency_ms) / 2))
-    return spreads
+    for repeat in range(1, passes):  # one pass over every network at a time
+        for network in networks:
+            if len(done[network.spec]) > repeat:
+                continue
+            spec = ArchSpec.parse(network.spec)
+            model = export(spec, out_dir=out / "holdout-models", precision=precision).artifacts[0].path
+            done[network.spec].append(device.measure(model, settings).latency_ms)
+            path.write_text(json.dumps(done, indent=0))
+    return {n.spec: done[n.spec][:passes] for n in networks}
 
 
 def _speed(predictor, space) -> tuple[float, float]:
@@ -107,6 +117,7 @@ def main() -> None:
     parser.add_argument("--precisions", default="fp32,int8")
     parser.add_argument("--holdout", type=int, default=100)
     parser.add_argument("--holdout-seed", type=int, default=HOLDOUT_SEED, help="seed of the held-out architectures")
+    parser.add_argument("--passes", type=int, default=3, help="measurements of each held-out architecture")
     parser.add_argument("--out", default="runs/predictor-bench")
     parser.add_argument("--no-collect", action="store_true",
                         help="train and evaluate on the stores of an earlier run, measuring nothing new")
@@ -139,8 +150,13 @@ def main() -> None:
             failed: list[str] = []
             holdout_s = _holdout(space, holdout_store, key, precision, args.holdout, out, train_specs, failed,
                                  args.holdout_seed)
-            held_out = holdout_store.networks(key)[: args.holdout]
-            noise = _noise(holdout_store, key, precision, out)
+            passes = _passes(holdout_store, key, precision, out, args.holdout, args.passes,
+                             out / f"holdout-{precision}{suffix}-passes.json")  # fmt: skip
+            held_out = [dataclasses.replace(n, latency_ms=statistics.median(passes[n.spec]))
+                        for n in holdout_store.networks(key)[: args.holdout]]  # fmt: skip
+        # Noise: each pass's median against the ground truth (the median of the passes).
+        noise = [abs(v / statistics.median(vs) - 1) for vs in passes.values() for v in vs]
+        first_two = [abs(vs[1] - vs[0]) / ((vs[0] + vs[1]) / 2) for vs in passes.values() if len(vs) > 1]
         assert not train_specs & {n.spec for n in held_out}, "a held-out architecture was in the training set"
         evaluation = evaluate(predictor, held_out, name=f"local {precision} (1 thread)")
         evaluations.append(evaluation)
@@ -157,9 +173,12 @@ def main() -> None:
             f"measured in {holdout_s / 60:.1f} min; latency {min(n.latency_ms for n in held_out):.2f}.."
             f"{max(n.latency_ms for n in held_out):.2f} ms; {len(failed)} could not be measured in this run"
             + "".join(f"\n  not measurable: {line}" for line in failed),
-            f"ground-truth noise ({len(noise)} networks measured twice): median |diff| {statistics.median(noise):.2%}, "
+            f"ground-truth noise ({len(passes)} networks x {args.passes} passes, each pass a fresh profiler process): "
+            f"a single pass's median against the median of the passes: median |diff| {statistics.median(noise):.2%}, "
             f"max {max(noise):.2%}, within 5 %: {sum(v <= 0.05 for v in noise)}/{len(noise)}, "
-            f"within 10 %: {sum(v <= 0.10 for v in noise)}/{len(noise)}",
+            f"within 10 %: {sum(v <= 0.10 for v in noise)}/{len(noise)}"
+            + (f"; pass 1 vs pass 2: median |diff| {statistics.median(first_two):.2%}, max {max(first_two):.2%}"
+               if first_two else ""),  # fmt: skip
             f"families (cross-validated MAPE): layers {training['layer_family_cv_mape']} -> {training['layer_family']}; "
             f"networks {training['network_family_cv_mape']} -> {training['network_family']}",
             f"speed: {single:,.0f} predictions/s one at a time, {batch:,.0f}/s in one predict_many",

@@ -8,8 +8,11 @@ A prediction has two stages:
    `LAYER_FEATURES`).
 2. **Network.** The network model (a regressor over `NETWORK_FEATURES`: the
    sum of the layer latencies, per kind, plus MACs, activation traffic and
-   layer counts) turns the layers into the network's latency; it learns what a
-   sum of separately timed layers misses (fusion between layers, caches).
+   layer counts) predicts the ratio of the network's latency to the sum of its
+   layers' latencies; it learns what a sum of separately timed layers misses
+   (fusion between layers, caches). Predicting the ratio rather than the
+   latency itself keeps tree models honest on networks larger than any they
+   were trained on: the sum scales, the learned correction stays in range.
 
 A predictor file is plain JSON (`FILE_FORMAT`, `FILE_VERSION`): the device,
 runtime, precision and threads it describes, the space and feature schema, the
@@ -40,22 +43,30 @@ __all__ = [
     "FILE_FORMAT",
     "FILE_VERSION",
     "NETWORK_FEATURES",
+    "NETWORK_TARGET",
     "LatencyPredictor",
     "LayerDomain",
     "OutOfDomainError",
     "PredictorInfo",
+    "layer_latencies_ms",
     "network_features",
 ]
 
 FILE_FORMAT = "edgenas-latency-predictor"
-FILE_VERSION = 1
+FILE_VERSION = 2
+"""2: the network model predicts latency / layer sum (1 predicted the latency itself)."""
 
 NETWORK_FEATURES = (
     "layer_sum_ms", "stem_ms", "conv_ms", "mbconv_ms", "head_ms",
     "macs_m", "params_k", "activation_k", "expanded_activation_k",
     "num_layers", "num_se_layers", "num_skip_layers", "num_stride2_layers",
+    "inverse_layer_sum_per_ms",
 )  # fmt: skip
-"""Names of the entries of `network_features`."""
+"""Names of the entries of `network_features`. All but the last are sums over the layers; the last, 1 / the
+layer sum, lets a linear ratio model express a fixed per-network overhead."""
+
+NETWORK_TARGET = "latency_over_layer_sum"
+"""What the network model predicts: the network's latency divided by `layer_sum_ms`."""
 
 _KIND_COLUMN = {LayerKind.STEM: 1, LayerKind.CONV: 2, LayerKind.MBCONV: 3, LayerKind.HEAD: 4}
 _F = {name: i for i, name in enumerate(LAYER_FEATURES)}
@@ -168,7 +179,13 @@ class PredictorInfo:
 
 def network_features(layers: Sequence[LayerSpec], layer_ms: Sequence[float]) -> list[float]:
     """The network-level numbers (`NETWORK_FEATURES` order) from its layers and their latencies."""
-    row = [0.0] * len(NETWORK_FEATURES)
+    row = _layer_sums(layers, layer_ms)
+    return [*row, 1.0 / row[0] if row[0] > 0 else 0.0]
+
+
+def _layer_sums(layers: Sequence[LayerSpec], layer_ms: Sequence[float]) -> list[float]:
+    """The additive part of `network_features` (all but its last entry)."""
+    row = [0.0] * (len(NETWORK_FEATURES) - 1)
     for layer, ms in zip(layers, layer_ms, strict=True):
         f = layer_features(layer)
         row[0] += ms
@@ -184,6 +201,25 @@ def network_features(layers: Sequence[LayerSpec], layer_ms: Sequence[float]) -> 
     return row
 
 
+def layer_latencies_ms(
+    layers: Sequence[LayerSpec], *, table: dict[LayerSpec, float], layer_model: Regressor
+) -> dict[LayerSpec, float]:
+    """The latency of each distinct layer: measured when `table` has it, else `layer_model`'s (never below 0).
+
+    Args:
+        layers: The layers (repeats allowed; no domain check here).
+        table: Measured single-layer latencies.
+        layer_model: Regressor over `LAYER_FEATURES` for the layers the table lacks.
+    """
+    distinct = list(dict.fromkeys(layers))
+    out = {layer: table[layer] for layer in distinct if layer in table}
+    unmeasured = [layer for layer in distinct if layer not in table]
+    if unmeasured:
+        predicted = layer_model.predict(np.array([layer_features(x) for x in unmeasured]))
+        out.update((layer, max(float(ms), 0.0)) for layer, ms in zip(unmeasured, predicted, strict=True))
+    return out
+
+
 class LatencyPredictor:
     """Predicts a spec's latency on one device and runtime setting (see the module docstring).
 
@@ -192,7 +228,8 @@ class LatencyPredictor:
         domain: The layers it may be asked about.
         table: Measured single-layer latencies, by layer.
         layer_model: Regressor of a layer's latency from `LAYER_FEATURES`.
-        network_model: Regressor of a network's latency from `NETWORK_FEATURES`.
+        network_model: Regressor of a network's latency over its layer sum (`NETWORK_FEATURES[0]`),
+            from `NETWORK_FEATURES`.
     """
 
     def __init__(
@@ -231,14 +268,7 @@ class LatencyPredictor:
         if missing:
             for layer in missing:
                 self.domain.check(layer)
-            unmeasured = [layer for layer in missing if layer not in self.table]
-            if unmeasured:
-                predicted = self.layer_model.predict(np.array([layer_features(x) for x in unmeasured]))
-                for layer, ms in zip(unmeasured, predicted, strict=True):
-                    known[layer] = max(float(ms), 0.0)
-            for layer in missing:
-                if layer in self.table:
-                    known[layer] = self.table[layer]
+            known.update(layer_latencies_ms(missing, table=self.table, layer_model=self.layer_model))
         return [known[layer] for layer in layers]
 
     def features(
@@ -267,9 +297,10 @@ class LatencyPredictor:
                 if fields not in rows:
                     layer = layer_from_fields(fields)
                     (ms,) = self.layer_latency_ms([layer])
-                    rows[fields] = network_features([layer], [ms])
+                    rows[fields] = _layer_sums([layer], [ms])
             return self.features(spec, input_shape=input_shape, num_classes=num_classes)
-        return [sum(column) for column in zip(*contributions)]
+        sums = [sum(column) for column in zip(*contributions)]
+        return [*sums, 1.0 / sums[0] if sums[0] > 0 else 0.0]
 
     def predict_many(
         self,
@@ -286,7 +317,7 @@ class LatencyPredictor:
         if not specs:
             return np.zeros(0)
         rows = np.array([self.features(s, input_shape=input_shape, num_classes=num_classes) for s in specs])
-        return np.maximum(self.network_model.predict(rows), 0.0)
+        return rows[:, 0] * np.maximum(self.network_model.predict(rows), 0.0)
 
     def predict(
         self, spec: ArchSpec, *, input_shape: tuple[int, int, int] = (224, 224, 3), num_classes: int = 1000
@@ -312,7 +343,8 @@ class LatencyPredictor:
             "num_classes": list(info.num_classes),
             "created_at": info.created_at,
             "training": info.training,
-            "feature_schema": {"layer": list(LAYER_FEATURES), "network": list(NETWORK_FEATURES)},
+            "feature_schema": {"layer": list(LAYER_FEATURES), "network": list(NETWORK_FEATURES),
+                               "network_target": NETWORK_TARGET},  # fmt: skip
             "domain": self.domain.to_json(),
             "layer_table": [
                 {"layer": layer.to_json(), "latency_ms": ms}
@@ -343,7 +375,8 @@ class LatencyPredictor:
         if data.get("version") != FILE_VERSION:
             raise ValueError(f"{source}: predictor file version {data.get('version')!r}; this edgenas reads {FILE_VERSION}")
         schema = data.get("feature_schema", {})
-        if schema.get("layer") != list(LAYER_FEATURES) or schema.get("network") != list(NETWORK_FEATURES):
+        if (schema.get("layer") != list(LAYER_FEATURES) or schema.get("network") != list(NETWORK_FEATURES)
+                or schema.get("network_target") != NETWORK_TARGET):  # fmt: skip
             raise ValueError(f"{source}: the file's feature schema differs from this edgenas version's")
         try:
             info = PredictorInfo(

@@ -20,7 +20,7 @@ from edgenas.specs.arch import ArchSpec
 
 from .layers import layer_features, layers_of
 from .measurements import MeasurementKey, MeasurementStore
-from .predictor import LatencyPredictor, LayerDomain, PredictorInfo, network_features
+from .predictor import LatencyPredictor, LayerDomain, PredictorInfo, layer_latencies_ms, network_features
 from .regressors import REGRESSOR_FAMILIES, fit_regressor, select_family
 
 __all__ = ["TrainingError", "fit_predictor"]
@@ -98,10 +98,10 @@ def fit_predictor(
         created_at=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
     )
     # Network features come from the table (and the layer model for layers it lacks), as at prediction time.
-    staging = LatencyPredictor(info=info, domain=domain, table=table, layer_model=layer_model,
-                               network_model=_Identity())  # fmt: skip
-    x_networks = np.array([network_features(ls, staging.layer_latency_ms(ls)) for ls in network_layers])
-    y_networks = np.array([n.latency_ms for n in networks])
+    layer_ms = layer_latencies_ms([x for ls in network_layers for x in ls], table=table, layer_model=layer_model)
+    x_networks = np.array([network_features(ls, [layer_ms[x] for x in ls]) for ls in network_layers])
+    # The target is the latency over the layer sum (`NETWORK_TARGET`); its relative errors are the latency's.
+    y_networks = np.array([n.latency_ms for n in networks]) / x_networks[:, 0]
     network_family, network_scores = _choose(x_networks, y_networks, families, seed=seed, folds=folds, select=select)
     network_model = fit_regressor(network_family, x_networks, y_networks, seed=seed)
     info = dataclasses.replace(info, training={
@@ -132,16 +132,3 @@ def _runtime(store: MeasurementStore, key: MeasurementKey) -> tuple[str, str]:
         return "litert", "unknown"
     data = json.loads(result)
     return str(data.get("runtime", "litert")), str(data.get("runtime_version", "unknown"))
-
-
-class _Identity:
-    """Placeholder network model while the network features are computed (never asked to predict)."""
-
-    family = "identity"
-    num_features = len(network_features([], []))
-
-    def predict(self, x: np.ndarray) -> np.ndarray:
-        raise AssertionError("the staging predictor does not predict networks")
-
-    def to_json(self) -> dict[str, object]:
-        raise AssertionError("the staging predictor is not saved")

@@ -110,10 +110,32 @@ def test_questions_outside_the_domain_raise_clear_errors(predictor: LatencyPredi
         domain.check(LayerSpec(LayerKind.CONV, 16, 24, 112, 112, 3, 2, activation=edgenas.specs.enums.Activation.SWISH))
 
 
+def test_tree_models_extrapolate_to_networks_slower_than_any_trained_on(tmp_path: Path) -> None:
+    """The network model predicts latency / layer sum, so gradient-boosted trees (which cannot predict outside the
+    range of their targets) still scale to the slowest networks; trained on the faster half, tested on the rest."""
+    space = edgenas.spaces.get("mnasnet")
+    specs = space.sample(n=120, seed=4)
+    ordered = sorted(specs, key=_network_ms)
+    fast, slow = ordered[:60], ordered[60:]
+    with MeasurementStore(tmp_path / "fast.sqlite") as fast_store:
+        for layer in {x for spec in specs for x in layers_of(spec)}:
+            fast_store.add_layer(KEY, layer, _layer_ms(layer), RESULT)
+        for spec in fast:
+            fast_store.add_network(KEY, NetworkMeasurement("mnasnet", str(spec), (224, 224, 3), 1000,
+                                                           _network_ms(spec)), RESULT)  # fmt: skip
+        trees = fit_predictor(fast_store, KEY, families=("gbt",), select=False)
+    slow = [s for s in slow if _inside(trees, s)]
+    assert len(slow) > 30 and min(_network_ms(s) for s in slow) >= max(_network_ms(s) for s in fast)
+    errors = trees.predict_many(slow) / np.array([_network_ms(s) for s in slow]) - 1
+    assert trees.info.training["network_family"] == "gbt"
+    assert np.max(np.abs(errors)) < 0.05, errors  # a tree predicting the latency itself would cap at the fast half's
+    assert np.max(trees.predict_many(slow)) > 1.2 * max(_network_ms(s) for s in fast)
+
+
 def test_a_predictor_file_is_plain_json_and_round_trips(predictor: LatencyPredictor, tmp_path: Path) -> None:
     path = predictor.save(tmp_path / "board-fp32.json")
     data = json.loads(path.read_text())
-    assert data["format"] == "edgenas-latency-predictor" and data["version"] == 1
+    assert data["format"] == "edgenas-latency-predictor" and data["version"] == 2
     assert data["feature_schema"]["layer"] == list(LAYER_FEATURES)
     assert data["network_model"]["family"] == "linear" and len(data["layer_table"]) == len(predictor.table)
     loaded = LatencyPredictor.load(path)
@@ -126,7 +148,8 @@ def test_a_predictor_file_is_plain_json_and_round_trips(predictor: LatencyPredic
     ("change", "problem"),
     [
         (lambda d: d.update(format="onnx"), "not an edgenas latency predictor file"),
-        (lambda d: d.update(version=2), "predictor file version 2; this edgenas reads 1"),
+        (lambda d: d.update(version=1), "predictor file version 1; this edgenas reads 2"),
+        (lambda d: d["feature_schema"].update(network_target="latency_ms"), "feature schema differs"),
         (lambda d: d["feature_schema"]["layer"].append("dilation"), "feature schema differs"),
         (lambda d: d.pop("layer_table"), "malformed predictor file"),
         (lambda d: d["network_model"].update(family="forest"), "malformed predictor file"),

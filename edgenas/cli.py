@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from edgenas.cli_farm import add_farm_parser, cmd_farm, device_from_argument
+from edgenas.cli_scale import add_scale_parser, cmd_scale
 from edgenas.cli_predictor import add_predictor_parser, cmd_predictor
 
 __all__ = ["main"]
@@ -96,8 +97,9 @@ def _build_parser() -> argparse.ArgumentParser:
     export.add_argument("--formats", type=_csv, default=["tflite"], help="tflite,onnx (default tflite)")
     export.add_argument("--precision", type=_csv, default=["fp32"], help="fp32,int8 (default fp32)")
     export.add_argument("--out", required=True, help="artifact folder")
-    export.add_argument("--input-size", type=_input_shape, default=(224, 224, 3), metavar="SIZE")
-    export.add_argument("--num-classes", type=int, default=1000)
+    export.add_argument("--input-size", type=_input_shape, metavar="SIZE",
+                        help="default: 224 for a classifier, 256 for a SpineNet detector")
+    export.add_argument("--num-classes", type=int, help="default: 1000 for a classifier, 91 for a detector")
     export.add_argument("--seed", type=int, default=0, help="seed of weights and calibration data")
     export.add_argument("--json", action="store_true", help="print one JSON object per artifact")
 
@@ -126,9 +128,14 @@ def _build_parser() -> argparse.ArgumentParser:
     search.add_argument("--resume", action="store_true", help="continue the study in --db")
     search.add_argument("--precision", choices=["fp32", "int8"], default="fp32", help="of the measured model")
     search.add_argument("--threads", type=int, default=1, help="interpreter threads for latency")
-    search.add_argument("--input-size", type=_input_shape, default=(224, 224, 3), metavar="SIZE",
-                        help="resolution the latency is measured at")
-    search.add_argument("--dataset", default="shapes", help="proxy dataset: 'shapes' or an image folder")
+    search.add_argument("--input-size", type=_input_shape, metavar="SIZE",
+                        help="resolution the latency is measured at (default: 224 for a classification space, "
+                             "256 for a SpineNet detection space)")
+    search.add_argument("--num-classes", type=int,
+                        help="classes of the measured model (default: 1000 for a classifier, 91 for a detector)")
+    search.add_argument("--dataset", default="shapes",
+                        help="proxy dataset of a classification space: 'shapes' or an image folder (SpineNet "
+                             "spaces train on generated boxes)")
     search.add_argument("--proxy-steps", type=int, help="training steps per candidate")
     search.add_argument("--proxy-image-size", type=int, help="proxy training resolution")
 
@@ -147,6 +154,7 @@ def _build_parser() -> argparse.ArgumentParser:
     profile.add_argument("--cv-threshold", type=float, default=0.05)
     profile.add_argument("--max-attempts", type=int, default=3)
     add_farm_parser(sub)
+    add_scale_parser(sub)
     add_predictor_parser(sub, input_shape=_input_shape)
     return parser
 
@@ -222,11 +230,12 @@ def _cmd_sample(args: argparse.Namespace) -> int:
 
 def _cmd_export(args: argparse.Namespace) -> int:
     from edgenas.export import export  # noqa: PLC0415
-    from edgenas.specs import ArchSpec  # noqa: PLC0415
+    from edgenas.export.defaults import deployment_defaults  # noqa: PLC0415
+    from edgenas.specs.spec_text import parse_spec  # noqa: PLC0415
 
     space = _get_space(args)
     if args.arch:
-        spec = ArchSpec.parse(args.arch)
+        spec = parse_spec(args.arch)
     elif args.sample_seed is not None:
         spec = space.sample(1, seed=args.sample_seed)[0]
     else:
@@ -235,6 +244,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
             raise _CliError(f"space {space.name!r} has no reference; pass --arch or --sample-seed")
         spec = space.reference(args.reference or names[0])
     total = len(args.formats) * len(args.precision)
+    defaults = deployment_defaults(spec)
     from tqdm import tqdm  # noqa: PLC0415
 
     with tqdm(total=total, desc="export", unit="file", file=sys.stderr, disable=None) as bar:
@@ -243,8 +253,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
             out_dir=args.out,
             formats=args.formats,
             precision=args.precision,
-            input_shape=args.input_size,
-            num_classes=args.num_classes,
+            input_shape=args.input_size or defaults.input_shape,
+            num_classes=defaults.num_classes if args.num_classes is None else args.num_classes,
             seed=args.seed,
             on_artifact=lambda _artifact: bar.update(1),
         )
@@ -281,16 +291,24 @@ def _cmd_search(args: argparse.Namespace) -> int:
 
     latency = _latency_argument(args)
     reward = make_reward(args.reward, target_ms=args.target_ms)
-    from edgenas.proxy import ProxyTask  # noqa: PLC0415
+    from edgenas.proxy import DetectionProxyTask, ProxyTask  # noqa: PLC0415
     from edgenas.search.loop import search  # noqa: PLC0415
+    from edgenas.specs import SpineNetSpec  # noqa: PLC0415
 
-    task_options = {"dataset": args.dataset}
+    space = _get_space(args)
+    detection = isinstance(space.sample(1, seed=0)[0], SpineNetSpec)
+    task_options: dict[str, Any] = {}
     if args.proxy_steps is not None:
         task_options["steps"] = args.proxy_steps
     if args.proxy_image_size is not None:
         task_options["image_size"] = args.proxy_image_size
-    task = ProxyTask(**task_options)
-    space = _get_space(args)
+    if detection:
+        if args.dataset != "shapes":
+            raise _CliError(f"space {space.name!r} trains detectors on generated boxes; --dataset is for "
+                            "classification spaces")  # fmt: skip
+        task: Any = DetectionProxyTask(**task_options)
+    else:
+        task = ProxyTask(dataset=args.dataset, **task_options)
     algorithm_options = dict(args.algorithm_options)
     if args.population is not None:
         algorithm_options["population_size"] = args.population
@@ -305,6 +323,7 @@ def _cmd_search(args: argparse.Namespace) -> int:
         study=args.study,
         resume=args.resume,
         input_shape=args.input_size,
+        num_classes=args.num_classes,
         precision=args.precision,
         threads=args.threads,
         algorithm_options=algorithm_options,
@@ -314,7 +333,8 @@ def _cmd_search(args: argparse.Namespace) -> int:
     print(f"study {result.study!r}: {len(done)} of {len(result.trials)} trials finished, store {result.db}")
     if done:
         best = result.best()
-        print(f"best: reward {best.reward:.4f}, accuracy {best.accuracy:.3f}, {best.latency_ms:.2f} ms  {best.spec}")
+        what = "AP@0.5" if detection else "accuracy"
+        print(f"best: reward {best.reward:.4f}, {what} {best.accuracy:.3f}, {best.latency_ms:.2f} ms  {best.spec}")
     print(f"next: edgenas report --db {result.db} --study {result.study}")
     return 0
 
@@ -341,8 +361,9 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
     from edgenas.export import export  # noqa: PLC0415
     from edgenas.report import write_report  # noqa: PLC0415
+    from edgenas.export.defaults import deployment_defaults  # noqa: PLC0415
     from edgenas.search.rewards import reward_from_json  # noqa: PLC0415
-    from edgenas.specs import ArchSpec  # noqa: PLC0415
+    from edgenas.specs.spec_text import parse_spec  # noqa: PLC0415
     from edgenas.store import TrialStore  # noqa: PLC0415
 
     db = Path(args.db)
@@ -355,7 +376,10 @@ def _cmd_report(args: argparse.Namespace) -> int:
         report = write_report(store, args.study, out_dir=out, target_ms=target_ms if target_ms else 0)
     print(report.table)
     best = report.best
-    best_model = export(ArchSpec.parse(best.spec), out_dir=out / "best_model", formats=args.formats, precision="fp32")
+    spec = parse_spec(best.spec)
+    defaults = deployment_defaults(spec)
+    best_model = export(spec, out_dir=out / "best_model", formats=args.formats, precision="fp32",
+                        input_shape=defaults.input_shape, num_classes=defaults.num_classes)  # fmt: skip
     print(f"\nplot: {report.png_path}\ntable: {report.table_path}\ntrials: {report.trials_path}")
     for artifact in best_model.artifacts:
         print(f"best model ({artifact.format.value}): {artifact.path}")
@@ -371,6 +395,7 @@ _COMMANDS = {
     "report": _cmd_report,
     "farm": cmd_farm,
     "predictor": cmd_predictor,
+    "scale": cmd_scale,
 }
 
 

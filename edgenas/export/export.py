@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import time
 from collections.abc import Callable, Iterable
@@ -12,12 +13,20 @@ from typing import Any
 from edgenas.errors import ExportError, SpecError
 from edgenas.export.settings import ExportSettings, ModelFormat, Precision
 from edgenas.export.store import Artifact, ArtifactStore, artifact_key
-from edgenas.specs import ArchSpec
+from edgenas.specs import ArchSpec, SpineNetSpec
 from edgenas.specs.enums import coerce_enum
+from edgenas.specs.spinenet_detector import SpineNetDetectorSpec
 
-__all__ = ["ExportResult", "export", "prepare_model"]
+__all__ = ["ExportResult", "ExportableSpec", "export", "prepare_model"]
 
 _BN_CALIBRATION_IMAGES = 2
+_HEAD_REDRAW_STREAM = 1  # the head's weights draw from their own seeded stream
+_SPINENET_BN_SAMPLES = 64
+
+ExportableSpec = ArchSpec | SpineNetSpec | SpineNetDetectorSpec
+"""The spec types `export` accepts: a chain classifier, a SpineNet (as its
+default-head RetinaNet detector) or a SpineNet detector with its own head."""
+_EXPORTABLE = (ArchSpec, SpineNetSpec, SpineNetDetectorSpec)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -71,7 +80,7 @@ def _as_tuple(value: str | Iterable[str], kind: type, field: str) -> tuple:
 
 
 def export(
-    spec: ArchSpec,
+    spec: ExportableSpec,
     *,
     out_dir: str | os.PathLike[str],
     formats: str | Iterable[str] = ("tflite",),
@@ -87,13 +96,25 @@ def export(
     Each (format, precision) pair gets a file named by its content address in
     `out_dir`; a pair exported before is returned from there without building anything.
 
+    An `ArchSpec` exports as a classifier with one output, `(1, num_classes)` logits.
+    A `SpineNetSpec` exports as its RetinaNet detector with the family's default head
+    (`default_detection_head`), a `SpineNetDetectorSpec` with its own head; both
+    have two outputs, class logits `(1, total_anchors, num_classes)` and box deltas
+    `(1, total_anchors, 4)` (`edgenas.models.anchors.num_anchors_total`). Both
+    the .tflite and the .onnx file name their outputs `class_outputs` and
+    `box_outputs` and list them in that order (TFLite: tensor names in
+    `get_output_details()`, no SignatureDef; int8 TFLite outputs are int8 with
+    their own scale and zero point each). The input is named `image`.
+
     Args:
-        spec: The architecture.
+        spec: The architecture: an `ArchSpec`, `SpineNetSpec` or `SpineNetDetectorSpec`.
         out_dir: The artifact folder (created if missing).
         formats: "tflite", "onnx", or several.
         precision: "fp32", "int8", or several.
-        input_shape: Height, width, channels of one image (batch 1).
-        num_classes: Classifier outputs.
+        input_shape: Height, width, channels of one image (batch 1). For a SpineNet,
+            height and width must be multiples of `2 ** max_block_level` (128 for
+            the published backbones); checked before anything is built.
+        num_classes: Classifier outputs, or detector classes (> 0) for a SpineNet.
         seed: Seed of the weights and the calibration images.
         calibration_samples: Images in the representative dataset (int8).
         on_artifact: Called with each artifact as soon as it is ready (progress).
@@ -106,8 +127,7 @@ def export(
         ExportError: If the folder is not writable or a conversion fails; no
             partial file is left in the folder.
     """
-    if not isinstance(spec, ArchSpec):
-        raise SpecError(f"export needs an ArchSpec, got {type(spec).__name__}")
+    input_shape = _check_spec_and_input(spec, input_shape=input_shape, num_classes=num_classes)
     model_formats = _as_tuple(formats, ModelFormat, "format")
     precisions = _as_tuple(precision, Precision, "precision")
     settings_list = [
@@ -141,10 +161,51 @@ def export(
     return ExportResult(artifacts=tuple(results[i] for i in range(len(settings_list))))
 
 
-def prepare_model(spec: ArchSpec, settings: ExportSettings) -> tuple[Any, Any]:
+def _check_spec_and_input(
+    spec: object, *, input_shape: tuple[int, int, int], num_classes: int
+) -> tuple[int, int, int]:
+    """Rejects a spec type export cannot build and, for a SpineNet, a bad input or class count.
+
+    Runs before anything is built or written, so a wrong request costs nothing.
+
+    Returns:
+        The input shape (as ints for a SpineNet; unchanged for an `ArchSpec`,
+        whose shape `ExportSettings` and the builder check).
+
+    Raises:
+        SpecError: On another spec type, an input shape the SpineNet cannot take,
+            or num_classes < 1 for a SpineNet.
+    """
+    if not isinstance(spec, _EXPORTABLE):
+        raise SpecError(
+            f"export needs an ArchSpec, SpineNetSpec or SpineNetDetectorSpec, got {type(spec).__name__}"
+        )
+    if isinstance(spec, ArchSpec):
+        return input_shape
+    if isinstance(spec, SpineNetSpec):
+        what = "SpineNetSpec (exported as its default-head RetinaNet detector)"
+    else:
+        what = "SpineNetDetectorSpec"
+    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
+        raise SpecError(f"a {what} needs num_classes > 0 (detector classes), got {num_classes!r}")
+    try:
+        return spec.check_input_shape(input_shape)
+    except SpecError as error:
+        raise SpecError(f"cannot export a {what} at input_shape {tuple(input_shape)!r}: {error}") from None
+
+
+def prepare_model(spec: ExportableSpec, settings: ExportSettings) -> tuple[Any, Any]:
     """Builds the exact model an export of `spec` with `settings` converts.
 
     Seeded weights, BatchNorm statistics set from the seeded calibration images.
+    A SpineNet detector's head convolutions are redrawn (seeded, LeCun normal)
+    first: with their RetinaNet initialisation (normal, stddev 0.01) each tower
+    conv's output variance is far below BatchNorm's epsilon, the signal shrinks
+    ~30x per conv, and the exported files would output constants (the class prior
+    bias and ~1e-9 box deltas), which makes int8 ranges and runtime comparisons
+    meaningless. Its BatchNorm statistics come from enough seeded images to give
+    the coarsest level 64 samples (8 images at 384x384; see
+    `_spinenet_bn_image_count`). Latency does not depend on the values.
 
     Returns:
         The Keras model and the calibration images (N, H, W, C) float32.
@@ -157,17 +218,70 @@ def prepare_model(spec: ArchSpec, settings: ExportSettings) -> tuple[Any, Any]:
 
     keras.utils.set_random_seed(settings.seed)
     model = build_keras(spec, input_shape=settings.input_shape, num_classes=settings.num_classes)
+    if isinstance(spec, (SpineNetSpec, SpineNetDetectorSpec)):
+        _redraw_detection_head(model, seed=settings.seed)
     images = calibration_images(
         input_shape=settings.input_shape, count=settings.calibration_samples, seed=settings.seed
     )
     # Two images give every BatchNorm channel thousands of samples at the stem and
     # ~100 at 7x7, and cost a third of eight (the build is on the export's critical path).
-    calibrate_batchnorm(model, images[:_BN_CALIBRATION_IMAGES])
+    bn_images = images[:_BN_CALIBRATION_IMAGES]
+    if isinstance(spec, (SpineNetSpec, SpineNetDetectorSpec)):
+        count = _spinenet_bn_image_count(spec, settings.input_shape)
+        bn_images = calibration_images(input_shape=settings.input_shape, count=count, seed=settings.seed)
+    calibrate_batchnorm(model, bn_images)
     return model, images
 
 
+def _spinenet_bn_image_count(spec: SpineNetSpec | SpineNetDetectorSpec, input_shape: tuple[int, int, int]) -> int:
+    """Images whose statistics set a SpineNet's BatchNorm: enough for the coarsest level.
+
+    A SpineNet's coarsest level has one location per 2**7 x 2**7 pixels (a single one
+    at 128x128); from two images a BatchNorm there would see 2 samples, estimate
+    variances near 0 for some channels and blow up every other input (the detector's
+    outputs on a fresh image reached 1e10). `_SPINENET_BN_SAMPLES` samples at the
+    coarsest level (held-out outputs within ~1.5x of the calibration ones' spread)
+    cost the same pixels at any input size: 64 images at 128x128, 16 at 256, 8 at 384.
+    """
+    backbone = spec.backbone if isinstance(spec, SpineNetDetectorSpec) else spec
+    level = backbone.max_block_level
+    cells = max(1, (input_shape[0] >> level) * (input_shape[1] >> level))
+    return max(_BN_CALIBRATION_IMAGES, math.ceil(_SPINENET_BN_SAMPLES / cells))
+
+
+def _redraw_detection_head(model: Any, *, seed: int) -> None:
+    """Redraws every kernel of the RetinaNet head's convolutions from N(0, 1 / fan_in), seeded.
+
+    Biases (the class prior) are kept. A depthwise kernel's fan-in is its window;
+    a pointwise or full convolution's is window x input channels.
+    """
+    import keras  # noqa: PLC0415
+    import numpy as np  # noqa: PLC0415
+
+    from edgenas.models.spinenet_head import BOX_OUTPUT, CLASS_OUTPUT  # noqa: PLC0415
+
+    rng = np.random.default_rng([seed, _HEAD_REDRAW_STREAM])
+    redrawn = 0
+    for layer in model.layers:
+        if not layer.name.startswith((f"{CLASS_OUTPUT}_", f"{BOX_OUTPUT}_")):
+            continue
+        if isinstance(layer, keras.layers.SeparableConv2D):
+            kernels = [(layer.depthwise_kernel, 2), (layer.pointwise_kernel, 3)]
+        elif isinstance(layer, keras.layers.Conv2D):
+            kernels = [(layer.kernel, 3)]
+        else:
+            continue
+        for variable, fan_in_axes in kernels:
+            shape = tuple(variable.shape)
+            fan_in = int(np.prod(shape[:fan_in_axes]))
+            variable.assign(rng.normal(0.0, 1.0 / np.sqrt(fan_in), size=shape).astype(np.float32))
+            redrawn += 1
+    if not redrawn:
+        raise ExportError("found no detection-head convolution to initialise in the SpineNet detector")
+
+
 def _export_missing(
-    spec: ArchSpec,
+    spec: ExportableSpec,
     store: ArtifactStore,
     missing: list[tuple[int, str, ExportSettings]],
     first: ExportSettings,
@@ -177,9 +291,11 @@ def _export_missing(
     model, images = prepare_model(spec, first)
     build_s = time.perf_counter() - start
     done = []
-    for index, key, settings in missing:
+    # ONNX int8 last: it quantises the ONNX fp32 file when that one is (or was) exported.
+    ordered = sorted(missing, key=lambda item: _is_onnx_int8(item[2]))
+    for index, key, settings in ordered:
         began = time.perf_counter()
-        produce = _producer(model, settings, images)
+        produce = _producer(model, settings, images, float_onnx=_float_onnx_path(store, str(spec), settings))
         # Each artifact carries its own conversion time plus an equal share of the build.
         share = build_s / len(missing)
         artifact = store.write(
@@ -191,7 +307,22 @@ def _export_missing(
     return done
 
 
-def _producer(model: object, settings: ExportSettings, images: object) -> Callable[[Path], None]:
+def _is_onnx_int8(settings: ExportSettings) -> bool:
+    return settings.format is ModelFormat.ONNX and settings.precision is Precision.INT8
+
+
+def _float_onnx_path(store: ArtifactStore, spec_text: str, settings: ExportSettings) -> Path | None:
+    """For an ONNX int8 export: the finished ONNX fp32 artifact of the same request, if the store has it."""
+    if not _is_onnx_int8(settings):
+        return None
+    float_settings = dataclasses.replace(settings, precision=Precision.FP32)
+    found = store.lookup(artifact_key(spec_text, float_settings), float_settings)
+    return None if found is None else found.path
+
+
+def _producer(
+    model: object, settings: ExportSettings, images: object, *, float_onnx: Path | None = None
+) -> Callable[[Path], None]:
     if settings.format is ModelFormat.TFLITE:
         from edgenas.export.tflite import convert_to_tflite  # noqa: PLC0415
 
@@ -200,6 +331,11 @@ def _producer(model: object, settings: ExportSettings, images: object) -> Callab
         from edgenas.export.onnx import convert_to_onnx  # noqa: PLC0415
 
         return lambda path: convert_to_onnx(
-            model, path, precision=settings.precision, calibration=images, opset=settings.onnx_opset
+            model,
+            path,
+            precision=settings.precision,
+            calibration=images,
+            opset=settings.onnx_opset,
+            float_model=float_onnx,
         )
     raise ExportError(f"no converter for format {settings.format!r}")

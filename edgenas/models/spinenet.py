@@ -20,9 +20,10 @@ from edgenas.models.spinenet_layers import block_group, resample_mobile, resampl
 from edgenas.specs import SpineNetFamily, SpineNetSpec
 from edgenas.specs.spinenet_arch import NUM_STEM_BLOCKS
 from edgenas.specs.detection_head import DetectionHeadSpec, default_detection_head
+from edgenas.specs.spinenet_detector import SpineNetDetectorSpec
 from edgenas.specs.spinenet_family import RESNET_STEM_CONV_FILTERS
 
-__all__ = ["build_spinenet", "output_name"]
+__all__ = ["build_spinenet", "build_spinenet_detector", "output_name"]
 
 
 def output_name(level: int) -> str:
@@ -199,4 +200,57 @@ def _node(
     )
 
 
+def build_spinenet_detector(
+    spec: SpineNetDetectorSpec,
+    *,
+    input_shape: tuple[int, int, int] = (256, 256, 3),
+    num_classes: int,
+    bn_momentum: float = 0.99,
+    dropout_rate: float = 0.0,
+    classifier_activation: str | None = None,
+    name: str | None = None,
+) -> keras.Model:
+    """Builds the RetinaNet detector of a `SpineNetDetectorSpec` (its backbone and its head).
+
+    The same network as `build_spinenet(spec.backbone, detection_head=spec.head,
+    num_classes=num_classes)`: outputs `{"class_outputs": (batch, total_anchors,
+    num_classes), "box_outputs": (batch, total_anchors, 4)}`.
+
+    Args:
+        spec: The detector.
+        input_shape: Height, width, channels of one image; height and width must
+            be multiples of `2 ** spec.backbone.max_block_level`.
+        num_classes: Detector classes, > 0 (a detector spec has no backbone-only form).
+        bn_momentum: BatchNorm momentum.
+        dropout_rate: Must be 0 (no classifier).
+        classifier_activation: Must be None (no classifier).
+        name: Model name (default: "edgenas_" + the first 12 hex digits of the detector spec's digest).
+
+    Returns:
+        An uncompiled `keras.Model` with dict outputs.
+
+    Raises:
+        SpecError: On num_classes < 1, an input shape the backbone cannot take, or
+            classifier options.
+    """
+    if not isinstance(spec, SpineNetDetectorSpec):
+        raise SpecError(f"build_spinenet_detector needs a SpineNetDetectorSpec, got {type(spec).__name__}")
+    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
+        raise SpecError(
+            f"a SpineNetDetectorSpec builds a detector: num_classes must be an int > 0, got {num_classes!r} "
+            "(build the backbone spec with num_classes=0 for feature maps)"
+        )
+    return build_spinenet(
+        spec.backbone,
+        input_shape=input_shape,
+        num_classes=num_classes,
+        bn_momentum=bn_momentum,
+        dropout_rate=dropout_rate,
+        classifier_activation=classifier_activation,
+        name=name or f"edgenas_{spec.digest()[:12]}",
+        detection_head=spec.head,
+    )
+
+
 register_builder(SpineNetSpec, build_spinenet)
+register_builder(SpineNetDetectorSpec, build_spinenet_detector)

@@ -4,9 +4,29 @@
     result = train_and_evaluate(spec, ProxyTask())   # 100 steps at 32x32: ~35-40 s on 2 CPU cores
     result.accuracy
 
-Importing this package does not import TensorFlow; `train_and_evaluate` does.
+A SpineNet candidate is scored as a detector instead (AP at IoU 0.5 on generated boxes):
+
+    from edgenas.proxy import DetectionProxyTask, train_and_evaluate_detection
+    result = train_and_evaluate_detection(spinenet_spec, DetectionProxyTask())
+    result.accuracy   # AP@0.5
+
+Importing this package does not import TensorFlow; `train_and_evaluate` and
+`train_and_evaluate_detection` do.
 """
 
+from edgenas.proxy.box_coding import assign_anchors, assign_anchors_batch, decode_boxes, encode_boxes, iou_matrix
+from edgenas.proxy.detection_data import (
+    DetectionData,
+    DetectionDataSpec,
+    DetectionSplit,
+    generate_detection_data,
+    load_detection_data,
+    save_detection_data,
+)
+from edgenas.proxy.detection_metrics import Detections, MeanAP, mean_average_precision, non_max_suppression, postprocess
+from edgenas.proxy.detection_reduce import detection_proxy_head, detection_proxy_spec
+from edgenas.proxy.detection_task import DetectionProxyTask
+from edgenas.proxy.detection_train import DetectionProxyResult, train_and_evaluate_detection
 from edgenas.proxy.dataset import LabelledImages, ProxyDataset, split_dataset
 from edgenas.proxy.errors import ProxyConfigError, ProxyDatasetError, ProxyError, ProxyTrainingError
 from edgenas.proxy.folder import IMAGE_SUFFIXES, list_image_folder, read_image_folder
@@ -23,6 +43,27 @@ Task = ProxyTask
 
 __all__ = [
     "DEFAULT_SHAPES_IMAGES",
+    "DetectionData",
+    "DetectionDataSpec",
+    "DetectionProxyResult",
+    "DetectionProxyTask",
+    "DetectionSplit",
+    "Detections",
+    "MeanAP",
+    "assign_anchors",
+    "assign_anchors_batch",
+    "decode_boxes",
+    "detection_proxy_head",
+    "detection_proxy_spec",
+    "encode_boxes",
+    "generate_detection_data",
+    "iou_matrix",
+    "load_detection_data",
+    "mean_average_precision",
+    "non_max_suppression",
+    "postprocess",
+    "save_detection_data",
+    "train_and_evaluate_detection",
     "IMAGE_SUFFIXES",
     "SHAPES",
     "SHAPE_CLASSES",

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import math
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from edgenas.proxy._training import scaled_images, step_losses_callback
 from edgenas.proxy.errors import ProxyTrainingError
 from edgenas.proxy.loading import load_dataset
 from edgenas.proxy.reduce import proxy_spec
@@ -24,11 +25,6 @@ __all__ = ["train_and_evaluate"]
 _MAX_SHUFFLE_BUFFER = 10_000
 _EVAL_BATCH = 500
 _LAST_STEPS_FRACTION = 0.1
-
-
-def _scaled(images: Any) -> Any:
-    """uint8 [0, 255] -> float32 [-1, 1] (works on numpy arrays and tensors)."""
-    return images / 127.5 - 1.0
 
 
 def _optimizer(task: ProxyTask) -> keras.optimizers.Optimizer:
@@ -48,7 +44,7 @@ def _training_batches(images: np.ndarray, labels: np.ndarray, task: ProxyTask) -
     import tensorflow as tf  # noqa: PLC0415
 
     def scale(x: tf.Tensor, y: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-        return _scaled(tf.cast(x, tf.float32)), y
+        return scaled_images(tf.cast(x, tf.float32)), y
 
     return (
         tf.data.Dataset.from_tensor_slices((images, labels))
@@ -60,28 +56,12 @@ def _training_batches(images: np.ndarray, labels: np.ndarray, task: ProxyTask) -
     )
 
 
-def _step_losses_callback() -> tuple[keras.callbacks.Callback, list[float]]:
-    """A callback that recovers each step's loss from Keras's running mean of the epoch."""
-    import keras  # noqa: PLC0415
-
-    losses: list[float] = []
-
-    class StepLosses(keras.callbacks.Callback):
-        def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
-            mean = float((logs or {}).get("loss", math.nan))
-            previous_mean = getattr(self, "_previous_mean", 0.0)
-            losses.append((batch + 1) * mean - batch * previous_mean)
-            self._previous_mean = mean
-
-    return StepLosses(), losses
-
-
 def _accuracy(model: keras.Model, images: np.ndarray, labels: np.ndarray) -> float:
     """Top-1 accuracy in inference mode (BatchNorm uses its moving statistics)."""
     import tensorflow as tf  # noqa: PLC0415
 
     batches = tf.data.Dataset.from_tensor_slices(images).batch(_EVAL_BATCH).map(
-        lambda x: _scaled(tf.cast(x, tf.float32))
+        lambda x: scaled_images(tf.cast(x, tf.float32))
     )
     logits = model.predict(batches, verbose=0)
     return float(np.mean(np.argmax(logits, axis=1) == labels))
@@ -133,7 +113,7 @@ def train_and_evaluate(spec: ArchSpec, task: ProxyTask | None = None) -> ProxyRe
     )
     build_s = time.perf_counter() - start
 
-    recorder, step_losses = _step_losses_callback()
+    recorder, step_losses = step_losses_callback()
     start = time.perf_counter()
     model.fit(
         _training_batches(data.train_images, data.train_labels, task),

@@ -6,7 +6,7 @@ import dataclasses
 import time
 
 from edgenas.export import Artifact, export
-from edgenas.specs import ArchSpec
+from edgenas.specs.spec_text import parse_spec
 
 __all__ = ["CandidateJob", "CandidateResult", "evaluate_candidate"]
 
@@ -39,7 +39,7 @@ class CandidateResult:
     """What a worker returns.
 
     Attributes:
-        accuracy: Held-out proxy accuracy, or None when no proxy task ran.
+        accuracy: Held-out proxy accuracy (AP@0.5 for a detector), or None when no proxy task ran.
         proxy: The proxy task's full result, or None.
         artifact: The exported model file.
         proxy_s: Seconds spent on the proxy task.
@@ -54,8 +54,12 @@ class CandidateResult:
 
 
 def evaluate_candidate(job: CandidateJob) -> CandidateResult:
-    """Trains the candidate on the proxy task and exports it; runs in a worker process."""
-    spec = ArchSpec.parse(job.spec)
+    """Trains the candidate on the proxy task and exports it; runs in a worker process.
+
+    A classifier (`ArchSpec`) trains on a `ProxyTask`; a SpineNet backbone is
+    exported as a RetinaNet detector and trains on a `DetectionProxyTask`.
+    """
+    spec = parse_spec(job.spec)
     # Export first: it is cheaper than training, and a candidate that cannot be
     # converted fails before any training time is spent on it.
     start = time.perf_counter()
@@ -73,9 +77,12 @@ def evaluate_candidate(job: CandidateJob) -> CandidateResult:
     accuracy = None
     start = time.perf_counter()
     if job.proxy_task is not None:
-        from edgenas.proxy import train_and_evaluate  # noqa: PLC0415
+        from edgenas.proxy import DetectionProxyTask, train_and_evaluate, train_and_evaluate_detection  # noqa: PLC0415
 
-        proxy = train_and_evaluate(spec, job.proxy_task)
+        if isinstance(job.proxy_task, DetectionProxyTask):
+            proxy = train_and_evaluate_detection(spec, job.proxy_task)
+        else:
+            proxy = train_and_evaluate(spec, job.proxy_task)
         accuracy = float(proxy.accuracy)
     proxy_s = time.perf_counter() - start
     return CandidateResult(

@@ -56,6 +56,8 @@ class LatencySource(abc.ABC):
     """One search's latency source (see the module docstring)."""
 
     label: str
+    predictor_space: str | None = None
+    """The search space a predictor behind this source covers (None: nothing is predicted)."""
 
     @abc.abstractmethod
     def check(self, *, input_shape: tuple[int, int, int], num_classes: int, precision: str, threads: int) -> None:
@@ -83,6 +85,7 @@ class _Predicted(LatencySource):
         self._name = Path(source).name if source else "<in memory>"
         self._sha256 = sha256_file(source) if source and Path(source).is_file() else "0" * 64
         self.label = f"predicted[{predictor.info.device}]"
+        self.predictor_space = str(predictor.info.space)
         self._shape: tuple[int, int, int] = (224, 224, 3)
         self._classes = 1000
 
@@ -121,6 +124,7 @@ class _Hybrid(LatencySource):
         self._predicted, self._measured, self._margin = predicted, measured, margin
         self._measurements = measurements
         self.label = f"hybrid[{measured.device.name}]"
+        self.predictor_space = predicted.predictor_space
         self.measured_count = 0
 
     def check(self, **kwargs: Any) -> None:

@@ -23,7 +23,7 @@ import pyglove as pg
 
 from devices import ProfileSettings
 
-from edgenas.errors import EdgenasError
+from edgenas.errors import EdgenasError, SpecError
 from edgenas.search.evaluate import CandidateJob, CandidateResult, evaluate_candidate
 from edgenas.search.latency_source import latency_source
 from edgenas.search.workers import WorkerPool
@@ -117,16 +117,55 @@ def _propose_untried(algo: pg.DNAGenerator, space: SearchSpace, feedback_by_spec
     return dna, space.spec_from_dna(dna)
 
 
-def _check_classification_space(space: SearchSpace) -> None:
-    """The search trains and exports classifiers (`ArchSpec`); other spaces are refused up front."""
-    from edgenas.specs import ArchSpec  # noqa: PLC0415
+def _default_task(space: SearchSpace) -> Any:
+    """The proxy task a space's points train on by default: classification, or detection for SpineNet."""
+    from edgenas.proxy import DetectionProxyTask, ProxyTask  # noqa: PLC0415
+    from edgenas.specs import SpineNetSpec  # noqa: PLC0415
 
     (point,) = space.sample(1, seed=0)
-    if not isinstance(point, ArchSpec):
+    return DetectionProxyTask() if isinstance(point, SpineNetSpec) else ProxyTask()
+
+
+def _check_space(space: SearchSpace, task: Any) -> None:
+    """Refuses, before any trial, a space the search cannot run or a task that does not fit it.
+
+    `ArchSpec` classifiers train on a `ProxyTask`; `SpineNetSpec` backbones are
+    RetinaNet detectors that train on a `DetectionProxyTask`.
+    """
+    from edgenas.proxy import DetectionProxyTask, ProxyTask  # noqa: PLC0415
+    from edgenas.specs import ArchSpec, SpineNetSpec  # noqa: PLC0415
+
+    (point,) = space.sample(1, seed=0)
+    wanted = {ArchSpec: ProxyTask, SpineNetSpec: DetectionProxyTask}.get(type(point))
+    if wanted is None:
         raise EdgenasError(
-            f"space {space.name!r} yields {type(point).__name__} points; the search trains and exports "
-            "classification networks (ArchSpec) only so far: the detection proxy task for SpineNet is not built yet"
+            f"space {space.name!r} yields {type(point).__name__} points; the search runs classification "
+            "(ArchSpec) and SpineNet detection (SpineNetSpec) spaces"
         )
+    if not isinstance(task, wanted):
+        raise EdgenasError(
+            f"space {space.name!r} yields {type(point).__name__} points, which train on a {wanted.__name__}, "
+            f"not a {type(task).__name__}"
+        )
+
+
+def _shape_defaults(
+    space: SearchSpace, input_shape: tuple[int, int, int] | None, num_classes: int | None
+) -> tuple[tuple[int, int, int], int]:
+    """The deployment input and class count: the caller's, else the space's kind's (`deployment_defaults`)."""
+    from edgenas.export.defaults import deployment_defaults  # noqa: PLC0415
+    from edgenas.specs import SpineNetSpec  # noqa: PLC0415
+
+    (point,) = space.sample(1, seed=0)
+    defaults = deployment_defaults(point)
+    shape = tuple(int(v) for v in input_shape) if input_shape is not None else defaults.input_shape
+    classes = num_classes if num_classes is not None else defaults.num_classes
+    if isinstance(point, SpineNetSpec):
+        try:
+            point.check_input_shape(shape)
+        except SpecError as error:
+            raise EdgenasError(f"input shape {list(shape)} does not fit space {space.name!r}: {error}") from None
+    return shape, classes  # type: ignore[return-value]
 
 
 def _improvement_test(
@@ -177,8 +216,8 @@ def search(
     study: str = "default",
     resume: bool = False,
     artifacts_dir: str | os.PathLike[str] | None = None,
-    input_shape: tuple[int, int, int] = (224, 224, 3),
-    num_classes: int = 1000,
+    input_shape: tuple[int, int, int] | None = None,
+    num_classes: int | None = None,
     precision: str = "fp32",
     threads: int = 1,
     profile_runs: int = 30,
@@ -195,13 +234,17 @@ def search(
         trials: Total trials of the study (finished ones count when resuming).
         db: The SQLite trial store file (created if missing).
         algorithm: "random", "evolution", "nsga2", "grid" or "ppo".
-        accuracy: A `edgenas.proxy.ProxyTask` (default: its defaults).
+        accuracy: A `edgenas.proxy.ProxyTask` for a classification space, a
+            `edgenas.proxy.DetectionProxyTask` for a SpineNet space (default: the
+            space's kind with its defaults).
         seed: Seed of the algorithm, the weights and the data.
         study: Study name inside the store.
         resume: Continue an existing study instead of refusing to overwrite it.
         artifacts_dir: Where exported models go (default: beside the db).
-        input_shape: Resolution the latency is measured at.
-        num_classes: Classifier outputs of the measured model.
+        input_shape: Resolution the latency is measured at (default: 224x224x3 for a
+            classifier, 256x256x3 for a SpineNet detector).
+        num_classes: Classes of the measured model (default: 1,000 for a classifier,
+            91 for a detector).
         precision: "fp32" or "int8" for the measured model.
         threads: Interpreter threads for latency.
         profile_runs: Timed inferences per latency measurement.
@@ -227,11 +270,13 @@ def search(
 
     if isinstance(trials, bool) or not isinstance(trials, int) or trials < 1:
         raise EdgenasError(f"trials must be a positive integer, got {trials!r}")
-    task = ProxyTask() if accuracy is None else accuracy
-    from edgenas.proxy import load_dataset  # noqa: PLC0415
+    task = _default_task(space) if accuracy is None else accuracy
+    _check_space(space, task)
+    input_shape, num_classes = _shape_defaults(space, input_shape, num_classes)
+    if isinstance(task, ProxyTask):
+        from edgenas.proxy import load_dataset  # noqa: PLC0415
 
-    load_dataset(task)  # a bad dataset folder is an error now, before any trial runs
-    _check_classification_space(space)
+        load_dataset(task)  # a bad dataset folder is an error now, before any trial runs
     pareto = bool(getattr(reward, "is_pareto", False))
     if pareto != (algorithm == "nsga2"):
         raise EdgenasError(
@@ -246,6 +291,11 @@ def search(
     settings = ProfileSettings(runtime="litert", threads=threads, runs=profile_runs)
     db_path = Path(db)
     source = latency_source(latency, settings=settings, trial_store=db_path)
+    if source.predictor_space not in (None, space.name):
+        raise EdgenasError(
+            f"the latency predictor covers space {source.predictor_space!r}, not {space.name!r}; "
+            "train one on this space's measurements (edgenas predictor collect/train) or time on a device"
+        )
     source.check(input_shape=tuple(input_shape), num_classes=num_classes, precision=precision, threads=threads)
     db_path.parent.mkdir(parents=True, exist_ok=True)
     artifacts = Path(artifacts_dir) if artifacts_dir else db_path.with_suffix("").parent / f"{db_path.stem}-artifacts"

@@ -8,8 +8,9 @@ import pytest
 import edgenas
 from devices import DeviceUnavailableError, LocalDevice
 from edgenas.errors import EdgenasError
-from edgenas.proxy import ProxyTask
+from edgenas.proxy import DetectionProxyTask, ProxyTask
 from edgenas.search.rewards import make_reward
+from edgenas.specs import SpineNetSpec
 from edgenas.store import StudyMismatchError, TrialStatus, TrialStore
 
 _TINY_TASK = dict(steps=3, image_size=32, num_images=96, batch_size=16)
@@ -63,6 +64,31 @@ def test_search_records_trials_and_resumes_without_repeating(tmp_path):
     assert sum(a != b for a, b in zip(first.trials[0].dna, first.trials[1].dna, strict=True)) > 10
 
 
+_TINY_DETECTION = dict(steps=4, num_train=32, num_val=16, batch_size=8)
+
+
+@pytest.mark.slow
+def test_a_spinenet_search_trains_detectors_and_times_their_export(tmp_path):
+    """spinenet_mbconv end to end: a candidate trains as a RetinaNet detector (AP@0.5 on generated boxes), is
+    exported as a two-output detector and timed (resuming is the classification search's code, tested above)."""
+    space = edgenas.spaces.get("spinenet_mbconv")
+    reward = make_reward("mnasnet-soft", target_ms=20.0)
+    result = _run(tmp_path, 1, space=space, accuracy=DetectionProxyTask(**_TINY_DETECTION), input_shape=(128, 128, 3),
+                  num_classes=3, algorithm="random", reward=reward)  # fmt: skip
+    (trial,) = result.trials
+    assert trial.status is TrialStatus.DONE, trial.error
+    assert space.contains(SpineNetSpec.parse(trial.spec))
+    assert 0.0 <= trial.accuracy <= 1.0 and trial.latency.latency_ms > 0  # AP@0.5 is ~0 after 4 steps
+    assert trial.reward == pytest.approx(reward(accuracy=trial.accuracy, latency_ms=trial.latency_ms))
+    assert trial.timings.proxy_train_s > 0
+    from ai_edge_litert.interpreter import Interpreter
+
+    outputs = Interpreter(model_path=str(trial.artifacts[0].path)).get_output_details()
+    anchors = 9 * (16 * 16 + 8 * 8 + 4 * 4 + 2 * 2 + 1)  # levels 3-7 of a 128x128 image, 9 anchors each
+    assert [(o["name"], tuple(o["shape"])) for o in outputs] == [("class_outputs", (1, anchors, 3)),
+                                                                 ("box_outputs", (1, anchors, 4))]  # fmt: skip
+
+
 @pytest.mark.slow
 def test_a_candidate_that_fails_is_recorded_and_the_search_goes_on(tmp_path):
     # 16x16 is smaller than the network's total stride: every export fails.
@@ -82,8 +108,14 @@ def test_bad_input_is_rejected_before_any_trial(tmp_path):
         _run(tmp_path, 1, reward=make_reward("pareto", target_ms=2.0))
     with pytest.raises(EdgenasError, match=r"algorithm 'evolution' takes options \['population_size', 'tournament_size'\]"):
         _run(tmp_path, 1, algorithm_options={"populaton_size": 4})
-    with pytest.raises(EdgenasError, match="space 'spinenet_mbconv' yields SpineNetSpec points"):
+    with pytest.raises(EdgenasError, match="yields SpineNetSpec points, which train on a DetectionProxyTask, not a "
+                                           "ProxyTask"):  # fmt: skip
         _run(tmp_path, 1, space=edgenas.spaces.get("spinenet_mbconv"))
+    with pytest.raises(EdgenasError, match=r"input shape \[224, 224, 3\] does not fit space 'spinenet_mbconv'"):
+        _run(tmp_path, 1, space=edgenas.spaces.get("spinenet_mbconv"), accuracy=DetectionProxyTask(),
+             input_shape=(224, 224, 3))  # fmt: skip
+    with pytest.raises(EdgenasError, match="which train on a ProxyTask, not a DetectionProxyTask"):
+        _run(tmp_path, 1, accuracy=DetectionProxyTask())
     with pytest.raises(EdgenasError, match="unknown latency source 'predicted'"):
         _run(tmp_path, 1, latency="predicted")
     with pytest.raises(DeviceUnavailableError, match="board-7: the profiler self-check did not run"):

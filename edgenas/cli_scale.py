@@ -1,0 +1,120 @@
+"""`edgenas scale`: size a SpineNet topology for a device and a latency budget (see `edgenas.scaling.scale`)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+__all__ = ["add_scale_parser", "cmd_scale"]
+
+
+def add_scale_parser(sub: Any) -> None:
+    """Adds `edgenas scale` to the CLI's sub-commands."""
+    scale = sub.add_parser("scale", help="find the scaling of a SpineNet topology that meets a latency budget")
+    which = scale.add_mutually_exclusive_group(required=True)
+    which.add_argument("--arch", metavar="SPEC", help="a SpineNet spec string (its topology is kept)")
+    which.add_argument("--reference", metavar="NAME", help="a published SpineNet, e.g. spinenet_mobile49")
+    scale.add_argument("--scaling-space", help="default: spinenet_mobile_scaling for a mobile topology, "
+                                               "spinenet_scaling for a ResNet-style one")
+    scale.add_argument("--device", default="local", help="local (default) or farm://HOST:PORT/TAG")
+    scale.add_argument("--target-ms", type=float, required=True, help="the latency budget in milliseconds")
+    scale.add_argument("--reward", default="mnasnet-hard", help="reward of the trained points (default mnasnet-hard)")
+    scale.add_argument("--precision", choices=["fp32", "int8"], default="fp32")
+    scale.add_argument("--threads", type=int, default=1)
+    scale.add_argument("--num-classes", type=int, default=91, help="detector classes (default 91, COCO's ids)")
+    scale.add_argument("--profile-runs", type=int, default=20, help="timed inferences per measurement")
+    scale.add_argument("--max-trained", type=int, default=4, help="maximal feasible points to train (default 4)")
+    scale.add_argument("--proxy-steps", type=int, help="detection proxy training steps per trained point")
+    scale.add_argument("--out", default="runs/scale", help="folder of the log, the models and the table")
+
+
+def _export_detector(text: str, out_dir: str, precision: str, input_shape: tuple[int, int, int],
+                     num_classes: int) -> str:  # fmt: skip
+    """Exports a `SpineNetDetectorSpec` string to .tflite (runs in a worker process)."""
+    from edgenas.export import export  # noqa: PLC0415
+    from edgenas.specs.spinenet_detector import SpineNetDetectorSpec  # noqa: PLC0415
+
+    spec = SpineNetDetectorSpec.parse(text)
+    artifact = export(spec, out_dir=out_dir, formats="tflite", precision=precision, input_shape=input_shape,
+                      num_classes=num_classes).artifacts[0]  # fmt: skip
+    return str(artifact.path)
+
+
+def _train_detector(text: str, task: Any) -> float:
+    """Trains a `SpineNetDetectorSpec` string's reduced copy on the detection proxy task (in a worker)."""
+    from edgenas.proxy import train_and_evaluate_detection  # noqa: PLC0415
+    from edgenas.specs.spinenet_detector import SpineNetDetectorSpec  # noqa: PLC0415
+
+    spec = SpineNetDetectorSpec.parse(text)
+    return float(train_and_evaluate_detection(spec.backbone, task, head=spec.head).accuracy)
+
+
+def cmd_scale(args: argparse.Namespace) -> int:
+    """Runs `edgenas scale`; prints the maximal feasible points and the best, or why none meets the budget."""
+    from devices import LocalDevice, ProfileSettings  # noqa: PLC0415
+    from edgenas.cli_farm import device_from_argument  # noqa: PLC0415
+    from edgenas.errors import EdgenasError  # noqa: PLC0415
+    from edgenas.proxy import DetectionProxyTask  # noqa: PLC0415
+    from edgenas.scaling import get_scaling_space, scaling_space_names  # noqa: PLC0415
+    from edgenas.scaling.scale import scale  # noqa: PLC0415
+    from edgenas.search.loop import _quiet_worker  # noqa: PLC0415
+    from edgenas.search.rewards import make_reward  # noqa: PLC0415
+    from edgenas.search.workers import WorkerPool  # noqa: PLC0415
+    from edgenas.specs import SpineNetFamily, SpineNetSpec, spinenet_reference  # noqa: PLC0415
+    from edgenas.specs.spinenet_detector import SpineNetDetectorSpec  # noqa: PLC0415
+
+    arch = SpineNetSpec.parse(args.arch) if args.arch else spinenet_reference(args.reference)
+    name = args.scaling_space or (
+        "spinenet_mobile_scaling" if arch.family is SpineNetFamily.MOBILE else "spinenet_scaling"
+    )
+    if name not in scaling_space_names():
+        raise EdgenasError(f"unknown scaling space {name!r}; known: {', '.join(scaling_space_names())}")
+    space = get_scaling_space(name)
+    reward = make_reward(args.reward, target_ms=args.target_ms)
+    device = device_from_argument(args.device)
+    device = LocalDevice("local") if device == "measured" else device
+    device.check_health()  # an unreachable device is an error now, before anything is built
+    settings = ProfileSettings(runtime="litert", threads=args.threads, runs=args.profile_runs)
+    task = DetectionProxyTask(block_repeats=None, **({"steps": args.proxy_steps} if args.proxy_steps else {}))
+    out = Path(args.out)
+    models = out / "models"
+    with WorkerPool(tasks_per_worker=4, initializer=_quiet_worker) as pool:
+
+        def measure(detector: Any) -> tuple[float, str]:
+            text = str(SpineNetDetectorSpec(backbone=detector.spec, head=detector.head))
+            path = pool.run(_export_detector, text, os.fspath(models), args.precision, detector.input_shape,
+                            args.num_classes)  # fmt: skip
+            return device.measure(path, settings).latency_ms, path
+
+        def train(detector: Any) -> float:
+            return pool.run(_train_detector, str(SpineNetDetectorSpec(backbone=detector.spec, head=detector.head)),
+                            task)  # fmt: skip
+
+        result = scale(arch, space=space, target_ms=args.target_ms, measure=measure, train=train, reward=reward,
+                       out_dir=out, max_trained=args.max_trained,
+                       settings_key={"device": device.name, "precision": args.precision, "threads": args.threads,
+                                     "num_classes": args.num_classes, "runs": args.profile_runs,
+                                     "task": repr(task)})  # fmt: skip
+    total = len(result.outcomes)
+    print(f"{space.name}: {total} points, {result.measured} measured on {device.name}, "
+          f"{total - result.measured} settled by the grid's order; log {result.log_path}")  # fmt: skip
+    if result.best is None:
+        smallest = min((o for o in result.outcomes if o.latency_ms is not None), key=lambda o: o.latency_ms)
+        print(f"error: no scaling of this topology meets {args.target_ms:g} ms on {device.name}: the fastest "
+              f"measured, {smallest.point}, runs in {smallest.latency_ms:.2f} ms", file=sys.stderr)  # fmt: skip
+        return 1
+    rows = sorted((o for o in result.outcomes if o.accuracy is not None), key=lambda o: -(o.reward or 0))
+    lines = [f"{'point':<62} {'latency ms':>10} {'AP@0.5':>7} {'reward':>7}"]
+    lines += [f"{str(o.point):<62} {o.latency_ms:>10.2f} {o.accuracy:>7.3f} {o.reward:>7.4f}" for o in rows]
+    table = "\n".join(lines)
+    print(table)
+    (out / "scale_table.txt").write_text(table + "\n", encoding="utf-8")
+    best = result.best
+    print(f"best: {best.point} ({best.latency_ms:.2f} ms, AP@0.5 {best.accuracy:.3f}); model {best.model_path}")
+    print(json.dumps({"best_point": str(best.point), "latency_ms": best.latency_ms, "accuracy": best.accuracy,
+                      "reward": best.reward}))  # fmt: skip
+    return 0

@@ -43,7 +43,7 @@ from typing import Any
 
 import numpy as np
 
-from edgenas.proxy.box_coding import iou_matrix
+from edgenas.proxy.box_coding import _read_only, iou_matrix
 from edgenas.proxy.errors import ProxyConfigError, ProxyDatasetError
 
 __all__ = [
@@ -176,12 +176,6 @@ class DetectionDataSpec:
         if unknown:
             raise ProxyConfigError(f"unknown DetectionDataSpec fields {unknown}; known: {sorted(known)}")
         return cls(**fields)
-
-
-def _read_only(array: np.ndarray) -> np.ndarray:
-    view = array.view()
-    view.flags.writeable = False
-    return view
 
 
 @dataclasses.dataclass(frozen=True, eq=False)

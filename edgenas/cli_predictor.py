@@ -15,14 +15,17 @@ def add_predictor_parser(sub: Any, *, input_shape: Any) -> None:
     actions = predictor.add_subparsers(dest="predictor_command", required=True, metavar="ACTION")
 
     collect = actions.add_parser("collect", help="measure layers and networks of a space on a device")
-    collect.add_argument("--space", required=True, help="a space with chain networks (e.g. mnasnet)")
+    collect.add_argument("--space", required=True, help="a space with chain networks (e.g. mnasnet), or a SpineNet "
+                                                        "space (random detectors sized by a scaling space)")
     collect.add_argument("--device", default="local", help="local (default) or farm://HOST:PORT/TAG")
     collect.add_argument("--precision", choices=["fp32", "int8"], default="fp32")
     collect.add_argument("--threads", type=int, default=1)
     collect.add_argument("--budget-min", type=float, required=True, help="wall-clock budget in minutes")
     collect.add_argument("--db", required=True, help="the measurement store (SQLite; resumed when it exists)")
-    collect.add_argument("--input-size", type=input_shape, default=(224, 224, 3), metavar="SIZE")
-    collect.add_argument("--num-classes", type=int, default=1000)
+    collect.add_argument("--input-size", type=input_shape, default=(224, 224, 3), metavar="SIZE",
+                         help="chain networks' input (detectors take their scaling point's size)")
+    collect.add_argument("--num-classes", type=int, help="default 1000 (chain networks), 91 (detectors)")
+    collect.add_argument("--scaling-space", help="detectors: the sizes drawn (default by the topologies' family)")
     collect.add_argument("--layer-share", type=float, default=0.45, help="largest share of the budget for layers")
     collect.add_argument("--seed", type=int, default=0)
 
@@ -57,10 +60,21 @@ def _device(text: str) -> Any:
     return device_from_argument(text)
 
 
+def _is_spinenet_space(name: str) -> bool:
+    from edgenas import spaces  # noqa: PLC0415
+    from edgenas.specs import SpineNetSpec  # noqa: PLC0415
+
+    return isinstance(spaces.get(name).sample(n=1, seed=0)[0], SpineNetSpec)
+
+
 def _collect(args: argparse.Namespace) -> int:
     from latency_models.collect import collect  # noqa: PLC0415
     from latency_models.measurements import MeasurementStore  # noqa: PLC0415
 
+    if _is_spinenet_space(args.space):
+        return _collect_detectors(args)
+    if args.scaling_space:
+        raise ValueError(f"--scaling-space sizes SpineNet detectors; {args.space!r} is not a SpineNet space")
     with MeasurementStore(args.db) as store:
         summary = collect(
             args.space,
@@ -71,12 +85,35 @@ def _collect(args: argparse.Namespace) -> int:
             budget_min=args.budget_min,
             layer_share=args.layer_share,
             input_shape=args.input_size,
-            num_classes=args.num_classes,
+            num_classes=1000 if args.num_classes is None else args.num_classes,
             seed=args.seed,
         )
     print(f"measured {summary.layers_measured} layers ({summary.layers_total} of {summary.layers_in_space} in the "
           f"store) and {summary.networks_measured} networks ({summary.networks_total} in the store) "
           f"in {summary.elapsed_s / 60:.1f} min; store {args.db}")  # fmt: skip
+    for failure in summary.failures:
+        print(f"skipped: {failure}")
+    return 0
+
+
+def _collect_detectors(args: argparse.Namespace) -> int:
+    from latency_models.detector_collect import collect_detectors  # noqa: PLC0415
+    from latency_models.measurements import MeasurementStore  # noqa: PLC0415
+
+    with MeasurementStore(args.db) as store:
+        summary = collect_detectors(
+            args.space,
+            device=_device(args.device),
+            store=store,
+            precision=args.precision,
+            threads=args.threads,
+            budget_min=args.budget_min,
+            num_classes=91 if args.num_classes is None else args.num_classes,
+            scaling_space=args.scaling_space,
+            seed=args.seed,
+        )
+    print(f"measured {summary.measured} detectors ({summary.total} in the store) in {summary.elapsed_s / 60:.1f} min; "
+          f"store {args.db}")  # fmt: skip
     for failure in summary.failures:
         print(f"skipped: {failure}")
     return 0
@@ -89,7 +126,7 @@ def _only(values: set[Any], what: str, db: str) -> Any:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from latency_models.measurements import MeasurementKey, MeasurementStore  # noqa: PLC0415
+    from latency_models.measurements import MeasurementKey, MeasurementStore, is_detector_spec  # noqa: PLC0415
     from latency_models.train import fit_predictor  # noqa: PLC0415
 
     if not Path(args.db).is_file():
@@ -102,8 +139,13 @@ def _train(args: argparse.Namespace) -> int:
         precision = args.precision or _only({k.precision for k in keys}, "precision", args.db)
         threads = args.threads or _only({k.threads for k in keys if k.precision == precision}, "threads", args.db)
         families = [f.strip() for f in args.families.split(",") if f.strip()]
-        predictor = fit_predictor(store, MeasurementKey(args.device, precision, threads), space=args.space,
-                                  families=families, seed=args.seed)  # fmt: skip
+        key = MeasurementKey(args.device, precision, threads)
+        networks = store.networks(key)
+        detectors = [n for n in networks if is_detector_spec(n.spec)]
+        if detectors and (args.space is None and len(detectors) == len(networks)
+                          or args.space is not None and _is_spinenet_space(args.space)):  # fmt: skip
+            return _train_detectors(store, key, families=families, args=args)
+        predictor = fit_predictor(store, key, space=args.space, families=families, seed=args.seed)
     path = predictor.save(args.out)
     training = predictor.info.training
     print(f"predictor {path}: {training['layers']} layers, {training['networks']} networks; "
@@ -112,6 +154,20 @@ def _train(args: argparse.Namespace) -> int:
         scores = training[f"{stage}_family_cv_mape"]
         if scores:
             print(f"  {stage} families, cross-validated MAPE: " + ", ".join(f"{k} {v:.2f} %" for k, v in scores.items()))
+    return 0
+
+
+def _train_detectors(store: Any, key: Any, *, families: list[str], args: argparse.Namespace) -> int:
+    from latency_models.detector_train import fit_detector_predictor  # noqa: PLC0415
+
+    predictor = fit_detector_predictor(store, key, families=families, seed=args.seed)
+    path = predictor.save(args.out)
+    t = predictor.info.training
+    print(f"detector predictor {path}: {t['detectors']} detectors of {', '.join(predictor.info.spaces)}; "
+          f"model {t['family']}; cross-validated error: median {100 * t['cv_median_relative_error']:.2f} %, "
+          f"worst {100 * t['cv_max_relative_error']:.2f} % (the pruning bound of `edgenas scale`)")  # fmt: skip
+    if t["family_cv_mape"]:
+        print("  families, cross-validated MAPE: " + ", ".join(f"{k} {v:.2f} %" for k, v in t["family_cv_mape"].items()))
     return 0
 
 

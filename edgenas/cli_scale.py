@@ -29,19 +29,11 @@ def add_scale_parser(sub: Any) -> None:
     scale.add_argument("--profile-runs", type=int, default=20, help="timed inferences per measurement")
     scale.add_argument("--max-trained", type=int, default=4, help="maximal feasible points to train (default 4)")
     scale.add_argument("--proxy-steps", type=int, help="detection proxy training steps per trained point")
+    scale.add_argument("--predictor", metavar="FILE", help="a detector latency predictor of the device "
+                       "(`edgenas predictor train`): points it puts over the budget are not measured")
+    scale.add_argument("--db", help="measurement store that also gets every measured detector, for training a "
+                                    "predictor (default: measurements.sqlite in --out)")
     scale.add_argument("--out", default="runs/scale", help="folder of the log, the models and the table")
-
-
-def _export_detector(text: str, out_dir: str, precision: str, input_shape: tuple[int, int, int],
-                     num_classes: int) -> str:  # fmt: skip
-    """Exports a `SpineNetDetectorSpec` string to .tflite (runs in a worker process)."""
-    from edgenas.export import export  # noqa: PLC0415
-    from edgenas.specs.spinenet_detector import SpineNetDetectorSpec  # noqa: PLC0415
-
-    spec = SpineNetDetectorSpec.parse(text)
-    artifact = export(spec, out_dir=out_dir, formats="tflite", precision=precision, input_shape=input_shape,
-                      num_classes=num_classes).artifacts[0]  # fmt: skip
-    return str(artifact.path)
 
 
 def _train_detector(text: str, task: Any) -> float:
@@ -51,6 +43,22 @@ def _train_detector(text: str, task: Any) -> float:
 
     spec = SpineNetDetectorSpec.parse(text)
     return float(train_and_evaluate_detection(spec.backbone, task, head=spec.head).accuracy)
+
+
+def _load_predictor(path: str, *, device: str, precision: str, threads: int) -> Any:
+    """The detector predictor file at `path`, checked to describe this device and runtime setting."""
+    from edgenas.errors import EdgenasError  # noqa: PLC0415
+    from latency_models.detector_predictor import DetectorLatencyPredictor  # noqa: PLC0415
+
+    try:
+        predictor = DetectorLatencyPredictor.load(path)
+    except (OSError, ValueError) as error:
+        raise EdgenasError(f"--predictor: {error}") from None
+    info = predictor.info
+    if (info.device, info.precision, info.threads) != (device, precision, threads):
+        raise EdgenasError(f"--predictor {path} describes {info.device} {info.precision} {info.threads} thread(s), "
+                           f"not {device} {precision} {threads} thread(s)")  # fmt: skip
+    return predictor
 
 
 def cmd_scale(args: argparse.Namespace) -> int:
@@ -66,7 +74,12 @@ def cmd_scale(args: argparse.Namespace) -> int:
     from edgenas.search.workers import WorkerPool  # noqa: PLC0415
     from edgenas.specs import SpineNetFamily, SpineNetSpec, spinenet_reference  # noqa: PLC0415
     from edgenas.specs.spinenet_detector import SpineNetDetectorSpec  # noqa: PLC0415
+    from latency_models.detector_collect import export_detectors  # noqa: PLC0415
+    from latency_models.measurements import MeasurementKey, MeasurementStore, NetworkMeasurement  # noqa: PLC0415
+    from latency_models.predictor import OutOfDomainError  # noqa: PLC0415
 
+    if args.max_trained < 1:
+        raise EdgenasError(f"--max-trained must be at least 1, got {args.max_trained}")
     arch = SpineNetSpec.parse(args.arch) if args.arch else spinenet_reference(args.reference)
     name = args.scaling_space or (
         "spinenet_mobile_scaling" if arch.family is SpineNetFamily.MOBILE else "spinenet_scaling"
@@ -79,16 +92,34 @@ def cmd_scale(args: argparse.Namespace) -> int:
     device = LocalDevice("local") if device == "measured" else device
     device.check_health()  # an unreachable device is an error now, before anything is built
     settings = ProfileSettings(runtime="litert", threads=args.threads, runs=args.profile_runs)
+    predictor = None if args.predictor is None else _load_predictor(
+        args.predictor, device=device.name, precision=args.precision, threads=args.threads)
     task = DetectionProxyTask(block_repeats=None, **({"steps": args.proxy_steps} if args.proxy_steps else {}))
     out = Path(args.out)
     models = out / "models"
-    with WorkerPool(tasks_per_worker=4, initializer=_quiet_worker) as pool:
+    key = MeasurementKey(device.name, args.precision, args.threads)
+
+    def predict_ms(detectors: Any) -> Any:
+        try:
+            return predictor.predict_many([SpineNetDetectorSpec(backbone=d.spec, head=d.head) for d in detectors],
+                                          input_shapes=[d.input_shape for d in detectors],
+                                          num_classes=args.num_classes)  # fmt: skip
+        except OutOfDomainError as error:
+            raise EdgenasError(f"--predictor {args.predictor}: {error}") from None
+
+    with WorkerPool(tasks_per_worker=4, initializer=_quiet_worker) as pool, \
+            MeasurementStore(args.db or out / "measurements.sqlite") as store:  # fmt: skip
 
         def measure(detector: Any) -> tuple[float, str]:
             text = str(SpineNetDetectorSpec(backbone=detector.spec, head=detector.head))
-            path = pool.run(_export_detector, text, os.fspath(models), args.precision, detector.input_shape,
-                            args.num_classes)  # fmt: skip
-            return device.measure(path, settings).latency_ms, path
+            (path,) = pool.run(export_detectors, [text], args.precision, os.fspath(models), [detector.input_shape],
+                               args.num_classes)  # fmt: skip
+            if path is None:
+                raise EdgenasError(f"could not export {text} at {detector.input_shape}")
+            result = device.measure(path, settings)
+            network = NetworkMeasurement(space.name, text, detector.input_shape, args.num_classes, result.latency_ms)
+            store.add_network(key, network, json.dumps(result.to_json()))
+            return result.latency_ms, path
 
         def train(detector: Any) -> float:
             return pool.run(_train_detector, str(SpineNetDetectorSpec(backbone=detector.spec, head=detector.head)),
@@ -96,16 +127,27 @@ def cmd_scale(args: argparse.Namespace) -> int:
 
         result = scale(arch, space=space, target_ms=args.target_ms, measure=measure, train=train, reward=reward,
                        out_dir=out, max_trained=args.max_trained,
+                       predict_ms=None if predictor is None else predict_ms,
+                       error_bound=0.0 if predictor is None else predictor.error_bound,
                        settings_key={"device": device.name, "precision": args.precision, "threads": args.threads,
                                      "num_classes": args.num_classes, "runs": args.profile_runs,
                                      "task": repr(task)})  # fmt: skip
     total = len(result.outcomes)
-    print(f"{space.name}: {total} points, {result.measured} measured on {device.name}, "
-          f"{total - result.measured} settled by the grid's order; log {result.log_path}")  # fmt: skip
+    pruned = f", {result.pruned} pruned by the predictor" if predictor is not None else ""
+    print(f"{space.name}: {total} points, {result.measured} measured on {device.name}{pruned}, "
+          f"{total - result.measured - result.pruned} settled by the grid's order; log {result.log_path}")  # fmt: skip
     if result.best is None:
-        smallest = min((o for o in result.outcomes if o.latency_ms is not None), key=lambda o: o.latency_ms)
-        print(f"error: no scaling of this topology meets {args.target_ms:g} ms on {device.name}: the fastest "
-              f"measured, {smallest.point}, runs in {smallest.latency_ms:.2f} ms", file=sys.stderr)  # fmt: skip
+        measured = [o for o in result.outcomes if o.latency_ms is not None]
+        if measured:
+            smallest = min(measured, key=lambda o: o.latency_ms)
+            why = f"the fastest measured, {smallest.point}, runs in {smallest.latency_ms:.2f} ms"
+        else:
+            smallest = min(result.outcomes, key=lambda o: o.predicted_ms)
+            why = (f"the predictor puts every point over it (the fastest, {smallest.point}, at "
+                   f"{smallest.predicted_ms:.2f} ms, at least {predictor.lower_bound_ms(smallest.predicted_ms):.2f} ms "
+                   f"within its worst error of {100 * predictor.error_bound:.1f} %); nothing was measured")  # fmt: skip
+        print(f"error: no scaling of this topology meets {args.target_ms:g} ms on {device.name}: {why}",
+              file=sys.stderr)  # fmt: skip
         return 1
     rows = sorted((o for o in result.outcomes if o.accuracy is not None), key=lambda o: -(o.reward or 0))
     lines = [f"{'point':<62} {'latency ms':>10} {'AP@0.5':>7} {'reward':>7}"]

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from .layers import LayerSpec
 
-__all__ = ["MeasurementKey", "MeasurementStore", "NetworkMeasurement"]
+__all__ = ["MeasurementKey", "MeasurementStore", "NetworkMeasurement", "is_detector_spec"]
 
 _SCHEMA_VERSION = 1
 _SCHEMA = """
@@ -38,6 +38,11 @@ CREATE TABLE IF NOT EXISTS networks (
     PRIMARY KEY (device, precision, threads, spec, input_shape, num_classes)
 );
 """
+
+
+def is_detector_spec(text: str) -> bool:
+    """Whether a network row's spec string is a SpineNet detector (backbone, `|`, head token), not a chain network."""
+    return "|" in text
 
 
 @dataclasses.dataclass(frozen=True, order=True)

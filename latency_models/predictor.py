@@ -26,7 +26,6 @@ prediction is never silently 0.
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -37,6 +36,7 @@ import numpy as np
 from edgenas.specs.arch import ArchSpec
 
 from .layers import LAYER_FEATURES, LayerFields, LayerKind, LayerSpec, layer_features, layer_fields, layer_from_fields
+from ._json_file import read_json_file, write_json_file
 from .regressors import Regressor, regressor_from_json
 
 __all__ = [
@@ -356,12 +356,7 @@ class LatencyPredictor:
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Writes the predictor file (JSON, folder created when missing)."""
-        out = Path(path)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_name(out.name + ".part")
-        tmp.write_text(json.dumps(self.to_json(), indent=1) + "\n", encoding="utf-8")
-        os.replace(tmp, out)
-        return out
+        return write_json_file(path, self.to_json())
 
     @classmethod
     def from_json(cls, data: Any, *, source: str = "<predictor>") -> LatencyPredictor:
@@ -410,10 +405,4 @@ class LatencyPredictor:
             FileNotFoundError: No such file.
             ValueError: Not JSON, or not a valid predictor file (the message names the file).
         """
-        source = os.fspath(path)
-        text = Path(path).read_text(encoding="utf-8")
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as e:
-            raise ValueError(f"{source}: not a predictor file (not JSON: {e})") from None
-        return cls.from_json(data, source=source)
+        return cls.from_json(read_json_file(path), source=os.fspath(path))

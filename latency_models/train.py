@@ -19,7 +19,7 @@ import numpy as np
 from edgenas.specs.arch import ArchSpec
 
 from .layers import layer_features, layers_of
-from .measurements import MeasurementKey, MeasurementStore
+from .measurements import MeasurementKey, MeasurementStore, is_detector_spec
 from .predictor import LatencyPredictor, LayerDomain, PredictorInfo, layer_latencies_ms, network_features
 from .regressors import REGRESSOR_FAMILIES, fit_regressor, select_family
 
@@ -61,7 +61,7 @@ def fit_predictor(
         TrainingError: Fewer than `MIN_LAYERS` layers or `MIN_NETWORKS` networks, or several spaces and no `space`.
     """
     layer_rows = store.layers(key)
-    networks = store.networks(key)
+    networks = [n for n in store.networks(key) if not is_detector_spec(n.spec)]  # detectors: detector_train
     spaces = sorted({n.space for n in networks})
     if space is None:
         if len(spaces) > 1:

@@ -97,8 +97,9 @@ def export(
     `out_dir`; a pair exported before is returned from there without building anything.
 
     An `ArchSpec` exports as a classifier with one output, `(1, num_classes)` logits.
-    A `SpineNetSpec` exports as its RetinaNet detector with the family's default head
-    (`default_detection_head`), a `SpineNetDetectorSpec` with its own head; both
+    A `SpineNetSpec` exports as its RetinaNet detector with its default head
+    (`default_detection_head`: a mobile backbone's head is as wide as its
+    endpoints), a `SpineNetDetectorSpec` with its own head; both
     have two outputs, class logits `(1, total_anchors, num_classes)` and box deltas
     `(1, total_anchors, 4)` (`edgenas.models.anchors.num_anchors_total`). Both
     the .tflite and the .onnx file name their outputs `class_outputs` and

@@ -26,8 +26,9 @@ from edgenas.export.settings import ExportSettings, ModelFormat, Precision
 __all__ = ["Artifact", "ArtifactStore", "artifact_key"]
 
 _KEY_SCHEMA = 1
-_RECIPE_VERSION = 2
-"""Bump whenever edgenas changes how it builds, calibrates or converts a model."""
+_RECIPE_VERSION = 3
+"""Bump whenever edgenas changes how it builds, calibrates or converts a model.
+3: a bare mobile `SpineNetSpec`'s default head became as wide as its endpoints (was 48)."""
 _KEY_HEX_DIGITS = 24
 _CONVERTER_PACKAGES = ("tensorflow-cpu", "keras", "tf2onnx", "onnx", "onnxruntime")
 

@@ -61,7 +61,9 @@ def build_spinenet(
         classifier_activation: Must be None (no classifier).
         name: Model name (default: "edgenas_" + the first 12 hex digits of the spec digest).
         detection_head: Head settings when num_classes > 0 (default: Model Garden's
-            for the family, `default_detection_head`); must be None when num_classes=0.
+            for the backbone, `default_detection_head`: separable convs as wide as
+            the endpoints for a mobile spec, 256-filter plain convs otherwise);
+            must be None when num_classes=0.
 
     Returns:
         An uncompiled `keras.Model` with dict outputs.
@@ -103,7 +105,9 @@ def build_spinenet(
     model_name = name or f"edgenas_{spec.digest()[:12]}"
     if num_classes == 0:
         return keras.Model(inputs, outputs, name=model_name)
-    head = detection_head or default_detection_head(spec.family is SpineNetFamily.MOBILE)
+    head = detection_head or default_detection_head(
+        spec.family is SpineNetFamily.MOBILE, endpoints_num_filters=spec.endpoints_num_filters
+    )
     classes, boxes = retinanet_head(
         {level: outputs[output_name(level)] for level in sorted(spec.output_block_indices())},
         head=head,

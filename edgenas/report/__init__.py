@@ -12,6 +12,7 @@ Importing this package does not import matplotlib; plotting does.
 
 from edgenas.report.errors import NoResultsError, ReportError
 from edgenas.report.hypervolume import hypervolume_2d
+from edgenas.report.metric import AccuracyMetric, accuracy_metric
 from edgenas.report.pareto import pareto_front
 from edgenas.report.plot import plot_search
 from edgenas.report.report import REPORT_FILES, Report, write_report
@@ -19,9 +20,11 @@ from edgenas.report.table import front_table
 
 __all__ = [
     "REPORT_FILES",
+    "AccuracyMetric",
     "NoResultsError",
     "Report",
     "ReportError",
+    "accuracy_metric",
     "front_table",
     "hypervolume_2d",
     "pareto_front",

@@ -1,5 +1,8 @@
 """`plot_search`: accuracy against measured latency for every trial of a study, as a PNG.
 
+The accuracy is named by what it measures (`accuracy_metric`): classification
+accuracy, or AP@0.5 for a detection (SpineNet) study.
+
 Matplotlib is imported on first use and drawn through its Agg canvas directly
 (no pyplot), so plotting neither needs a display nor changes global state.
 """
@@ -9,10 +12,12 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from edgenas.report._checks import check_target_ms
 from edgenas.report._files import atomic_path
 from edgenas.report.errors import NoResultsError, ReportError
+from edgenas.report.metric import accuracy_metric
 from edgenas.report.pareto import measured, pareto_front
 from edgenas.store import Trial, TrialStatus
 
@@ -41,7 +46,10 @@ def plot_search(trials: Sequence[Trial], *, target_ms: float, path: str | os.Pat
     line marks the latency target; the highest-reward trial is starred. The
     legend, which also describes the best trial, sits outside the axes so that
     it hides no trial. The title names the study and counts the trials not
-    drawn (failed, running or unmeasured).
+    drawn (failed, running or unmeasured). The y axis, title and legend name
+    the accuracy by what it measures (`accuracy_metric`): "accuracy (proxy
+    task, fraction)" for a classification study, "AP@0.5 (detection proxy)"
+    for a SpineNet detection study.
 
     Args:
         trials: The trials of one study, e.g. `TrialStore.trials(...)`.
@@ -55,11 +63,21 @@ def plot_search(trials: Sequence[Trial], *, target_ms: float, path: str | os.Pat
         ReportError: If `target_ms` is not a positive number or the trials span several studies.
         NoResultsError: If no trial is done with both an accuracy and a latency.
     """
+    figure = _figure(trials, target_ms=target_ms)
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        figure.savefig(tmp, format="png")
+    return path
+
+
+def _figure(trials: Sequence[Trial], *, target_ms: float) -> Any:
+    """The Matplotlib `Figure` that `plot_search` saves (same checks and errors)."""
     target_ms = check_target_ms(target_ms)
     trials = list(trials)
     if not trials:
         raise NoResultsError("no trials to plot")
     study = _study_name(trials)
+    metric = accuracy_metric(trials)
     points = measured(trials)
     if not points:
         raise NoResultsError(f"study {study!r} has no done trial with an accuracy and a latency to plot")
@@ -112,19 +130,18 @@ def plot_search(trials: Sequence[Trial], *, target_ms: float, path: str | os.Pat
         axes.scatter(
             [best.latency_ms], [best.accuracy], s=150, marker="*", color="gold", edgecolors="black",
             linewidths=0.8, zorder=5,
-            label=f"best reward {best.reward:.4f}\n#{best.index}: acc {best.accuracy:.4f} @ {best.latency_ms:.2f} ms",
+            label=(
+                f"best reward {best.reward:.4f}\n"
+                f"#{best.index}: {metric.short} {best.accuracy:.4f} @ {best.latency_ms:.2f} ms"
+            ),
         )
     axes.set_xlim(max(0.0, low_ms - margin_ms), high_ms + margin_ms)
     axes.set_xlabel("measured latency, median (ms)")
-    axes.set_ylabel("accuracy (proxy task, fraction)")
+    axes.set_ylabel(metric.axis_label)
     not_drawn = len(trials) - len(points)
     failed = sum(t.status is TrialStatus.FAILED for t in trials)
     subtitle = f"{len(trials)} trials" + (f", {not_drawn} not drawn ({failed} failed)" if not_drawn else "")
-    axes.set_title(f"study {study!r}: accuracy vs latency\n{subtitle}", fontsize=11)
+    axes.set_title(f"study {study!r}: {metric.name} vs latency\n{subtitle}", fontsize=11)
     axes.grid(True, color="0.9", linewidth=0.8, zorder=0)
     axes.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, fontsize=8.5, framealpha=0.9)
-
-    path = Path(path)
-    with atomic_path(path) as tmp:
-        figure.savefig(tmp, format="png")
-    return path
+    return figure

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from edgenas.report.metric import accuracy_metric
 from edgenas.store import Trial
 
 __all__ = ["front_table"]
-
-_HEADERS = ("index", "accuracy", "latency_ms", "reward", "spec")
 
 
 def _number(value: float | None, digits: int) -> str:
@@ -24,7 +23,9 @@ def front_table(front: Iterable[Trial], *, spec_width: int = 60) -> str:
 
     Columns: index, accuracy (4 decimals), latency_ms (3 decimals), reward
     (4 decimals; ``-`` when absent) and the spec string, cut to `spec_width`
-    characters with a trailing ``...``.
+    characters with a trailing ``...``. The accuracy column is headed by what
+    it measures (`accuracy_metric`): ``accuracy`` for classification trials,
+    ``AP@0.5`` for SpineNet detection trials.
 
     Args:
         front: The trials, e.g. `pareto_front(...)`.
@@ -33,8 +34,10 @@ def front_table(front: Iterable[Trial], *, spec_width: int = 60) -> str:
     Returns:
         The table, ending with a newline; the header alone for no trials.
     """
+    trials = list(front)
     spec_width = max(8, spec_width)
-    rows = [_HEADERS] + [
+    headers = ("index", accuracy_metric(trials).name, "latency_ms", "reward", "spec")
+    rows = [headers] + [
         (
             str(t.index),
             _number(t.accuracy, 4),
@@ -42,9 +45,9 @@ def front_table(front: Iterable[Trial], *, spec_width: int = 60) -> str:
             _number(t.reward, 4),
             _truncate(t.spec, spec_width),
         )
-        for t in front
+        for t in trials
     ]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(_HEADERS))]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(headers))]
 
     def line(row: tuple[str, ...]) -> str:
         numbers = [cell.rjust(width) for cell, width in zip(row[:-1], widths, strict=False)]

@@ -25,6 +25,13 @@ repeats, at the proxy's fixed image size: the proxy does not see the image
 size's effect on accuracy), and the reward picks the best. Every measurement
 and training goes to a JSON-lines log in the output folder at once; a rerun
 with the same topology, space, device and settings resumes from it.
+
+With a latency predictor (`predict_ms`, e.g. a
+`latency_models.DetectorLatencyPredictor` for the device), points that cannot
+meet the budget are pruned before anything is measured: a point is pruned when
+even the least latency its prediction allows, `predicted / (1 + error_bound)`,
+is over the budget. A measurement always wins over a prediction: a point
+pruned but below a point measured within the budget is within the budget.
 """
 
 from __future__ import annotations
@@ -34,7 +41,7 @@ import hashlib
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +69,8 @@ class ScaledOutcome:
         accuracy: Proxy AP@0.5 when trained, else None.
         reward: The reward when trained, else None.
         model_path: The measured detector file, or None.
+        predicted_ms: The predictor's latency when a predictor was given, else None.
+        pruned: Settled over the budget by the prediction alone.
     """
 
     point: ScalingPoint
@@ -71,6 +80,8 @@ class ScaledOutcome:
     accuracy: float | None = None
     reward: float | None = None
     model_path: str | None = None
+    predicted_ms: float | None = None
+    pruned: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -82,12 +93,14 @@ class ScaleResult:
         best: The trained maximal feasible point of highest reward (None when no point meets the budget).
         measured: Points whose latency was measured (this run and resumed ones).
         log_path: The JSON-lines log.
+        pruned: Points settled over the budget by the predictor alone.
     """
 
     outcomes: tuple[ScaledOutcome, ...]
     best: ScaledOutcome | None
     measured: int
     log_path: Path
+    pruned: int = 0
 
     @property
     def maximal_feasible(self) -> tuple[ScaledOutcome, ...]:
@@ -150,6 +163,8 @@ def scale(
     out_dir: str | os.PathLike[str],
     settings_key: dict[str, Any] | None = None,
     max_trained: int = 4,
+    predict_ms: Callable[[Sequence[ScaledDetector]], Sequence[float]] | None = None,
+    error_bound: float = 0.0,
     progress: bool = True,
 ) -> ScaleResult:
     """Finds the scaling of `arch` that maximises `reward` among points within `target_ms`.
@@ -164,7 +179,11 @@ def scale(
         out_dir: Folder of the JSON-lines log (`scale.jsonl`).
         settings_key: What else decides the measurements (device, precision, threads, classes,
             proxy task): a rerun resumes only records written under equal settings.
-        max_trained: Most maximal feasible points to train, the slowest (closest to the budget) first.
+        max_trained: Most maximal feasible points to train, the slowest (closest to the budget) first;
+            0 settles every point and trains none (no best).
+        predict_ms: Predicted latencies (ms) of detectors, one per detector; points it puts over the
+            budget even at `error_bound` are not measured (see the module docstring).
+        error_bound: The predictor's worst relative error (0.1: 10 %), >= 0.
         progress: Show progress on stderr.
 
     Returns:
@@ -176,8 +195,10 @@ def scale(
     """
     if not target_ms > 0:
         raise EdgenasError(f"target_ms must be positive, got {target_ms!r}")
-    if max_trained < 1:
-        raise EdgenasError(f"max_trained must be at least 1, got {max_trained}")
+    if max_trained < 0:
+        raise EdgenasError(f"max_trained must be at least 0, got {max_trained}")
+    if not error_bound >= 0:
+        raise EdgenasError(f"error_bound must be >= 0, got {error_bound!r}")
     try:
         detectors = space.detectors(arch)  # every point is validated here, before anything is built
     except Exception as error:
@@ -197,15 +218,27 @@ def scale(
     paths: dict[int, str] = {}
     index_of = {str(p): i for i, p in enumerate(points)}
 
+    predicted: np.ndarray | None = None
+    pruned: set[int] = set()
+    if predict_ms is not None:
+        predicted = np.asarray(predict_ms(detectors), dtype=float)
+        if predicted.shape != (len(points),):
+            raise EdgenasError(f"predict_ms returned {predicted.shape[0] if predicted.ndim else 0} latencies "
+                               f"for {len(points)} points")  # fmt: skip
+        pruned = set(np.flatnonzero(predicted / (1.0 + error_bound) > target_ms).tolist())
+        status[list(pruned)] = 0
+
     def settle(i: int, ms: float) -> None:
         latency[i] = ms
         within = ms <= target_ms
         group = np.flatnonzero(leq[:, i] if within else leq[i, :])  # below a fast point / above a slow one
         for j in group:
-            if status[j] == -1:
+            if status[j] == -1 or (within and j in pruned):  # a measurement overrules a prediction
+                pruned.discard(j)
                 status[j] = int(within)
                 if j != i:
                     implied[j] = i
+        pruned.discard(i)
         status[i] = int(within)
 
     for text, record in known.items():
@@ -222,8 +255,8 @@ def scale(
             above = (leq & open_[None, :]).sum(axis=1)
             # Most points settled whatever the outcome; among equals, most settled in the better case.
             split = np.where(open_, np.minimum(below, above) * (len(points) + 1) + np.maximum(below, above), -1)
-            # The smallest point first: over the budget, it settles the whole grid at once.
-            i = int(np.argmin(vectors.sum(axis=1))) if not latency else int(np.argmax(split))
+            # The smallest open point first: over the budget, it settles the whole grid at once.
+            i = int(np.argmin(np.where(open_, vectors.sum(axis=1), np.inf))) if not latency else int(np.argmax(split))
             ms, path = measure(detectors[i])
             paths[i] = path
             _append(log_path, {"run": run_key, "point": str(points[i]), "latency_ms": ms, "model_path": path})
@@ -253,6 +286,8 @@ def scale(
             accuracy=accuracy.get(i),
             reward=rewards.get(i),
             model_path=paths.get(i),
+            predicted_ms=None if predicted is None else float(predicted[i]),
+            pruned=i in pruned,
         )
         for i, p in enumerate(points)
     )
@@ -262,4 +297,5 @@ def scale(
         best=None if best_index is None else outcomes[best_index],
         measured=len(latency),
         log_path=log_path,
+        pruned=len(pruned),
     )

@@ -2,7 +2,8 @@
 
 Defaults follow TF Model Garden's RetinaNet configs: 4 convs of 256 filters,
 9 anchors (3 scales x 3 aspect ratios) for the ResNet-style SpineNets; the
-SpineNet-Mobile RetinaNet config uses a separable-conv head of 48 filters.
+SpineNet-Mobile RetinaNet configs use a separable-conv head as wide as the
+backbone's endpoints (Mobile-49XS 24, Mobile-49S 40, Mobile-49 48 filters).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import dataclasses
 
 from edgenas.errors import SpecError
 
-__all__ = ["DetectionHeadSpec", "default_detection_head"]
+__all__ = ["MOBILE_FALLBACK_HEAD_FILTERS", "DetectionHeadSpec", "default_detection_head"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -39,8 +40,35 @@ class DetectionHeadSpec:
             raise SpecError(f"DetectionHeadSpec.use_separable_conv must be a bool, got {self.use_separable_conv!r}")
 
 
-def default_detection_head(mobile: bool) -> DetectionHeadSpec:
-    """Model Garden's head for the family: separable 48 filters (mobile) or 256 filters."""
+MOBILE_FALLBACK_HEAD_FILTERS = 48
+"""Mobile head width when no endpoint width is given: SpineNet-Mobile-49's (its endpoints are 48)."""
+
+
+def default_detection_head(mobile: bool, *, endpoints_num_filters: int | None = None) -> DetectionHeadSpec:
+    """Model Garden's head for a backbone family (4 convs, 9 anchors).
+
+    Mobile: separable convs as wide as the backbone's endpoints, as in Model
+    Garden's SpineNet-Mobile RetinaNet configs (Mobile-49XS 24, Mobile-49S 40,
+    Mobile-49 48 filters). ResNet-style: plain convs of 256 filters, Model
+    Garden's RetinaNet default, whatever the endpoints (a head of another width,
+    such as SpineNet-49S's published 128, is pinned with `SpineNetDetectorSpec`).
+
+    Args:
+        mobile: Whether the backbone is a SpineNet-Mobile (mbconv blocks).
+        endpoints_num_filters: The backbone's `endpoints_num_filters`. Sets the
+            mobile head's width; when None, a mobile head has
+            `MOBILE_FALLBACK_HEAD_FILTERS` (48). Not used for the ResNet-style family.
+
+    Returns:
+        The head.
+
+    Raises:
+        SpecError: If `endpoints_num_filters` is given and is not an int >= 1.
+    """
+    width = endpoints_num_filters
+    if width is not None and (isinstance(width, bool) or not isinstance(width, int) or width < 1):
+        raise SpecError(f"endpoints_num_filters must be an int >= 1 or None, got {endpoints_num_filters!r}")
     if mobile:
-        return DetectionHeadSpec(head_num_filters=48, use_separable_conv=True)
+        filters = MOBILE_FALLBACK_HEAD_FILTERS if width is None else width
+        return DetectionHeadSpec(head_num_filters=filters, use_separable_conv=True)
     return DetectionHeadSpec()

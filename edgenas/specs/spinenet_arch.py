@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import math
 import operator
 import re
 from collections.abc import Sequence
@@ -63,9 +64,25 @@ def _positive_int(name: str, value: object) -> int:
 def _positive_float(name: str, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise SpecError(f"{name} must be a number, got {value!r}")
-    if not value > 0:
+    try:
+        number = float(value)
+    except OverflowError:
+        raise SpecError(f"{name} must be a finite number, got an int too large for a float: {value}") from None
+    if not math.isfinite(number):
+        raise SpecError(f"{name} must be a finite number, got {value!r}")
+    if not number > 0:
         raise SpecError(f"{name} must be positive, got {value}")
-    return float(value)
+    return number
+
+
+def _scaled_filters(name: str, count: int, factor: float) -> int:
+    """`int(count * factor)`, or a SpecError naming `name` when the product is not finite."""
+    product = count * factor
+    if not math.isfinite(product):
+        raise SpecError(
+            f"{name} {_fmt(factor)} is too large: {count} * {_fmt(factor)} filters is not a finite number"
+        )
+    return int(product)
 
 
 def _fmt(value: float) -> str:
@@ -175,13 +192,17 @@ class SpineNetSpec:
         base = family.base_filters
         levels = sorted(set(self.levels) | ({0} if family is SpineNetFamily.MOBILE else set()))
         for level in levels:
-            filters = int(base[level] * self.filter_size_scale)
+            filters = _scaled_filters("filter_size_scale", base[level], self.filter_size_scale)
             if filters < 1:
                 raise SpecError(
                     f"filter_size_scale {_fmt(self.filter_size_scale)} leaves level-{level} layers with "
                     f"{filters} filters (int({base[level]} * {_fmt(self.filter_size_scale)}))"
                 )
-            if self.resample_alpha is not None and level > 0 and int(filters * self.resample_alpha) < 1:
+            if (
+                self.resample_alpha is not None
+                and level > 0
+                and _scaled_filters("resample_alpha", filters, self.resample_alpha) < 1
+            ):
                 raise SpecError(
                     f"resample_alpha {_fmt(self.resample_alpha)} leaves the resampling of level-{level} "
                     f"blocks with 0 filters (int({filters} * {_fmt(self.resample_alpha)}))"

@@ -3,11 +3,12 @@
 Papers: SpineNet, https://arxiv.org/abs/1912.05027; SpineNet-Mobile,
 https://arxiv.org/abs/2010.11426; RetinaNet, https://arxiv.org/abs/1708.02002.
 
-A bare `SpineNetSpec` built with `num_classes > 0` gets its family's default head
-(`default_detection_head`); this spec pins the head too, for the published
-detectors whose head differs from the default (TF Model Garden's
-SpineNet-Mobile-49XS config uses 24 head filters, 49S uses 40) and for searches
-over head sizes.
+A bare `SpineNetSpec` built with `num_classes > 0` gets its default head
+(`default_detection_head`: for a mobile backbone, separable convs as wide as its
+endpoints, as in TF Model Garden's SpineNet-Mobile-49XS/49S/49 configs with 24/40/48
+head filters; 256-filter plain convs for a ResNet-style one); this spec pins the
+head too, for published detectors whose head differs from the default
+(SpineNet-49S: 128 filters) and for searches over head sizes.
 
 The compact string is the backbone's string, a `|`, then the head token::
 
@@ -81,7 +82,7 @@ class SpineNetDetectorSpec:
     back strictly. The number of classes is not part of the architecture: it
     is given when the model is built or exported (`num_classes > 0`).
 
-    A detector spec whose head equals the family's default builds the same
+    A detector spec whose head equals the backbone's default builds the same
     network as its bare backbone spec with `num_classes > 0`, but it is a
     different spec string (hence a different artifact key).
 
@@ -116,8 +117,10 @@ class SpineNetDetectorSpec:
 
     @property
     def has_default_head(self) -> bool:
-        """Whether the head is the family's default (`default_detection_head`)."""
-        return self.head == default_detection_head(self.family is SpineNetFamily.MOBILE)
+        """Whether the head is the backbone's default (`default_detection_head` of its family and endpoints)."""
+        return self.head == default_detection_head(
+            self.family is SpineNetFamily.MOBILE, endpoints_num_filters=self.backbone.endpoints_num_filters
+        )
 
     def check_input_shape(self, input_shape: Sequence[int]) -> tuple[int, int, int]:
         """Validates an input shape for the backbone (see `SpineNetSpec.check_input_shape`).

@@ -37,6 +37,14 @@ def test_scale_finds_the_largest_point_within_a_loose_budget_and_refuses_an_impo
     assert (tmp_path / "loose" / "scale_table.txt").read_text().count("scaling-size128") == 1
     measured = [json.loads(x) for x in (tmp_path / "loose" / "scale.jsonl").read_text().splitlines()]
     assert 2 <= sum("latency_ms" in r for r in measured) < 4  # the smallest, then what settles the rest
+    # Every measured detector is also in the measurement store, for training a detector predictor.
+    from latency_models.detector_train import detector_rows
+    from latency_models.measurements import MeasurementKey, MeasurementStore
+
+    with MeasurementStore(tmp_path / "loose" / "measurements.sqlite") as store:
+        rows = detector_rows(store, MeasurementKey("local", "fp32", 1))
+    assert sorted(n.latency_ms for _, n in rows) == sorted(r["latency_ms"] for r in measured if "latency_ms" in r)
+    assert {n.space for _, n in rows} == {tiny_space.name}
 
     assert main([*common, "--target-ms", "0.001", "--out", str(tmp_path / "loose")]) == 1  # models are cached
     err = capsys.readouterr().err
@@ -48,3 +56,52 @@ def test_scale_refuses_a_space_of_the_other_family(capsys) -> None:
     assert main(["scale", "--reference", "spinenet49", "--scaling-space", "spinenet_mobile_scaling",
                  "--target-ms", "5"]) == 1  # fmt: skip
     assert "sizes mobile SpineNets, got a resnet spec" in capsys.readouterr().err
+
+
+@pytest.fixture
+def detector_predictor_file(tmp_path, capsys):
+    """A detector predictor for `local` fp32, trained by `edgenas predictor train` on a real store whose
+    latencies follow a made-up law (0.01 ms per million MACs plus 1 ms), so its predictions are known."""
+    from latency_models.detector_collect import random_detectors
+    from latency_models.detector_features import detector_features
+    from latency_models.measurements import MeasurementKey, MeasurementStore, NetworkMeasurement
+    from edgenas.specs.spinenet_detector import SpineNetDetectorSpec
+
+    result = json.dumps({"runtime": "litert", "runtime_version": "test"})
+    with MeasurementStore(tmp_path / "det.sqlite") as store:
+        for text, shape in random_detectors("spinenet_mbconv", count=24, seed=5):
+            macs = detector_features(SpineNetDetectorSpec.parse(text), input_shape=shape, num_classes=91)[0]
+            store.add_network(MeasurementKey("local", "fp32", 1),
+                              NetworkMeasurement("spinenet_mbconv", text, shape, 91, 1.0 + 0.01 * macs), result)  # fmt: skip
+    path = tmp_path / "det.json"
+    assert main(["predictor", "train", "--db", str(tmp_path / "det.sqlite"), "--device", "local",
+                 "--out", str(path)]) == 0  # fmt: skip
+    assert f"detector predictor {path}: 24 detectors of spinenet_mbconv; model linear" in capsys.readouterr().out
+    return path
+
+
+def test_scale_with_a_predictor_that_rules_out_every_point_measures_nothing(detector_predictor_file, tmp_path,
+                                                                              capsys) -> None:  # fmt: skip
+    assert main(["scale", "--reference", "spinenet_mobile49", "--target-ms", "2", "--predictor",
+                 str(detector_predictor_file), "--out", str(tmp_path / "s")]) == 1  # fmt: skip
+    captured = capsys.readouterr()
+    assert "512 points, 0 measured on local, 512 pruned by the predictor" in captured.out
+    assert "no scaling of this topology meets 2 ms on local: the predictor puts every point over it (the fastest, " \
+           "scaling-size256-endpoints24-scale0.6-repeats1-head3x24, at" in captured.err  # fmt: skip
+    assert "nothing was measured" in captured.err
+    assert not (tmp_path / "s" / "models").exists()
+
+
+def test_scale_refuses_a_predictor_of_another_setting_or_a_bad_file(detector_predictor_file, tmp_path,
+                                                                     capsys) -> None:  # fmt: skip
+    common = ["scale", "--reference", "spinenet_mobile49", "--target-ms", "20", "--out", str(tmp_path / "s")]
+    assert main([*common, "--precision", "int8", "--predictor", str(detector_predictor_file)]) == 1
+    assert "describes local fp32 1 thread(s), not local int8 1 thread(s)" in capsys.readouterr().err
+    (tmp_path / "bad.json").write_text("[]")
+    assert main([*common, "--predictor", str(tmp_path / "bad.json")]) == 1
+    assert "--predictor: " in capsys.readouterr().err
+    assert main(["scale", "--reference", "spinenet_mobile49", "--target-ms", "20", "--num-classes", "80",
+                 "--predictor", str(detector_predictor_file), "--out", str(tmp_path / "s")]) == 1  # fmt: skip
+    assert "num_classes [91], not 80" in capsys.readouterr().err
+    assert main([*common, "--max-trained", "0"]) == 1
+    assert "--max-trained must be at least 1, got 0" in capsys.readouterr().err

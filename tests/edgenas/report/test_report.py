@@ -8,8 +8,27 @@ from pathlib import Path
 
 import pytest
 
-from edgenas.report import REPORT_FILES, NoResultsError, ReportError, plot_search, write_report
+from edgenas.report import (
+    REPORT_FILES,
+    NoResultsError,
+    ReportError,
+    accuracy_metric,
+    plot_search,
+    write_report,
+)
+from edgenas.report.metric import CLASSIFICATION, DETECTION
+from edgenas.report.plot import _figure
+from edgenas.specs import spinenet_reference
+from edgenas.specs.detection_head import DetectionHeadSpec
+from edgenas.specs.spinenet_detector import SpineNetDetectorSpec
 from edgenas.store import UnknownStudyError
+
+# Spec strings of SpineNet points: the search trains them on the detection proxy task (AP@0.5).
+_DETECTION_SPECS = (
+    str(spinenet_reference("spinenet_mobile49xs")),
+    str(spinenet_reference("spinenet49s")),
+    str(SpineNetDetectorSpec(backbone=spinenet_reference("spinenet49s"), head=DetectionHeadSpec(head_num_filters=128))),
+)
 
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -101,3 +120,45 @@ def test_an_empty_or_unknown_study_is_refused(writer, tmp_path: Path) -> None:
         write_report(writer.store, "pi4", out_dir=tmp_path / "out", target_ms=25.0)
     with pytest.raises(UnknownStudyError, match="studies there: 'pi4'"):
         write_report(writer.store, "nope", out_dir=tmp_path / "out", target_ms=25.0)
+
+
+def _fill_detection(writer) -> None:
+    for i in range(6):
+        writer.done(0.2 + 0.05 * i, 20.0 + 5.0 * i, reward=0.1 + 0.01 * i, spec=_DETECTION_SPECS[i % 3])
+
+
+def test_the_metric_is_read_from_the_trials_specs(writer, other_writer) -> None:
+    _fill(writer, count=3)
+    _fill_detection(other_writer)
+    assert accuracy_metric(writer.store.trials("pi4")) is CLASSIFICATION
+    assert accuracy_metric(other_writer.store.trials("other")) is DETECTION
+    assert accuracy_metric([]) is CLASSIFICATION
+    # A mix (never written by the search) or a spec no parser reads falls back to classification.
+    assert accuracy_metric([*writer.store.trials("pi4"), *other_writer.store.trials("other")]) is CLASSIFICATION
+    unreadable = other_writer.done(0.3, 30.0, spec="not-a-spec")
+    assert accuracy_metric([unreadable]) is CLASSIFICATION
+    assert DETECTION.axis_label == "AP@0.5 (detection proxy)"
+    assert CLASSIFICATION.axis_label == "accuracy (proxy task, fraction)"
+
+
+def test_plot_labels_accuracy_for_classification_and_ap_for_detection(writer, other_writer, tmp_path: Path) -> None:
+    _fill(writer)
+    _fill_detection(other_writer)
+    (axes,) = _figure(writer.store.trials("pi4"), target_ms=25.0).axes
+    assert axes.get_ylabel() == "accuracy (proxy task, fraction)"
+    assert "accuracy vs latency" in axes.get_title()
+    assert any(": acc 0." in text.get_text() for text in axes.get_legend().get_texts())
+
+    (axes,) = _figure(other_writer.store.trials("other"), target_ms=40.0).axes
+    assert axes.get_ylabel() == "AP@0.5 (detection proxy)"
+    assert axes.get_title().startswith("study 'other': AP@0.5 vs latency")
+    assert any("#5: AP@0.5 0.4500 @ 45.00 ms" in text.get_text() for text in axes.get_legend().get_texts())
+    path = plot_search(other_writer.store.trials("other"), target_ms=40.0, path=tmp_path / "det.png")
+    assert _png_size(path) == (1200, 825)
+
+
+def test_detection_report_table_is_headed_ap(other_writer, tmp_path: Path) -> None:
+    _fill_detection(other_writer)
+    report = write_report(other_writer.store, "other", out_dir=tmp_path / "det", target_ms=40.0)
+    assert report.table.splitlines()[0].split() == ["index", "AP@0.5", "latency_ms", "reward", "spec"]
+    assert report.table.splitlines()[2].split()[1] == "0.2000"

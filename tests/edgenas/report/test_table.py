@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from edgenas.report import front_table
+from edgenas.specs import spinenet_reference
 
 
 def test_table_has_one_aligned_row_per_trial(writer) -> None:
@@ -23,3 +24,13 @@ def test_table_has_one_aligned_row_per_trial(writer) -> None:
 def test_empty_table_is_the_header() -> None:
     assert front_table([]).splitlines()[0].split() == ["index", "accuracy", "latency_ms", "reward", "spec"]
     assert len(front_table([]).splitlines()) == 2
+
+
+def test_detection_trials_head_the_accuracy_column_ap(writer) -> None:
+    spec = str(spinenet_reference("spinenet_mobile49xs"))
+    rows = [writer.done(0.4321, 31.5, reward=0.4, spec=spec)]
+
+    lines = front_table(rows, spec_width=20).splitlines()
+
+    assert lines[0].split() == ["index", "AP@0.5", "latency_ms", "reward", "spec"]
+    assert lines[2].split()[:4] == ["0", "0.4321", "31.500", "0.4000"]

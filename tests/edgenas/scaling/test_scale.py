@@ -105,3 +105,74 @@ def test_a_budget_no_point_meets_gives_no_best_and_bad_input_is_refused(tmp_path
     with pytest.raises(EdgenasError, match="target_ms must be positive"):
         scale(MOBILE, space=SPINENET_MOBILE_SCALING, target_ms=0, measure=counting.measure, train=counting.train,
               reward=reward, out_dir=tmp_path, progress=False)  # fmt: skip
+
+
+def _predict_ms(error: float):
+    """A stand-in predictor: the made-up latency, off by `error` relatively, alternating in sign."""
+    return lambda detectors: [_latency_ms(d) * (1 + error * (-1) ** i) for i, d in enumerate(detectors)]
+
+
+def test_a_predictor_prunes_points_before_measuring_and_changes_no_outcome(tmp_path: Path) -> None:
+    reward = make_reward("mnasnet-hard", target_ms=9.0)
+    plain, pruning = _Counting(), _Counting()
+    base = scale(MOBILE, space=SPINENET_MOBILE_SCALING, target_ms=9.0, measure=plain.measure, train=plain.train,
+                 reward=reward, out_dir=tmp_path / "plain", max_trained=100, progress=False)  # fmt: skip
+    result = scale(MOBILE, space=SPINENET_MOBILE_SCALING, target_ms=9.0, measure=pruning.measure,
+                   train=pruning.train, reward=reward, out_dir=tmp_path / "pruned", max_trained=100,
+                   predict_ms=_predict_ms(0.1), error_bound=0.1, progress=False)  # fmt: skip
+    assert [o.within_budget for o in result.outcomes] == [o.within_budget for o in base.outcomes]
+    assert result.best is not None and base.best is not None and result.best.point == base.best.point
+    assert 0 < result.pruned and result.measured < base.measured
+    # Pruned points were never measured, and each is over the budget even at the bound.
+    pruned = [o for o in result.outcomes if o.pruned]
+    assert len(pruned) == result.pruned
+    assert all(o.latency_ms is None and o.predicted_ms / 1.1 > 9.0 for o in pruned)
+    assert not {str(d) for d in pruning.measured} & {str(o.point) for o in pruned}
+
+
+def test_a_measurement_overrules_a_wrong_prediction(tmp_path: Path) -> None:
+    """A predictor 3x too slow on the 24-filter heads prunes feasible points; a larger point measured within
+    the budget puts those below it back within the budget."""
+    counting = _Counting()
+    reward = make_reward("mnasnet-hard", target_ms=9.0)
+
+    def wrong(detectors):
+        return [_latency_ms(d) * (3.0 if d.head.head_num_filters == 24 else 1.0) for d in detectors]
+
+    result = scale(MOBILE, space=SPINENET_MOBILE_SCALING, target_ms=9.0, measure=counting.measure,
+                   train=counting.train, reward=reward, out_dir=tmp_path, max_trained=100,
+                   predict_ms=wrong, error_bound=0.1, progress=False)  # fmt: skip
+    detectors = SPINENET_MOBILE_SCALING.detectors(MOBILE)
+    for outcome, detector in zip(result.outcomes, detectors, strict=True):
+        if outcome.within_budget:
+            assert _latency_ms(detector) <= 9.0  # never wrongly within the budget
+    overruled = [o for o in result.outcomes if o.within_budget and o.predicted_ms / 1.1 > 9.0]
+    assert overruled and all(not o.pruned and o.latency_ms is None for o in overruled)
+
+
+def test_a_predictor_that_prunes_everything_measures_nothing(tmp_path: Path) -> None:
+    counting = _Counting()
+    reward = make_reward("mnasnet-hard", target_ms=1.0)
+    result = scale(MOBILE, space=SPINENET_MOBILE_SCALING, target_ms=1.0, measure=counting.measure,
+                   train=counting.train, reward=reward, out_dir=tmp_path, predict_ms=_predict_ms(0.0),
+                   error_bound=0.05, progress=False)  # fmt: skip
+    assert result.best is None and result.measured == 0 and not counting.measured
+    assert result.pruned == len(result.outcomes) == 512
+    with pytest.raises(EdgenasError, match="returned 1 latencies for 512 points"):
+        scale(MOBILE, space=SPINENET_MOBILE_SCALING, target_ms=1.0, measure=counting.measure, train=counting.train,
+              reward=reward, out_dir=tmp_path, predict_ms=lambda ds: [1.0], progress=False)  # fmt: skip
+    with pytest.raises(EdgenasError, match="error_bound must be >= 0"):
+        scale(MOBILE, space=SPINENET_MOBILE_SCALING, target_ms=1.0, measure=counting.measure, train=counting.train,
+              reward=reward, out_dir=tmp_path, predict_ms=_predict_ms(0.0), error_bound=-0.1, progress=False)  # fmt: skip
+
+
+def test_max_trained_zero_settles_every_point_and_trains_none(tmp_path: Path) -> None:
+    counting = _Counting()
+    reward = make_reward("mnasnet-hard", target_ms=9.0)
+    result = scale(MOBILE, space=SPINENET_MOBILE_SCALING, target_ms=9.0, measure=counting.measure,
+                   train=counting.train, reward=reward, out_dir=tmp_path, max_trained=0, progress=False)  # fmt: skip
+    assert all(o.within_budget is not None for o in result.outcomes) and result.maximal_feasible
+    assert counting.trained == [] and result.best is None
+    with pytest.raises(EdgenasError, match="max_trained must be at least 0, got -1"):
+        scale(MOBILE, space=SPINENET_MOBILE_SCALING, target_ms=9.0, measure=counting.measure, train=counting.train,
+              reward=reward, out_dir=tmp_path, max_trained=-1, progress=False)  # fmt: skip

@@ -151,6 +151,36 @@ def test_scaling_that_leaves_no_filters_is_rejected():
         dataclasses.replace(mobile, filter_size_scale=0.1)
 
 
+@pytest.mark.parametrize("field", ["filter_size_scale", "resample_alpha"])
+@pytest.mark.parametrize("value", [float("inf"), float("-inf"), float("nan")], ids=["inf", "-inf", "nan"])
+def test_non_finite_scaling_is_a_spec_error_naming_the_field(field, value):
+    with pytest.raises(SpecError, match=rf"^{field} must be a finite number, got {value!r}$"):
+        _resnet(**{field: value})
+
+
+def test_scaling_too_large_for_a_float_is_a_spec_error_naming_the_field():
+    # Finite, but the filter count it implies overflows a float (or the int is no float at all).
+    with pytest.raises(SpecError, match=r"^filter_size_scale 1e\+307 is too large: 64 \* 1e\+307 filters"):
+        _resnet(filter_size_scale=1e307)
+    with pytest.raises(SpecError, match=r"^resample_alpha 1e\+307 is too large: \d+ \* 1e\+307 filters"):
+        _resnet(resample_alpha=1e307)
+    with pytest.raises(SpecError, match="^filter_size_scale must be a finite number, got an int too large"):
+        _resnet(filter_size_scale=10**400)
+    mobile = spinenet_reference("spinenet_mobile49xs")
+    with pytest.raises(SpecError, match="^filter_size_scale must be a finite number, got inf$"):
+        dataclasses.replace(mobile, filter_size_scale=float("inf"))
+
+
+def test_non_finite_scaling_in_text_or_json_is_a_spec_error():
+    with pytest.raises(SpecError, match="filter_size_scale must be a finite number, got inf"):
+        SpineNetSpec.parse(_SPINENET49.replace("scale1-", "scale1e+400-"))
+    data = json.loads(json.dumps({**spinenet_reference("spinenet49").to_json(), "resample_alpha": float("nan")}))
+    with pytest.raises(SpecError, match="resample_alpha must be a finite number, got nan"):
+        SpineNetSpec.from_json(data)
+    with pytest.raises(SpecError, match="mbconv se_ratio must be in"):
+        SpineNetMBConv(se_ratio=float("nan"))
+
+
 def test_family_settings_are_consistent():
     with pytest.raises(SpecError, match="ResNet-style SpineNet needs resample_alpha"):
         _resnet(resample_alpha=None)

@@ -67,10 +67,16 @@ def test_strings_do_not_collide_with_other_spec_types():
 
 
 def test_facts_and_default_head():
-    assert not _DETECTOR.has_default_head  # the mobile default has 48 filters
-    assert SpineNetDetectorSpec(backbone=_XS, head=default_detection_head(True)).has_default_head
+    # Mobile-49XS's endpoints are 24 filters, and so is its default (Model Garden's) head.
+    assert _XS.endpoints_num_filters == 24 and _DETECTOR.has_default_head
+    assert _DETECTOR.head == default_detection_head(True, endpoints_num_filters=24)
+    wider = dataclasses.replace(_HEAD_24, head_num_filters=48)
+    assert not SpineNetDetectorSpec(backbone=_XS, head=wider).has_default_head
     resnet = spinenet_reference("spinenet49")
     assert SpineNetDetectorSpec(backbone=resnet, head=DetectionHeadSpec()).has_default_head
+    small = spinenet_reference("spinenet49s")  # 128 endpoints; the ResNet-style default stays 256 filters
+    assert SpineNetDetectorSpec(backbone=small, head=DetectionHeadSpec()).has_default_head
+    assert not SpineNetDetectorSpec(backbone=small, head=DetectionHeadSpec(head_num_filters=128)).has_default_head
     assert _DETECTOR.family is _XS.family
     assert _DETECTOR.check_input_shape((256, 384, 3)) == (256, 384, 3)
     with pytest.raises(SpecError, match="input 200x256 is not a multiple of 128"):

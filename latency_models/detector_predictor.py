@@ -1,0 +1,256 @@
+"""`DetectorLatencyPredictor`: a SpineNet detector's latency on one device, predicted from its spec.
+
+SpineNet graphs are not chains, so the per-layer table of `LatencyPredictor`
+does not describe them. This predictor works on the whole detector, from
+`DETECTOR_FEATURES` (compute, parameters, activation traffic and op counts of
+backbone and head, all counted from the spec). A regressor predicts the
+latency per million MACs from each feature per million MACs, plus the MACs and
+their inverse (`model_inputs`); the prediction is that times the MACs. A
+latency that is a sum of per-MAC, per-byte and per-op costs plus a fixed
+overhead is then exactly linear in the inputs, and, as with the chain
+predictor's ratio target, tree models stay in range on detectors larger than
+any they were trained on.
+
+The file also keeps the model's **worst cross-validated relative error**
+(`error_bound`): a detector predicted at `p` ms is taken to run in at least
+`p / (1 + error_bound)` ms. `edgenas scale` prunes a scaling point only when
+even that lower bound misses the budget.
+
+A predictor file is plain JSON (`DETECTOR_FILE_FORMAT`, `DETECTOR_FILE_VERSION`).
+Asking about another family (mobile or ResNet-style), another class count, or
+an input size outside the trained range raises `OutOfDomainError`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from edgenas.specs.spinenet_detector import SpineNetDetectorSpec
+
+from .detector_features import DETECTOR_FEATURES, detector_features
+from .predictor import OutOfDomainError
+from ._json_file import read_json_file, write_json_file
+from .regressors import Regressor, regressor_from_json
+
+__all__ = [
+    "DETECTOR_INPUTS",
+    "DETECTOR_FILE_FORMAT",
+    "DETECTOR_FILE_VERSION",
+    "DETECTOR_TARGET",
+    "DetectorDomain",
+    "DetectorLatencyPredictor",
+    "DetectorPredictorInfo",
+    "model_inputs",
+]
+
+DETECTOR_FILE_FORMAT = "edgenas-detector-latency-predictor"
+DETECTOR_FILE_VERSION = 1
+DETECTOR_TARGET = "latency_ms_per_total_macs_m"
+"""What the regressor predicts: the latency divided by `DETECTOR_FEATURES[0]` (total MACs in millions)."""
+
+DETECTOR_INPUTS = (
+    DETECTOR_FEATURES[0], "inverse_total_macs_per_m", *(f"{name}_per_total_macs_m" for name in DETECTOR_FEATURES[1:])
+)
+"""Names of the regressor's inputs (`model_inputs`)."""
+
+
+def model_inputs(features: np.ndarray) -> np.ndarray:
+    """The regressor's inputs (`DETECTOR_INPUTS`) from rows of `DETECTOR_FEATURES`, shape (n, len(DETECTOR_FEATURES))."""
+    features = np.asarray(features, dtype=float)
+    macs = features[:, :1]
+    return np.hstack([macs, 1.0 / macs, features[:, 1:] / macs])
+
+
+_SCHEMA = {"features": list(DETECTOR_FEATURES), "inputs": list(DETECTOR_INPUTS), "target": DETECTOR_TARGET}
+
+
+@dataclasses.dataclass(frozen=True)
+class DetectorDomain:
+    """The detectors a predictor was trained on.
+
+    Attributes:
+        families: SpineNet families ("mobile", "resnet").
+        num_classes: Class counts.
+        min_image_size: Smallest input height or width.
+        max_image_size: Largest input height or width.
+    """
+
+    families: tuple[str, ...]
+    num_classes: tuple[int, ...]
+    min_image_size: int
+    max_image_size: int
+
+    def check(self, detector: SpineNetDetectorSpec, *, input_shape: Sequence[int], num_classes: int) -> None:
+        """Raises `OutOfDomainError` naming what is outside the domain."""
+        family = detector.family.value
+        if family not in self.families:
+            raise OutOfDomainError(f"the predictor was trained on {'/'.join(self.families)} SpineNets, not {family}")
+        if num_classes not in self.num_classes:
+            raise OutOfDomainError(f"the predictor was trained with num_classes {list(self.num_classes)}, not {num_classes}")
+        for size in (int(input_shape[0]), int(input_shape[1])):
+            if not self.min_image_size <= size <= self.max_image_size:
+                raise OutOfDomainError(
+                    f"the predictor was trained on inputs of {self.min_image_size}..{self.max_image_size} pixels, "
+                    f"not {size}"
+                )
+
+
+@dataclasses.dataclass(frozen=True)
+class DetectorPredictorInfo:
+    """What a detector predictor describes.
+
+    Attributes:
+        device: The device's name.
+        runtime: What ran the models ("litert").
+        runtime_version: Its version when measured.
+        precision: "fp32" or "int8".
+        threads: Interpreter threads.
+        spaces: The spaces its training detectors came from.
+        created_at: ISO 8601 time of training.
+        training: Free-form facts of training (counts, family scores, errors).
+    """
+
+    device: str
+    runtime: str
+    runtime_version: str
+    precision: str
+    threads: int
+    spaces: tuple[str, ...]
+    created_at: str
+    training: dict[str, Any] = dataclasses.field(default_factory=dict, compare=False)
+
+
+class DetectorLatencyPredictor:
+    """Predicts a SpineNet detector's latency (see the module docstring).
+
+    Args:
+        info: What it describes.
+        domain: The detectors it may be asked about.
+        model: Regressor of latency per million MACs from `DETECTOR_FEATURES`.
+        error_bound: Worst cross-validated relative error of a prediction (0.1: 10 %), >= 0.
+
+    Raises:
+        ValueError: The model reads another number of features, or the error bound is negative.
+    """
+
+    def __init__(
+        self, *, info: DetectorPredictorInfo, domain: DetectorDomain, model: Regressor, error_bound: float
+    ) -> None:
+        if model.num_features != len(DETECTOR_INPUTS):
+            raise ValueError(f"model reads {model.num_features} features, expected {len(DETECTOR_INPUTS)}")
+        if not error_bound >= 0:
+            raise ValueError(f"error_bound must be >= 0, got {error_bound!r}")
+        self.info = info
+        self.domain = domain
+        self.model = model
+        self.error_bound = float(error_bound)
+
+    def predict_many(
+        self, detectors: Sequence[SpineNetDetectorSpec], *, input_shapes: Sequence[Sequence[int]], num_classes: int
+    ) -> np.ndarray:
+        """Predicted latencies in ms, one per detector (each at its input shape).
+
+        Raises:
+            OutOfDomainError: A detector is outside the domain (the message names what).
+            ValueError: `input_shapes` is not one shape per detector.
+        """
+        if len(input_shapes) != len(detectors):
+            raise ValueError(f"{len(detectors)} detectors but {len(input_shapes)} input shapes")
+        if not detectors:
+            return np.zeros(0)
+        for detector, shape in zip(detectors, input_shapes, strict=True):
+            self.domain.check(detector, input_shape=shape, num_classes=num_classes)
+        rows = np.array([
+            detector_features(d, input_shape=s, num_classes=num_classes)
+            for d, s in zip(detectors, input_shapes, strict=True)
+        ])  # fmt: skip
+        return rows[:, 0] * np.maximum(self.model.predict(model_inputs(rows)), 0.0)
+
+    def predict(self, detector: SpineNetDetectorSpec, *, input_shape: Sequence[int], num_classes: int) -> float:
+        """The predicted latency of one detector, in ms (see `predict_many`)."""
+        return float(self.predict_many([detector], input_shapes=[input_shape], num_classes=num_classes)[0])
+
+    def lower_bound_ms(self, predicted_ms: float | np.ndarray) -> float | np.ndarray:
+        """The least latency a prediction allows: `predicted / (1 + error_bound)`."""
+        return predicted_ms / (1.0 + self.error_bound)
+
+    # -- files ------------------------------------------------------------------------------------
+
+    def to_json(self) -> dict[str, Any]:
+        """The file's content."""
+        info, domain = self.info, self.domain
+        return {
+            "format": DETECTOR_FILE_FORMAT,
+            "version": DETECTOR_FILE_VERSION,
+            "device": info.device,
+            "runtime": info.runtime,
+            "runtime_version": info.runtime_version,
+            "precision": info.precision,
+            "threads": info.threads,
+            "spaces": list(info.spaces),
+            "created_at": info.created_at,
+            "training": info.training,
+            "feature_schema": _SCHEMA,
+            "domain": {"families": list(domain.families), "num_classes": list(domain.num_classes),
+                       "min_image_size": domain.min_image_size, "max_image_size": domain.max_image_size},  # fmt: skip
+            "error_bound": self.error_bound,
+            "model": self.model.to_json(),
+        }
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Writes the predictor file (JSON, folder created when missing)."""
+        return write_json_file(path, self.to_json())
+
+    @classmethod
+    def from_json(cls, data: Any, *, source: str = "<predictor>") -> DetectorLatencyPredictor:
+        """A predictor from a file's decoded content.
+
+        Raises:
+            ValueError: Not a detector predictor file, another version or feature schema, or malformed.
+        """
+        if not isinstance(data, dict) or data.get("format") != DETECTOR_FILE_FORMAT:
+            raise ValueError(f"{source}: not an edgenas detector latency predictor file "
+                             f"(no format {DETECTOR_FILE_FORMAT!r})")  # fmt: skip
+        if data.get("version") != DETECTOR_FILE_VERSION:
+            raise ValueError(f"{source}: detector predictor file version {data.get('version')!r}; "
+                             f"this edgenas reads {DETECTOR_FILE_VERSION}")  # fmt: skip
+        if data.get("feature_schema") != _SCHEMA:
+            raise ValueError(f"{source}: the file's feature schema differs from this edgenas version's")
+        try:
+            info = DetectorPredictorInfo(
+                device=str(data["device"]),
+                runtime=str(data["runtime"]),
+                runtime_version=str(data["runtime_version"]),
+                precision=str(data["precision"]),
+                threads=int(data["threads"]),
+                spaces=tuple(str(s) for s in data["spaces"]),
+                created_at=str(data["created_at"]),
+                training=dict(data.get("training", {})),
+            )
+            d = data["domain"]
+            domain = DetectorDomain(
+                families=tuple(str(f) for f in d["families"]),
+                num_classes=tuple(int(c) for c in d["num_classes"]),
+                min_image_size=int(d["min_image_size"]),
+                max_image_size=int(d["max_image_size"]),
+            )
+            return cls(info=info, domain=domain, model=regressor_from_json(data["model"]),
+                       error_bound=float(data["error_bound"]))  # fmt: skip
+        except (KeyError, TypeError, ValueError, IndexError) as e:
+            raise ValueError(f"{source}: malformed detector predictor file: {e!r}") from None
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> DetectorLatencyPredictor:
+        """Reads a predictor file.
+
+        Raises:
+            FileNotFoundError: No such file.
+            ValueError: Not JSON, or not a valid detector predictor file (the message names the file).
+        """
+        return cls.from_json(read_json_file(path), source=os.fspath(path))

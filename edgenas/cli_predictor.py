@@ -176,7 +176,13 @@ def _eval(args: argparse.Namespace) -> int:
     from latency_models.measurements import MeasurementKey, MeasurementStore  # noqa: PLC0415
     from latency_models.predictor import LatencyPredictor  # noqa: PLC0415
 
-    predictor = LatencyPredictor.load(args.model)
+    from latency_models._json_file import read_json_file  # noqa: PLC0415
+    from latency_models.detector_predictor import DETECTOR_FILE_FORMAT  # noqa: PLC0415
+
+    data = read_json_file(args.model)
+    if isinstance(data, dict) and data.get("format") == DETECTOR_FILE_FORMAT:
+        return _eval_detectors(args)
+    predictor = LatencyPredictor.from_json(data, source=args.model)
     info = predictor.info
     if not Path(args.db).is_file():
         raise ValueError(f"no measurement store at {args.db!r}")
@@ -190,5 +196,34 @@ def _eval(args: argparse.Namespace) -> int:
     print(format_evaluations([evaluation]))
     plot = Path(args.plot) if args.plot else Path(args.model).with_suffix(".eval.png")
     plot_evaluation(evaluation, plot, title=f"{info.device} {info.precision} {info.threads}t, {info.space}")
+    print(f"plot: {plot}")
+    return 0
+
+
+def _eval_detectors(args: argparse.Namespace) -> int:
+    import numpy as np  # noqa: PLC0415
+
+    from latency_models.detector_predictor import DetectorLatencyPredictor  # noqa: PLC0415
+    from latency_models.detector_train import detector_rows  # noqa: PLC0415
+    from latency_models.evaluate import format_evaluations, metrics, plot_evaluation  # noqa: PLC0415
+    from latency_models.measurements import MeasurementKey, MeasurementStore  # noqa: PLC0415
+
+    predictor = DetectorLatencyPredictor.load(args.model)
+    info = predictor.info
+    if not Path(args.db).is_file():
+        raise ValueError(f"no measurement store at {args.db!r}")
+    with MeasurementStore(args.db) as store:
+        rows = detector_rows(store, MeasurementKey(info.device, info.precision, info.threads))
+    if len(rows) < 2:
+        raise ValueError(f"{args.db} holds {len(rows)} SpineNet detectors measured on {info.device} "
+                         f"({info.precision}, {info.threads} thread(s)); an evaluation needs at least 2")  # fmt: skip
+    predicted = np.concatenate([
+        predictor.predict_many([spec], input_shapes=[n.input_shape], num_classes=n.num_classes) for spec, n in rows
+    ])  # fmt: skip
+    evaluation = metrics(predicted, np.array([n.latency_ms for _, n in rows]), name=Path(args.model).name)
+    print(format_evaluations([evaluation]))
+    print(f"the file's pruning bound (worst cross-validated error): {100 * predictor.error_bound:.2f} %")
+    plot = Path(args.plot) if args.plot else Path(args.model).with_suffix(".eval.png")
+    plot_evaluation(evaluation, plot, title=f"{info.device} {info.precision} {info.threads}t, SpineNet detectors")
     print(f"plot: {plot}")
     return 0

@@ -6,11 +6,16 @@
 
 `collect` measures a space's layers and networks on a device into a
 `MeasurementStore`; `fit_predictor` trains a `LatencyPredictor` from it;
-`evaluate` scores one on held-out networks. Importing this package needs numpy,
+`evaluate` scores one on held-out networks. SpineNet detectors, which are not
+chains, have their own whole-detector predictor: `collect_detectors`,
+`fit_detector_predictor`, `DetectorLatencyPredictor`. Importing this package needs numpy,
 never TensorFlow (only building single-layer models for collection does).
 """
 
 from latency_models.collect import CollectSummary, collect
+from latency_models.detector_collect import DetectorCollectSummary, collect_detectors
+from latency_models.detector_predictor import DetectorLatencyPredictor
+from latency_models.detector_train import fit_detector_predictor
 from latency_models.evaluate import Evaluation, evaluate, format_evaluations, kendall_tau, plot_evaluation
 from latency_models.layers import LayerKind, LayerSpec, layers_of
 from latency_models.measurements import MeasurementKey, MeasurementStore, NetworkMeasurement
@@ -19,6 +24,8 @@ from latency_models.train import TrainingError, fit_predictor
 
 __all__ = [
     "CollectSummary",
+    "DetectorCollectSummary",
+    "DetectorLatencyPredictor",
     "Evaluation",
     "LatencyPredictor",
     "LayerKind",
@@ -29,7 +36,9 @@ __all__ = [
     "OutOfDomainError",
     "TrainingError",
     "collect",
+    "collect_detectors",
     "evaluate",
+    "fit_detector_predictor",
     "fit_predictor",
     "format_evaluations",
     "kendall_tau",

@@ -5,8 +5,11 @@ described by the compute and memory traffic of its two parts, each counted
 analytically, nothing built:
 
 - the backbone: its MACs and parameters (`estimate_spinenet_cost`), the
-  activation it writes (every live block's output map, times its repeats) and
-  how many blocks run (each costs a fixed overhead of kernel launches);
+  activation it writes (every live block's output map, times its repeats),
+  how many blocks run (each costs a fixed overhead of kernel launches), and its
+  cross-scale connections: how many inputs come from a finer or a coarser
+  level, how many levels they move, and the size of what they deliver to the
+  merges (all of it, and the up-sampled part, which is pure memory traffic);
 - the RetinaNet head: its MACs and parameters on every output level, and the
   size of its two outputs (anchors x (classes + 4)).
 
@@ -18,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from edgenas.specs.detection_head import DetectionHeadSpec
-from edgenas.specs.spinenet_arch import SpineNetSpec
+from edgenas.specs.spinenet_arch import NUM_STEM_BLOCKS, SpineNetSpec
 from edgenas.specs.spinenet_costs import estimate_spinenet_cost
 from edgenas.specs.spinenet_detector import SpineNetDetectorSpec
 
@@ -28,6 +31,8 @@ DETECTOR_FEATURES = (
     "total_macs_m", "backbone_macs_m", "head_macs_m", "backbone_params_k", "head_params_k",
     "input_pixels_k", "block_activation_k", "head_activation_k", "output_values_k",
     "num_blocks", "num_head_convs",
+    "merge_input_values_k", "upsampled_values_k", "resample_level_steps", "num_upsampled_inputs",
+    "num_downsampled_inputs",
 )  # fmt: skip
 """Names of the entries of `detector_features`, in order."""
 
@@ -90,6 +95,19 @@ def detector_features(
         (height >> block_levels[i]) * (width >> block_levels[i]) * spec.channels_at(i) * spec.block_repeats
         for i in live
     )
+    merge = upsampled = steps = ups = downs = 0
+    for i in sorted(live - set(range(NUM_STEM_BLOCKS))):
+        block = spec.blocks[i - NUM_STEM_BLOCKS]
+        delivered = (height >> block.level) * (width >> block.level) * spec.channels_at(i)
+        for j in block.input_offsets:
+            moved = block_levels[j] - block.level
+            merge += delivered
+            steps += abs(moved)
+            if moved > 0:
+                upsampled += delivered
+                ups += 1
+            elif moved < 0:
+                downs += 1
     pixels = sum((height >> level) * (width >> level) for level in levels)
     head = detector.head
     head_activation = 2 * head.head_num_convs * head.head_num_filters * pixels
@@ -107,4 +125,9 @@ def detector_features(
         outputs / 1e3,
         float(len(live) * spec.block_repeats),
         float(2 * head.head_num_convs),
+        merge / 1e3,
+        upsampled / 1e3,
+        float(steps),
+        float(ups),
+        float(downs),
     ]

@@ -117,25 +117,23 @@ def _propose_untried(algo: pg.DNAGenerator, space: SearchSpace, feedback_by_spec
     return dna, space.spec_from_dna(dna)
 
 
-def _default_task(space: SearchSpace) -> Any:
-    """The proxy task a space's points train on by default: classification, or detection for SpineNet."""
+def _default_task(point: Any) -> Any:
+    """The proxy task a space's points (`point` is one) train on by default: classification, or detection for SpineNet."""
     from edgenas.proxy import DetectionProxyTask, ProxyTask  # noqa: PLC0415
     from edgenas.specs import SpineNetSpec  # noqa: PLC0415
 
-    (point,) = space.sample(1, seed=0)
     return DetectionProxyTask() if isinstance(point, SpineNetSpec) else ProxyTask()
 
 
-def _check_space(space: SearchSpace, task: Any) -> None:
+def _check_space(space: SearchSpace, point: Any, task: Any) -> None:
     """Refuses, before any trial, a space the search cannot run or a task that does not fit it.
 
     `ArchSpec` classifiers train on a `ProxyTask`; `SpineNetSpec` backbones are
-    RetinaNet detectors that train on a `DetectionProxyTask`.
+    RetinaNet detectors that train on a `DetectionProxyTask`. `point` is one of the space's points.
     """
     from edgenas.proxy import DetectionProxyTask, ProxyTask  # noqa: PLC0415
     from edgenas.specs import ArchSpec, SpineNetSpec  # noqa: PLC0415
 
-    (point,) = space.sample(1, seed=0)
     wanted = {ArchSpec: ProxyTask, SpineNetSpec: DetectionProxyTask}.get(type(point))
     if wanted is None:
         raise EdgenasError(
@@ -150,13 +148,12 @@ def _check_space(space: SearchSpace, task: Any) -> None:
 
 
 def _shape_defaults(
-    space: SearchSpace, input_shape: tuple[int, int, int] | None, num_classes: int | None
+    space: SearchSpace, point: Any, input_shape: tuple[int, int, int] | None, num_classes: int | None
 ) -> tuple[tuple[int, int, int], int]:
-    """The deployment input and class count: the caller's, else the space's kind's (`deployment_defaults`)."""
+    """The deployment input and class count: the caller's, else the kind of the space's points' (`point` is one)."""
     from edgenas.export.defaults import deployment_defaults  # noqa: PLC0415
     from edgenas.specs import SpineNetSpec  # noqa: PLC0415
 
-    (point,) = space.sample(1, seed=0)
     defaults = deployment_defaults(point)
     shape = tuple(int(v) for v in input_shape) if input_shape is not None else defaults.input_shape
     classes = num_classes if num_classes is not None else defaults.num_classes
@@ -270,9 +267,10 @@ def search(
 
     if isinstance(trials, bool) or not isinstance(trials, int) or trials < 1:
         raise EdgenasError(f"trials must be a positive integer, got {trials!r}")
-    task = _default_task(space) if accuracy is None else accuracy
-    _check_space(space, task)
-    input_shape, num_classes = _shape_defaults(space, input_shape, num_classes)
+    (point,) = space.sample(1, seed=0)  # what kind of network the space holds decides the defaults and checks
+    task = _default_task(point) if accuracy is None else accuracy
+    _check_space(space, point, task)
+    input_shape, num_classes = _shape_defaults(space, point, input_shape, num_classes)
     if isinstance(task, ProxyTask):
         from edgenas.proxy import load_dataset  # noqa: PLC0415
 

@@ -105,3 +105,15 @@ def test_scale_refuses_a_predictor_of_another_setting_or_a_bad_file(detector_pre
     assert "num_classes [91], not 80" in capsys.readouterr().err
     assert main([*common, "--max-trained", "0"]) == 1
     assert "--max-trained must be at least 1, got 0" in capsys.readouterr().err
+
+
+def test_predictor_eval_reads_a_detector_predictor(detector_predictor_file, tmp_path, capsys) -> None:
+    db = tmp_path / "det.sqlite"
+    assert main(["predictor", "eval", "--model", str(detector_predictor_file), "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "det.json" in out and " 24 " in out and "100.0%" in out  # the law is learned: all 24 within 5 %
+    assert "pruning bound (worst cross-validated error):" in out
+    assert detector_predictor_file.with_suffix(".eval.png").stat().st_size > 0
+    assert main(["predictor", "collect", "--space", "mnasnet", "--scaling-space", "spinenet_mobile_scaling",
+                 "--budget-min", "1", "--db", str(tmp_path / "x.sqlite")]) == 1  # fmt: skip
+    assert "--scaling-space sizes SpineNet detectors; 'mnasnet' is not a SpineNet space" in capsys.readouterr().err

@@ -57,3 +57,29 @@ def test_an_input_the_backbone_cannot_take_is_a_spec_error() -> None:
                                     head=DetectionHeadSpec(head_num_filters=24, use_separable_conv=True))  # fmt: skip
     with pytest.raises(SpecError, match="not a multiple of 128"):
         detector_features(detector, input_shape=(200, 200, 3), num_classes=91)
+
+
+def test_cross_scale_counts_match_the_built_backbone() -> None:
+    """The resampling counts equal the layers the builder makes: one `_up` output per up-sampled input, one
+    depthwise stride-2 step (`_down<k>_dw`) per level an input moves down."""
+    import re
+
+    from edgenas import build_keras
+
+    backbone = spinenet_reference("spinenet_mobile49xs")
+    detector = SpineNetDetectorSpec(backbone=backbone, head=DetectionHeadSpec(head_num_filters=24, use_separable_conv=True))
+    x = detector_features(detector, input_shape=(128, 128, 3), num_classes=91)
+    names = [layer.name for layer in build_keras(backbone, input_shape=(128, 128, 3), num_classes=0).layers]
+    ups = [n for n in names if re.fullmatch(r"block\d+_in\d_up", n)]
+    down_steps = [n for n in names if re.fullmatch(r"block\d+_in\d_down\d+_dw", n)]
+    down_inputs = {n.rsplit("_down", 1)[0] for n in down_steps}
+    assert x[F["num_upsampled_inputs"]] == len(ups) > 0
+    assert x[F["num_downsampled_inputs"]] == len(down_inputs) > 0
+    def moved_up(name: str) -> int:  # "block<index>_in<k>_up": input k of the block at absolute index <index>
+        index, k = map(int, re.fullmatch(r"block(\d+)_in(\d)_up", name).groups())
+        block = backbone.blocks[index - 2]  # indices count the two stem blocks first
+        return backbone.levels[block.input_offsets[k]] - block.level
+
+    up_levels = sum(moved_up(n) for n in ups)
+    assert x[F["resample_level_steps"]] == len(down_steps) + up_levels
+    assert 0 < x[F["upsampled_values_k"]] < x[F["merge_input_values_k"]]

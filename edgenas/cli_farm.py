@@ -65,23 +65,28 @@ def _serve(args: argparse.Namespace) -> int:
     if not args.max_model_mb > 0:
         raise ValueError(f"--max-model-mb must be > 0, got {args.max_model_mb}")
     inventory = load_inventory(args.inventory)
-    service = FarmService(
+    # The order matters: lock the state folder (a second farm stops here, changing nothing), open the
+    # queue (re-queueing the jobs that were running), bind the port, and only then say "listening".
+    with FarmService(
         inventory,
         state_dir=args.state_dir,
         max_model_bytes=int(args.max_model_mb * 1024 * 1024),
         quarantine_after=args.quarantine_after,
         health_interval_s=args.health_interval_s,
-    )
-    token, source = resolve_token(args.state_dir)
-    counts = service.jobs.counts()
-    tags = sorted(inventory.tags())
-    print(f"farm: {len(inventory.devices)} device(s), tags {', '.join(tags)}; state in {args.state_dir}")
-    print(f"farm: {counts['queued']} job(s) queued ({service.jobs.recovered} resumed after a stop), "
-          f"{counts['done']} done")
-    print(f"farm: token from {source}; clients set EDGENAS_FARM_TOKEN to it")
-    print(f"farm: listening on http://{args.host}:{args.port} (e.g. --device farm://{args.host}:{args.port}/{tags[0]})",
-          flush=True)
-    serve(service, token=token, host=args.host, port=args.port)
+    ) as service:
+        token, source = resolve_token(args.state_dir)
+        counts = service.jobs.counts()
+        tags = sorted(inventory.tags())
+        print(f"farm: {len(inventory.devices)} device(s), tags {', '.join(tags)}; state in {args.state_dir}")
+        print(f"farm: {counts['queued']} job(s) queued ({service.jobs.recovered} resumed after a stop), "
+              f"{counts['done']} done")
+        print(f"farm: token from {source}; clients set EDGENAS_FARM_TOKEN to it", flush=True)
+
+        def announce(url: str) -> None:
+            address = url.removeprefix("http://")
+            print(f"farm: listening on {url} (e.g. --device farm://{address}/{tags[0]})", flush=True)
+
+        serve(service, token=token, host=args.host, port=args.port, on_listening=announce)
     return 0
 
 

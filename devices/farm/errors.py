@@ -1,8 +1,8 @@
 """Exceptions of the device farm, split by who must act on them.
 
-Server side: a bad inventory (`InventoryError`), a rejected upload
-(`NotAModelError`, `UploadTooLargeError`, `HashMismatchError`), an unknown job
-(`UnknownJobError`). Client side (`FarmError` and its subclasses): each also
+Server side: a bad inventory (`InventoryError`), a state folder another farm
+holds (`FarmStateInUseError`), a rejected upload (`NotAModelError`,
+`UploadTooLargeError`, `HashMismatchError`), an unknown job (`UnknownJobError`). Client side (`FarmError` and its subclasses): each also
 derives from the error a `DeviceBackend` caller already handles, so a farm can
 stand in for a single device: unreachable or refused -> `DeviceUnavailableError`,
 a job that failed or timed out -> `ProfilerError`, a request the farm rejected
@@ -11,6 +11,7 @@ a job that failed or timed out -> `ProfilerError`, a request the farm rejected
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
 from ..errors import DeviceUnavailableError, ProfilerError
@@ -24,6 +25,7 @@ __all__ = [
     "FarmJobFailedError",
     "FarmRequestError",
     "FarmServerError",
+    "FarmStateInUseError",
     "FarmTimeoutError",
     "FarmUnreachableError",
     "HashMismatchError",
@@ -36,6 +38,21 @@ __all__ = [
 
 class InventoryError(ValueError):
     """A farm inventory file or one of its device entries is invalid (the message names both)."""
+
+
+class FarmStateInUseError(OSError):
+    """Another farm holds the lock of this state folder (see `StateLock`).
+
+    Attributes:
+        state_dir: The folder.
+        pid: The holder's process id, when it recorded one.
+    """
+
+    def __init__(self, state_dir: str | os.PathLike[str], *, pid: int | None) -> None:
+        holder = f"PID {pid}" if pid is not None else "another process"
+        super().__init__(f"farm state in {os.fspath(state_dir)} is in use by {holder}")
+        self.state_dir = state_dir
+        self.pid = pid
 
 
 class NotAModelError(ValueError):

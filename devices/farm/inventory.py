@@ -32,10 +32,12 @@ import yaml
 from ..settings import ProfileSettings
 from .errors import InventoryError
 
-__all__ = ["DEFAULT_TIMEOUT_S", "DeviceEntry", "Inventory", "load_inventory", "parse_inventory"]
+__all__ = ["DEFAULT_TIMEOUT_S", "MAX_TAG_CHARS", "DeviceEntry", "Inventory", "load_inventory", "parse_inventory"]
 
 DEFAULT_TIMEOUT_S = 600.0
 """Limit of one measurement when an entry gives no `timeout_s`."""
+MAX_TAG_CHARS = 128
+"""Longest device tag (``soc=tensor-g2`` is 13): in an inventory and in a job."""
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _TAG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:=+-]*")
@@ -73,8 +75,8 @@ class DeviceEntry:
         if isinstance(self.tags, str) or not isinstance(self.tags, (tuple, list)) or not self.tags:
             raise ValueError(f"tags must be a non-empty list of tags, got {self.tags!r}")
         for tag in self.tags:
-            if not isinstance(tag, str) or not _TAG.fullmatch(tag):
-                raise ValueError(f"tag must be letters, digits and '._:=+-', got {tag!r}")
+            if not isinstance(tag, str) or not _TAG.fullmatch(tag) or len(tag) > MAX_TAG_CHARS:
+                raise ValueError(f"tag must be letters, digits and '._:=+-' (at most {MAX_TAG_CHARS}), got {tag!r}")
         if len(set(self.tags)) != len(self.tags):
             raise ValueError(f"tags repeat: {list(self.tags)}")
         object.__setattr__(self, "tags", tuple(self.tags))

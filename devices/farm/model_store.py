@@ -16,6 +16,7 @@ import re
 import tempfile
 from pathlib import Path
 
+from ._echo import shown
 from .errors import HashMismatchError, NotAModelError, UploadTooLargeError
 from .model_format import ModelFormat, detect_model_format
 
@@ -31,7 +32,7 @@ def check_sha256(text: object) -> str:
         ValueError: It is not.
     """
     if not isinstance(text, str) or not _SHA256.fullmatch(text):
-        raise ValueError(f"a model hash must be 64 lowercase hex digits (SHA-256), got {text!r}")
+        raise ValueError(f"a model hash must be 64 lowercase hex digits (SHA-256), got {shown(text)}")
     return text
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from collections.abc import Callable
 from types import TracebackType
 
 import uvicorn
@@ -16,33 +17,57 @@ from .service import FarmService, create_app
 
 __all__ = ["FarmServer", "serve"]
 
+_BACKLOG = 2048  # uvicorn's default
+
+
 def _config(service: FarmService, token: str, *, log_level: str) -> uvicorn.Config:
     return uvicorn.Config(
         create_app(service, token=token), log_level=log_level, access_log=False, timeout_graceful_shutdown=5
     )
 
 
-def serve(service: FarmService, *, token: str, host: str = "127.0.0.1", port: int = 8470) -> None:
+def serve(
+    service: FarmService,
+    *,
+    token: str,
+    host: str = "127.0.0.1",
+    port: int = 8470,
+    on_listening: Callable[[str], None] | None = None,
+) -> None:
     """Serves the farm in this thread until SIGINT/SIGTERM (jobs in the queue survive a restart).
 
+    The port is bound (and listening) before `on_listening` is told, so a
+    farm never announces an address it does not hold.
+
     Args:
-        service: The farm.
+        service: The farm (its state folder locked, its queue open); started and stopped with serving.
         token: Its bearer token.
         host: Interface to listen on.
         port: TCP port.
+        on_listening: Called with ``http://host:port`` once the port is bound.
+
+    Raises:
+        OSError: The port cannot be bound ("cannot listen on HOST:PORT: ..."); the farm was not started.
     """
     sock = _listen(host, port)
     try:
+        if on_listening is not None:
+            on_listening(_url(sock))
         uvicorn.Server(_config(service, token, log_level="info")).run(sockets=[sock])
     finally:
         sock.close()
 
 
 def _listen(host: str, port: int) -> socket.socket:
-    """A bound TCP socket whose connections send at once (``TCP_NODELAY``).
+    """A TCP socket bound and listening, whose connections send at once (``TCP_NODELAY``).
 
     Without it a small JSON answer waits ~40 ms for the client's delayed ACK
     (Nagle), which would be most of the farm's overhead per job on loopback.
+    It listens at once, so that a client that connects before uvicorn runs
+    waits in the backlog instead of being refused.
+
+    Raises:
+        OSError: ``cannot listen on HOST:PORT: <reason>`` (port taken, unknown host...).
     """
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
@@ -50,10 +75,18 @@ def _listen(host: str, port: int) -> socket.socket:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # inherited by accepted sockets on Linux
         sock.bind((host, port))
-    except OSError:
+        sock.listen(_BACKLOG)
+    except OSError as e:
         sock.close()
-        raise
+        reason = e.strerror or str(e)
+        raise OSError(f"cannot listen on {host}:{port}: {reason[:1].lower()}{reason[1:]}") from e
     return sock
+
+
+def _url(sock: socket.socket) -> str:
+    """``http://host:port`` of a bound socket."""
+    host, port = sock.getsockname()[:2]
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 class FarmServer:
@@ -77,8 +110,7 @@ class FarmServer:
     @property
     def url(self) -> str:
         """``http://host:port`` of the farm."""
-        host, port = self._socket.getsockname()[:2]
-        return f"http://{host}:{port}"
+        return _url(self._socket)
 
     def start(self, *, timeout_s: float = 30.0) -> None:
         """Starts serving; returns once the farm accepts requests."""

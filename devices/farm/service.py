@@ -11,9 +11,14 @@ JSON ``{"detail": "<one line>"}``.
 ``POST /v1/jobs``                 ``{"model_sha256", "tag", "settings"?, "max_attempts"?}``
                                   (settings left out: the inventory's defaults):
                                   201 with the job (done at once when the result is cached);
-                                  404 model not uploaded; 422 unknown tag or bad settings
+                                  404 model not uploaded; 413 body over `MAX_JOB_BYTES`;
+                                  422 a field of the wrong type, out of bounds or too long,
+                                  or an unknown tag (see `job_request`)
 ``GET  /v1/jobs/{id}?wait_s=S``   the job, after waiting up to S seconds (<= 60) for it to finish
 ================================  =====================================================
+
+A 4xx ``detail`` names the bad field or parameter first and echoes at most
+~100 characters of what the client sent.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import asyncio
 import contextlib
 import hmac
 import json
+import math
 import os
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
@@ -30,22 +36,28 @@ from typing import Any
 from fastapi import Depends, FastAPI, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
 
-from ..settings import ProfileSettings
+from ._echo import cut, shown
 from .errors import HashMismatchError, NotAModelError, UnknownJobError, UploadTooLargeError
 from .inventory import Inventory
 from .job import Job
-from .job_store import DEFAULT_MAX_ATTEMPTS, JobStore
+from .job_request import JobRequestError, parse_job_request
+from .job_store import JobStore
 from .model_store import ModelStore, check_sha256
 from .registry import create_backend
 from .scheduler import FarmDevice, Scheduler
+from .state_lock import StateLock
 
-__all__ = ["API_VERSION", "DEFAULT_MAX_MODEL_BYTES", "MAX_WAIT_S", "FarmService", "create_app"]
+__all__ = ["API_VERSION", "DEFAULT_MAX_MODEL_BYTES", "MAX_JOB_BYTES", "MAX_WAIT_S", "FarmService", "create_app"]
 
 API_VERSION = 1
 DEFAULT_MAX_MODEL_BYTES = 256 * 1024 * 1024
 """Largest model upload a farm accepts unless told otherwise."""
 MAX_WAIT_S = 60.0
 """Longest a ``GET /v1/jobs/{id}`` waits for the job to finish."""
+MAX_JOB_BYTES = 2 * 1024 * 1024
+"""Largest ``POST /v1/jobs`` body read. A job is ~300 bytes; a body with a 1,000,000-character
+tag still fits, so its sender learns which field is wrong (422) rather than only its size (413)."""
+_MAX_JOB_ID = 2**63 - 1  # the largest id SQLite stores
 
 
 class FarmService:
@@ -53,6 +65,8 @@ class FarmService:
 
     The state lives in `state_dir`: ``jobs.sqlite`` (queue and result cache)
     and ``models/`` (uploads by SHA-256), so a restarted farm resumes its queue.
+    The farm locks the folder (`StateLock`) before it opens the queue and until
+    `stop`: one farm per state folder. Use it with ``with`` or call `stop`.
 
     Args:
         inventory: The devices.
@@ -62,6 +76,9 @@ class FarmService:
         health_interval_s: Seconds between health checks of a quarantined device.
         devices: The backends, one per inventory entry in order; None builds
             them from the inventory with the backend registry.
+
+    Raises:
+        FarmStateInUseError: Another farm holds `state_dir` (nothing in it was changed).
     """
 
     def __init__(
@@ -81,24 +98,42 @@ class FarmService:
         self.inventory = inventory
         self.max_model_bytes = max_model_bytes
         self.state_dir = Path(state_dir)
-        self.models = ModelStore(self.state_dir / "models")
-        self.jobs = JobStore(self.state_dir / "jobs.sqlite")
-        self.scheduler = Scheduler(
-            self.jobs,
-            self.models,
-            devices,
-            quarantine_after=quarantine_after,
-            health_interval_s=health_interval_s,
-        )
+        self._lock = StateLock(self.state_dir)  # before the queue: opening it re-queues the running jobs
+        jobs = None
+        try:
+            self.models = ModelStore(self.state_dir / "models")
+            self.jobs = jobs = JobStore(self.state_dir / "jobs.sqlite")
+            self.scheduler = Scheduler(
+                self.jobs,
+                self.models,
+                devices,
+                quarantine_after=quarantine_after,
+                health_interval_s=health_interval_s,
+            )
+        except BaseException:
+            if jobs is not None:
+                jobs.close()
+            self._lock.release()
+            raise
 
     def start(self) -> None:
         """Starts the devices' workers."""
         self.scheduler.start()
 
     def stop(self) -> None:
-        """Stops the workers (after their running measurements) and closes the queue."""
+        """Stops the workers (after their running measurements), closes the queue and unlocks the folder.
+
+        Idempotent; a farm never started may be stopped.
+        """
         self.scheduler.stop()
         self.jobs.close()
+        self._lock.release()
+
+    def __enter__(self) -> FarmService:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
 
     def status(self) -> dict[str, Any]:
         """The ``GET /v1/status`` document."""
@@ -199,9 +234,7 @@ def create_app(service: FarmService, *, token: str) -> FastAPI:
         if stored is not None:
             return JSONResponse(stored.to_json(), status_code=200)
         limit = service.max_model_bytes
-        declared = request.headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > limit:
-            raise _error(413, f"model upload of {int(declared)} bytes is larger than the farm's limit of {limit} bytes")
+        _refuse_declared_size(request, limit, what="model upload")
         upload = service.models.begin_upload(sha256, max_size_bytes=limit)
         try:
             async for chunk in request.stream():
@@ -218,46 +251,36 @@ def create_app(service: FarmService, *, token: str) -> FastAPI:
     @app.post("/v1/jobs", status_code=201)
     async def submit(request: Request) -> dict[str, Any]:
         try:
-            body = await request.json()
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            raise _error(422, "the job must be a JSON object") from None
-        if not isinstance(body, dict):
-            raise _error(422, "the job must be a JSON object")
-        unknown = sorted(set(body) - {"model_sha256", "tag", "settings", "max_attempts"})
-        if unknown:
-            raise _error(422, f"unknown job field(s) {', '.join(unknown)}")
-        sha256 = _sha256(body.get("model_sha256"))
-        tag = body.get("tag")
-        tags = service.scheduler.tags
-        if tag not in tags:
-            raise _error(422, f"no device serves tag {tag!r}; tags: {', '.join(sorted(tags))}")
-        try:
-            given = body.get("settings") or {}
-            if not isinstance(given, dict):
-                raise TypeError(f"settings must be a JSON object, got {given!r}")
-            settings = ProfileSettings.from_json({**service.inventory.settings.to_json(), **given})
-        except (TypeError, ValueError) as e:
-            raise _error(422, f"bad settings: {e}") from None
-        max_attempts = body.get("max_attempts", DEFAULT_MAX_ATTEMPTS)
+            job_request = parse_job_request(
+                await _read_json(request, MAX_JOB_BYTES),
+                tags=service.scheduler.tags,
+                default_settings=service.inventory.settings,
+            )
+        except JobRequestError as e:
+            raise _error(422, str(e)) from None
+        sha256 = job_request.model_sha256
         if service.models.get(sha256) is None:
             raise _error(404, f"model {sha256} is not on the farm; upload it first (PUT /v1/models/{sha256})")
-        try:
-            job = await asyncio.to_thread(service.jobs.submit, sha256, tag, settings, max_attempts=max_attempts)
-        except ValueError as e:
-            raise _error(422, str(e)) from None
+        job = await asyncio.to_thread(
+            service.jobs.submit,
+            sha256,
+            job_request.tag,
+            job_request.settings,
+            max_attempts=job_request.max_attempts,
+        )
         return job.to_json()
 
     @app.get("/v1/jobs/{job_id}")
-    async def get_job(job_id: int, wait_s: float = 0.0) -> dict[str, Any]:
-        if not 0.0 <= wait_s <= MAX_WAIT_S:
-            raise _error(422, f"wait_s must be between 0 and {MAX_WAIT_S:g}, got {wait_s:g}")
+    async def get_job(job_id: str, request: Request) -> dict[str, Any]:
+        number = _job_id(job_id)
+        wait_s = _wait_s(request.query_params.get("wait_s", "0"))
         loop = asyncio.get_running_loop()
         deadline = loop.time() + wait_s
-        with waiters.watch(job_id) as event:
+        with waiters.watch(number) as event:
             while True:
                 event.clear()
                 try:
-                    job = await asyncio.to_thread(service.jobs.get, job_id)
+                    job = await asyncio.to_thread(service.jobs.get, number)
                 except UnknownJobError as e:
                     raise _error(404, str(e)) from None
                 remaining = deadline - loop.time()
@@ -274,3 +297,45 @@ def _sha256(value: object) -> str:
         return check_sha256(value)
     except ValueError as e:
         raise _error(422, str(e)) from None
+
+
+def _refuse_declared_size(request: Request, limit: int, *, what: str) -> None:
+    """413 at once when the request's ``Content-Length`` is over `limit` bytes."""
+    declared = request.headers.get("content-length", "")
+    if declared.isascii() and declared.isdigit() and (len(declared) > 18 or int(declared) > limit):
+        raise _error(413, f"{what} of {cut(declared)} bytes is larger than the farm's limit of {limit} bytes")
+
+
+async def _read_json(request: Request, limit: int) -> object:
+    """The request's body decoded as JSON, read up to `limit` bytes (413 past it, 422 when not JSON)."""
+    _refuse_declared_size(request, limit, what="job request")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise _error(413, f"job request is larger than the farm's limit of {limit} bytes")
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError) as e:  # bad JSON or encoding, an integer of > 4300 digits, deep nesting
+        reason = str(e) if isinstance(e, ValueError) else "nested too deep"
+        raise _error(422, f"the job must be a JSON object: {cut(reason)}") from None
+
+
+def _job_id(text: str) -> int:
+    """The job id of a ``/v1/jobs/{job_id}`` path (422 when not an integer; 404 when no job can have it)."""
+    if not text.isascii() or not text.isdigit():
+        raise _error(422, f"job_id must be an integer, got {shown(text)}")
+    if len(text) > 19 or int(text) > _MAX_JOB_ID:
+        raise _error(404, f"no farm job {shown(text)}")
+    return int(text)
+
+
+def _wait_s(text: str) -> float:
+    """The ``wait_s`` query parameter: seconds from 0 to `MAX_WAIT_S` (422 otherwise)."""
+    try:
+        wait_s = float(text)
+    except ValueError:
+        wait_s = math.nan
+    if not 0.0 <= wait_s <= MAX_WAIT_S:
+        raise _error(422, f"wait_s must be a number of seconds from 0 to {MAX_WAIT_S:g}, got {shown(text)}")
+    return wait_s

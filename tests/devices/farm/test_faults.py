@@ -7,10 +7,13 @@ the farm itself as the real ``edgenas farm serve`` process.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import os
 import signal
+import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -140,22 +143,35 @@ def test_an_ssh_host_that_refuses_the_key_is_quarantined_and_others_do_the_work(
         assert device_status(farm, "board")["jobs_done"] == 0
 
 
+_FARM_ENV = {**os.environ, "EDGENAS_FARM_TOKEN": "restart-token", "PYTHONPATH": str(REPO_ROOT)}
+
+
+def _serve_command(inventory: Path, state: Path, port: int) -> list[str]:
+    """``edgenas farm serve`` of `inventory` with its state in `state`, on 127.0.0.1:`port`."""
+    return [sys.executable, "-m", "edgenas", "farm", "serve", "--inventory", str(inventory),
+            "--state-dir", str(state), "--port", str(port)]  # fmt: skip
+
+
+def _write_inventory(path: Path, python: Path) -> Path:
+    """An inventory of one local device "cpu-1" (tag "cpu") whose interpreter is `python`."""
+    path.write_text(json.dumps({  # JSON is YAML
+        "devices": [{"name": "cpu-1", "backend": "local", "connection": {"python": str(python)}, "tags": ["cpu"]}],
+    }))  # fmt: skip
+    return path
+
+
 def _start_farm(inventory: Path, state: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "EDGENAS_FARM_TOKEN": "restart-token", "PYTHONPATH": str(REPO_ROOT)}
-    command = [sys.executable, "-m", "edgenas", "farm", "serve", "--inventory", str(inventory),
-               "--state-dir", str(state), "--port", str(port)]  # fmt: skip
     with log.open("ab") as out:
-        return subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+        return subprocess.Popen(
+            _serve_command(inventory, state, port), stdout=out, stderr=subprocess.STDOUT, env=_FARM_ENV,
+            start_new_session=True,
+        )
 
 
 def test_a_farm_killed_with_jobs_queued_finishes_them_after_a_restart(
     make_python, tiny_onnx_models, tmp_path, wait_for
 ) -> None:
-    slow = make_python("slow-python", on_measure="sleep 0.5")
-    inventory = tmp_path / "farm.yaml"
-    inventory.write_text(json.dumps({  # JSON is YAML
-        "devices": [{"name": "cpu-1", "backend": "local", "connection": {"python": str(slow)}, "tags": ["cpu"]}],
-    }))  # fmt: skip
+    inventory = _write_inventory(tmp_path / "farm.yaml", make_python("slow-python", on_measure="sleep 0.5"))
     state, log, port = tmp_path / "state", tmp_path / "farm.log", sshd_fixture.free_port()
     farm_process = _start_farm(inventory, state, port, log)
     try:
@@ -191,3 +207,67 @@ def _answers(farm: Farm) -> bool:
     except Exception:  # noqa: BLE001 - not up yet
         return False
     return True
+
+
+def _serve_once(inventory: Path, state: Path, port: int) -> subprocess.CompletedProcess[str]:
+    """Runs ``edgenas farm serve`` expecting it to exit at once; kills it if it is still up after 30 s."""
+    command = _serve_command(inventory, state, port)
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_FARM_ENV, start_new_session=True
+    )
+    try:
+        stdout, stderr = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+    return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
+
+
+def _job_rows(state: Path) -> list[tuple[object, ...]]:
+    """The queue's rows, read without writing."""
+    with contextlib.closing(sqlite3.connect(f"file:{state / 'jobs.sqlite'}?mode=ro", uri=True)) as db:
+        return db.execute("SELECT id, state, device, attempts, finished_at FROM jobs ORDER BY id").fetchall()
+
+
+def test_a_second_farm_on_the_same_state_folder_exits_and_leaves_the_first_alone(
+    make_python, tiny_onnx_models, tmp_path, wait_for
+) -> None:
+    go = tmp_path / "go"
+    inventory = _write_inventory(tmp_path / "farm.yaml", make_python("gated-python", on_measure=_gate(go)))
+    state, log, port = tmp_path / "state", tmp_path / "farm.log", sshd_fixture.free_port()
+    first = _start_farm(inventory, state, port, log)
+    try:
+        farm = Farm(f"farm://127.0.0.1:{port}/cpu", token="restart-token")
+        wait_for(lambda: _answers(farm), what=f"the farm to start ({log.read_text()})")
+        jobs = [farm.submit(m, FAST) for m in tiny_onnx_models(2)]
+        wait_for(lambda: farm.status()["jobs"]["running"] == 1, what="a running job")
+        before = _job_rows(state)
+        assert [row[1] for row in before] == ["running", "queued"]
+        files = sorted(p.name for p in state.iterdir())
+        for second_port in (port, sshd_fixture.free_port()):  # the first farm's port, and a free one
+            second = _serve_once(inventory, state, second_port)
+            assert second.returncode == 1, (second.stdout, second.stderr)
+            assert second.stderr == f"edgenas: error: farm state in {state} is in use by PID {first.pid}\n"
+            assert "listening" not in second.stdout
+            assert _job_rows(state) == before
+            assert sorted(p.name for p in state.iterdir()) == files
+        go.touch()
+        done = [farm.wait(j.id, timeout_s=60) for j in jobs]
+        assert [(j.state, j.attempts, j.errors) for j in done] == [(JobState.DONE, 1, ())] * 2
+    finally:
+        go.touch()
+        os.killpg(first.pid, signal.SIGTERM)
+        first.wait(30)
+
+
+def test_a_farm_whose_port_is_taken_exits_with_one_line_before_saying_it_listens(make_python, tmp_path) -> None:
+    inventory = _write_inventory(tmp_path / "farm.yaml", make_python("python"))
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = _serve_once(inventory, tmp_path / "state", port)
+    assert result.returncode == 1
+    assert result.stderr == f"edgenas: error: cannot listen on 127.0.0.1:{port}: address already in use\n"
+    assert "listening" not in result.stdout

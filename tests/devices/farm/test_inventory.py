@@ -201,6 +201,7 @@ def test_bad_settings_are_named(tmp_path: Path, settings: str, problem: str) -> 
         ("name: pi4\nbackend: [ssh]\ntags: [cpu]", "device 'pi4'", "unknown backend ['ssh']"),
         ("name: pi4\nbackend: local\ntags: [has space]", "device 'pi4'", "tag must be letters, digits"),
         ("name: pi4\nbackend: local\ntags: [cpu, 5]", "device 'pi4'", "tag must be letters, digits"),
+        ("name: pi4\nbackend: local\ntags: [" + "t" * 129 + "]", "device 'pi4'", "(at most 128), got 'ttt"),
         ("name: pi4\nbackend: local\ntags: [cpu, arm, cpu]", "device 'pi4'", "tags repeat: ['cpu', 'arm', 'cpu']"),
         ("name: pi4\nbackend: local\ntags: []", "device 'pi4'", "tags must be a non-empty list"),
         ("name: pi4\nbackend: local\ntags: cpu", "device 'pi4'", "tags must be a non-empty list"),

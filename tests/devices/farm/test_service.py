@@ -7,6 +7,8 @@ ONNX files; requests go over TCP through uvicorn.
 from __future__ import annotations
 
 import hashlib
+import os
+import re
 import threading
 from pathlib import Path
 
@@ -16,6 +18,7 @@ import pytest
 from devices import DeviceUnavailableError, ProfileSettings
 from devices.farm.client import Farm
 from devices.farm.errors import FarmAuthError, FarmRequestError, FarmUnreachableError
+from devices.farm.service import FarmService
 
 FAST = ProfileSettings(runs=5, warmup=1, max_attempts=1)
 
@@ -109,12 +112,12 @@ def test_bad_job_requests_get_a_clear_4xx(run_farm, local_device, tiny_onnx_mode
         auth = {"Authorization": f"Bearer {token}"}
         cases = [
             ({"model_sha256": sha256, "tag": "gpu", "settings": {}}, 422, "no device serves tag 'gpu'; tags: cpu"),
-            ({"model_sha256": sha256, "tag": "cpu", "settings": {"runs": 1}}, 422, "runs must be an integer >= 2"),
+            ({"model_sha256": sha256, "tag": "cpu", "settings": {"runs": 1}}, 422, "settings.runs must be an integer from 2 to 100000, got 1"),
             ({"model_sha256": sha256, "tag": "cpu", "settings": {"speed": 1}}, 422, "unknown profile settings"),
             ({"model_sha256": "f" * 64, "tag": "cpu", "settings": {}}, 404, "upload it first"),
             ({"model_sha256": "xyz", "tag": "cpu"}, 422, "64 lowercase hex digits"),
             ({"model_sha256": sha256, "tag": "cpu", "priority": 1}, 422, "unknown job field(s) priority"),
-            ({"model_sha256": sha256, "tag": "cpu", "max_attempts": 0}, 422, "max_attempts must be an integer >= 1"),
+            ({"model_sha256": sha256, "tag": "cpu", "max_attempts": 0}, 422, "max_attempts must be an integer from 1 to 100"),
         ]
         for body, status_code, detail in cases:
             response = httpx.post(f"{server.url}/v1/jobs", json=body, headers=auth)
@@ -175,3 +178,96 @@ def test_settings_a_job_leaves_out_come_from_the_inventory(run_farm, local_devic
         job = farm.wait(response.json()["id"], timeout_s=60)
         assert (job.settings.runs, job.settings.warmup) == (7, 2)
         assert (job.result.runs, job.result.warmup_runs) == (7, 2)
+
+
+def _malformed_jobs(sha256: str) -> list[tuple[str, dict[str, object]]]:
+    """``(field, body)``: jobs with one field of a wrong type, out of bounds or absurdly long."""
+    good: dict[str, object] = {"model_sha256": sha256, "tag": "cpu", "settings": {"runs": 5}}
+    huge = "x" * 1_000_000
+    cases: list[tuple[str, dict[str, object]]] = []
+    for value in (["cpu"], {"a": 1}, 1, None, True, "", huge):
+        cases.append(("tag", {**good, "tag": value}))
+    for value in ([sha256], {"a": sha256}, 5, None, False, "f" * 1_000_000):
+        cases.append(("model_sha256", {**good, "model_sha256": value}))
+    for value in ([], [1, 2], "fast", 1, True, None):
+        cases.append(("settings", {**good, "settings": value}))
+    for value in ("5", 5.5, True, None, [5], {"n": 5}, 10**12, 10**30):
+        cases.append(("settings.runs", {**good, "settings": {"runs": value}}))
+    for field, value in (
+        ("threads", 10**12), ("threads", "4"), ("warmup", 10**12), ("warmup", -1), ("seed", "0"), ("seed", 10**30),
+        ("max_attempts", 10**12), ("cv_threshold", "0.05"), ("cv_threshold", False), ("cv_threshold", [0.1]),
+        ("runtime", ["onnxruntime"]), ("runtime", 7), ("runtime", huge),
+    ):  # fmt: skip
+        cases.append((f"settings.{field}", {**good, "settings": {field: value}}))
+    for value in ("3", 2.5, True, None, [3], 10**12, 10**30):
+        cases.append(("max_attempts", {**good, "max_attempts": value}))
+    return cases
+
+
+def test_a_malformed_job_is_a_422_that_names_the_field_and_echoes_little(
+    run_farm, local_device, tiny_onnx_models, token
+) -> None:
+    (model,) = tiny_onnx_models(1)
+    with run_farm([local_device("cpu-1")]) as (server, farm):
+        sha256 = farm.upload(model)
+        auth = {"Authorization": f"Bearer {token}"}
+        with httpx.Client(base_url=server.url, headers=auth, timeout=30) as http:
+            for field, body in _malformed_jobs(sha256):
+                response = http.post("/v1/jobs", json=body)
+                case = f"{field}={str(body.get(field.split('.')[0]))[:60]}"
+                assert response.status_code == 422, (case, response.status_code, response.text[:300])
+                detail = response.json()["detail"]
+                assert isinstance(detail, str) and detail.startswith(f"{field} "), (case, detail)
+                assert len(detail) <= 300, (case, len(detail))
+            huge = http.post("/v1/jobs", json={"model_sha256": sha256, "tag": "x" * 1_000_000}).json()["detail"]
+            assert huge.startswith("tag ") and "1000000" in huge and "…" in huge and len(huge) <= 300, huge
+            # Bodies that are not a job at all.
+            nested = "[" * 100_000 + "]" * 100_000
+            for content in (b"[]", b'"job"', b"null", b"{", b"\xff\xfe", nested.encode(), b"1" * 5000):
+                response = http.post("/v1/jobs", content=content, headers={"Content-Type": "application/json"})
+                assert response.status_code == 422, (content[:20], response.text[:300])
+                assert response.json()["detail"].startswith("the job must be a JSON object"), response.text[:300]
+            too_big = http.post("/v1/jobs", content=b" " * (3 << 20), headers={"Content-Type": "application/json"})
+            assert too_big.status_code == 413 and len(too_big.json()["detail"]) <= 300, too_big.text[:300]
+            # Query and path parameters: one line naming the parameter, never a 500.
+            for path, status_code, start in (
+                ("/v1/jobs/1?wait_s=soon", 422, "wait_s "),
+                (f"/v1/jobs/1?wait_s={'9' * 5000}", 422, "wait_s "),
+                ("/v1/jobs/first", 422, "job_id "),
+                (f"/v1/jobs/{10**30}", 404, "no farm job"),
+            ):
+                response = http.get(path)
+                detail = response.json()["detail"]
+                assert (response.status_code, isinstance(detail, str)) == (status_code, True), (path, response.text)
+                assert detail.startswith(start) and len(detail) <= 300, (path, detail)
+            assert http.get("/v1/status").json()["jobs"] == {"queued": 0, "running": 0, "done": 0, "failed": 0}
+        # The farm still works.
+        assert farm.measure(model, FAST).artifact_sha256 == sha256
+
+
+def test_a_second_farm_on_a_served_state_folder_is_refused_and_changes_nothing(
+    run_farm, local_device, make_python, tiny_onnx_models, tmp_path, wait_for, token
+) -> None:
+    (model,) = tiny_onnx_models(1)
+    go = tmp_path / "go"
+    gated = make_python("gated-python", on_measure=f'while [ ! -e "{go}" ]; do sleep 0.05; done')
+    with run_farm([local_device("cpu-1", python=gated)]) as (server, farm):
+        service = server.service
+        try:
+            job = farm.submit(model, FAST)
+            wait_for(lambda: farm.status()["jobs"]["running"] == 1, what="the job to run")
+            in_use = f"farm state in {service.state_dir} is in use by PID {os.getpid()}"
+            with pytest.raises(OSError, match=f"^{re.escape(in_use)}$"):
+                FarmService(service.inventory, state_dir=service.state_dir, devices=[local_device("cpu-2")])
+            row = httpx.get(f"{server.url}/v1/jobs/{job.id}", headers={"Authorization": f"Bearer {token}"}).json()
+            assert (row["state"], row["device"], row["attempts"]) == ("running", "cpu-1", 1)
+        finally:
+            go.touch()  # never leave the farm's worker held at the gate
+        done = farm.wait(job.id, timeout_s=60)
+        assert (done.state.value, done.attempts, done.errors) == ("done", 1, ())
+    # Stopping the farm frees its state folder.
+    again = FarmService(service.inventory, state_dir=service.state_dir, devices=[local_device("cpu-2")])
+    try:
+        assert again.jobs.counts()["done"] == 1 and again.jobs.recovered == 0
+    finally:
+        again.stop()

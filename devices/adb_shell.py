@@ -13,6 +13,7 @@ import subprocess
 
 from .adb_target import AdbTarget
 from .errors import DeviceUnavailableError
+from .lifeline import run_child
 
 __all__ = ["AdbShell", "AdbTimeout", "ShellResult"]
 
@@ -87,7 +88,7 @@ class AdbShell:
 
     def _adb(self, args: list[str], timeout_s: float) -> subprocess.CompletedProcess[str]:
         try:
-            return subprocess.run(
+            return run_child(
                 [self.target.adb, "-s", self.target.serial, *args],
                 stdin=subprocess.DEVNULL,
                 capture_output=True,

@@ -18,6 +18,7 @@ from pathlib import Path
 from .backend import DeviceBackend, checked_device_name
 from .errors import DeviceUnavailableError, ProfilerError
 from .latency_result import LatencyResult
+from .lifeline import run_child
 from .settings import ProfileSettings
 
 __all__ = ["PROFILER_PATH", "LocalDevice", "profile_local"]
@@ -87,7 +88,7 @@ def _run_profiler(
         raise ValueError(f"timeout_s must be a number > 0, got {timeout_s!r}")
     command = [os.fspath(python), os.fspath(PROFILER_PATH), os.fspath(path.resolve()), *settings.profiler_args()]
     try:
-        proc = subprocess.run(
+        proc = run_child(
             command,
             stdin=subprocess.DEVNULL,
             capture_output=True,
@@ -170,7 +171,7 @@ class LocalDevice(DeviceBackend):
     def check_health(self, *, timeout_s: float = 30.0) -> None:
         """Runs `profiler.py --self-check` with this device's interpreter."""
         try:
-            proc = subprocess.run(
+            proc = run_child(
                 [self._python, os.fspath(PROFILER_PATH), "--self-check"],
                 stdin=subprocess.DEVNULL,
                 capture_output=True,

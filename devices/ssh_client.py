@@ -13,6 +13,7 @@ import shlex
 import subprocess
 
 from .errors import DeviceUnavailableError
+from .lifeline import run_child
 from .ssh_target import SshTarget
 
 __all__ = ["SSH_FAILURE", "SshClient", "SshTimeout"]
@@ -96,7 +97,7 @@ class SshClient:
             SshTimeout: The script did not finish in time.
         """
         try:
-            proc = subprocess.run(
+            proc = run_child(
                 self.command(script),
                 input=stdin,
                 capture_output=True,

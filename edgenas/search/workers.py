@@ -3,17 +3,22 @@
 TensorFlow keeps about 160 MB per built-and-trained model in a process, even after
 `keras.backend.clear_session()` (see shared/stack.md). The search therefore runs
 each candidate's TensorFlow work in a worker process that is replaced after a few
-candidates, so the search's memory stays flat however long it runs.
+candidates, so the search's memory stays flat however long it runs. A worker
+ends within a fraction of a second of the search process's death, however
+that dies (`devices.lifeline`), so a killed search leaves nothing running.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
+import functools
 import multiprocessing
+import os
 from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
+from devices.lifeline import die_with_parent
 from edgenas.errors import EdgenasError
 
 __all__ = ["WorkerCrashedError", "WorkerPool"]
@@ -25,11 +30,18 @@ class WorkerCrashedError(EdgenasError, RuntimeError):
     """A worker process died (killed, out of memory, a native crash) while running a task."""
 
 
+def _start_worker(parent_pid: int, initializer: Callable[[], None] | None) -> None:
+    die_with_parent(parent_pid)
+    if initializer is not None:
+        initializer()
+
+
 class WorkerPool:
     """One worker process at a time, replaced after `tasks_per_worker` tasks.
 
     Tasks are module-level functions and picklable arguments; they run in a
-    fresh `spawn`ed interpreter (no state inherited from the search process).
+    fresh `spawn`ed interpreter (no state inherited from the search process)
+    that dies with the process that made the pool.
 
     Args:
         tasks_per_worker: Tasks a worker runs before it is replaced.
@@ -49,7 +61,7 @@ class WorkerPool:
                 max_workers=1,
                 mp_context=multiprocessing.get_context("spawn"),
                 max_tasks_per_child=self._tasks_per_worker,
-                initializer=self._initializer,
+                initializer=functools.partial(_start_worker, os.getpid(), self._initializer),
             )
         return self._executor
 

@@ -12,6 +12,9 @@ instead, with each output renamed to its key: the .tflite output tensors are
 named exactly as the dict keys, in the model's own output order (the detector:
 `class_outputs` then `box_outputs`), with no SignatureDef. Read them by name,
 `{d["name"]: d for d in interpreter.get_output_details()}`.
+
+An int8 file's tensors that calibration saw constant at zero get a usable scale
+(`_int8_ranges`): with the quantizer's own choice XNNPACK refused the file.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import tensorflow as tf
 from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
 
 from edgenas.errors import ExportError
+from edgenas.export._int8_ranges import widen_constant_zero_ranges
 from edgenas.export.settings import Precision
 
 __all__ = ["convert_to_tflite"]
@@ -38,7 +42,9 @@ def convert_to_tflite(
         model: A Keras model with one image input, and one output or a dict of
             outputs (those keep their keys as tensor names, see the module docstring).
         path: Destination file.
-        precision: fp32, or int8 (int8 weights, activations, input and output).
+        precision: fp32, or int8 (int8 weights, activations, input and output;
+            an activation that is zero on every calibration image gets a unit
+            range, see `_int8_ranges`, so that XNNPACK can run the file).
         calibration: Representative images (N, H, W, C) for int8 ranges.
     """
     input_shape = (1, *model.inputs[0].shape[1:])
@@ -63,6 +69,8 @@ def convert_to_tflite(
         converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
         converter.inference_input_type = tf.int8
         converter.inference_output_type = tf.int8
+        path.write_bytes(widen_constant_zero_ranges(converter.convert()))
+        return
     path.write_bytes(converter.convert())
 
 

@@ -1,14 +1,24 @@
-"""The `edgenas` command line: spaces, sample, export, profile, search, report, farm, predictor.
+"""The `edgenas` command line: spaces, sample, export, profile, search, report, farm, predictor, scale.
 
-Every expected failure (unknown space, malformed spec, a file that is not a
-model, an unwritable folder) prints one line, `edgenas: error: ...`, and exits 1;
-usage errors exit 2.
+Exit status, one rule:
+
+- 2, a usage error: a value argparse can judge on its own (an unknown option, a
+  negative `-n`, a `--target-ms` that is not a positive finite number, an
+  `--input-size` that is not SIZE, HxW or HxWxC); argparse prints the usage and
+  `edgenas COMMAND: error: argument ...` (the types are in `edgenas.cli_args`).
+- 1, everything found while running: an unknown space, a malformed spec, a
+  missing trial store, a file that is not a model, an unwritable folder, a model
+  too large for this machine's memory, a failed export. One line on stderr,
+  `edgenas: error: ...`.
+- 141 when the reader of the output goes away (`edgenas sample ... | head -1`),
+  quietly; 130 on Ctrl-C.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import itertools
 import json
 import logging
 import os
@@ -17,6 +27,16 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
+from edgenas.cli_args import (
+    csv_list,
+    input_shape,
+    int_at_least,
+    key_value,
+    non_negative_float,
+    non_negative_int,
+    positive_float,
+    positive_int,
+)
 from edgenas.cli_farm import add_farm_parser, cmd_farm, device_from_argument
 from edgenas.cli_scale import add_scale_parser, cmd_scale
 from edgenas.cli_predictor import add_predictor_parser, cmd_predictor
@@ -24,6 +44,7 @@ from edgenas.cli_predictor import add_predictor_parser, cmd_predictor
 __all__ = ["main"]
 
 _PLUGIN_ENV = "EDGENAS_PLUGINS"
+_STATUS_READER_GONE = 128 + 13  # 128 + SIGPIPE, as a shell reports `yes | head -1`'s writer
 
 
 def _quiet_converters() -> None:
@@ -31,40 +52,6 @@ def _quiet_converters() -> None:
     logging.getLogger("absl").setLevel(logging.ERROR)
     logging.getLogger().setLevel(logging.ERROR)
     warnings.filterwarnings("ignore", category=UserWarning)
-
-
-def _csv(text: str) -> list[str]:
-    items = [item.strip() for item in text.split(",") if item.strip()]
-    if not items:
-        raise argparse.ArgumentTypeError("expected a comma-separated list")
-    return items
-
-
-def _input_shape(text: str) -> tuple[int, int, int]:
-    try:
-        parts = [int(p) for p in text.lower().split("x")]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected SIZE or HxW or HxWxC, got {text!r}") from None
-    if len(parts) == 1:
-        parts = [parts[0], parts[0], 3]
-    elif len(parts) == 2:
-        parts.append(3)
-    if len(parts) != 3 or min(parts) < 1:
-        raise argparse.ArgumentTypeError(f"expected SIZE or HxW or HxWxC, got {text!r}")
-    return (parts[0], parts[1], parts[2])
-
-
-def _key_value(text: str) -> tuple[str, int | float | str]:
-    """`KEY=VALUE` with VALUE read as an int, else a float, else kept as text."""
-    key, sep, raw = text.partition("=")
-    if not sep or not key.strip() or not raw.strip():
-        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
-    for kind in (int, float):
-        try:
-            return key.strip(), kind(raw)
-        except ValueError:
-            pass
-    return key.strip(), raw.strip()
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -85,7 +72,7 @@ def _build_parser() -> argparse.ArgumentParser:
 
     sample = sub.add_parser("sample", help="print random architectures of a space")
     _space_arguments(sample)
-    sample.add_argument("-n", type=int, default=5, help="how many (default 5)")
+    sample.add_argument("-n", type=non_negative_int, default=5, help="how many (default 5)")
     sample.add_argument("--seed", type=int, default=0)
     sample.add_argument("--json", action="store_true", help="print JSON specs instead of strings")
 
@@ -94,12 +81,12 @@ def _build_parser() -> argparse.ArgumentParser:
     which = export.add_mutually_exclusive_group()
     which.add_argument("--arch", metavar="SPEC", help="a spec string (as printed by `sample`)")
     which.add_argument("--sample-seed", type=int, metavar="SEED", help="export the first random point drawn with SEED")
-    export.add_argument("--formats", type=_csv, default=["tflite"], help="tflite,onnx (default tflite)")
-    export.add_argument("--precision", type=_csv, default=["fp32"], help="fp32,int8 (default fp32)")
+    export.add_argument("--formats", type=csv_list, default=["tflite"], help="tflite,onnx (default tflite)")
+    export.add_argument("--precision", type=csv_list, default=["fp32"], help="fp32,int8 (default fp32)")
     export.add_argument("--out", required=True, help="artifact folder")
-    export.add_argument("--input-size", type=_input_shape, metavar="SIZE",
+    export.add_argument("--input-size", type=input_shape, metavar="SIZE",
                         help="default: 224 for a classifier, 256 for a SpineNet detector")
-    export.add_argument("--num-classes", type=int, help="default: 1000 for a classifier, 91 for a detector")
+    export.add_argument("--num-classes", type=positive_int, help="default: 1000 for a classifier, 91 for a detector")
     export.add_argument("--seed", type=int, default=0, help="seed of weights and calibration data")
     export.add_argument("--json", action="store_true", help="print one JSON object per artifact")
 
@@ -113,49 +100,49 @@ def _build_parser() -> argparse.ArgumentParser:
                              "(predict all, measure on --device what could reach the front)")
     search.add_argument("--latency-db", help="hybrid: the measurement store new measurements go to "
                                              "(default: beside --db)")
-    search.add_argument("--target-ms", type=float, required=True, help="the latency target in milliseconds")
+    search.add_argument("--target-ms", type=positive_float, required=True, help="the latency target in milliseconds")
     search.add_argument("--reward", default="mnasnet-soft", help="mnasnet-soft, mnasnet-hard, tunas-abs, pareto")
     search.add_argument("--algorithm", default="evolution", help="random, evolution, nsga2, grid, ppo")
-    search.add_argument("--population", type=int, metavar="N",
+    search.add_argument("--population", type=positive_int, metavar="N",
                         help="population size of evolution / nsga2 (default 20 / 100)")
-    search.add_argument("--algorithm-option", action="append", type=_key_value, default=[], metavar="KEY=VALUE",
+    search.add_argument("--algorithm-option", action="append", type=key_value, default=[], metavar="KEY=VALUE",
                         dest="algorithm_options",
                         help="an option of the algorithm, repeatable (e.g. tournament_size=3, learning_rate=0.1)")
-    search.add_argument("--trials", type=int, required=True)
+    search.add_argument("--trials", type=positive_int, required=True)
     search.add_argument("--seed", type=int, default=0)
     search.add_argument("--db", required=True, help="the SQLite trial store")
     search.add_argument("--study", default="default", help="study name inside the store")
     search.add_argument("--resume", action="store_true", help="continue the study in --db")
     search.add_argument("--precision", choices=["fp32", "int8"], default="fp32", help="of the measured model")
-    search.add_argument("--threads", type=int, default=1, help="interpreter threads for latency")
-    search.add_argument("--input-size", type=_input_shape, metavar="SIZE",
+    search.add_argument("--threads", type=positive_int, default=1, help="interpreter threads for latency")
+    search.add_argument("--input-size", type=input_shape, metavar="SIZE",
                         help="resolution the latency is measured at (default: 224 for a classification space, "
                              "256 for a SpineNet detection space)")
-    search.add_argument("--num-classes", type=int,
+    search.add_argument("--num-classes", type=positive_int,
                         help="classes of the measured model (default: 1000 for a classifier, 91 for a detector)")
     search.add_argument("--dataset", default="shapes",
                         help="proxy dataset of a classification space: 'shapes' or an image folder (SpineNet "
                              "spaces train on generated boxes)")
-    search.add_argument("--proxy-steps", type=int, help="training steps per candidate")
-    search.add_argument("--proxy-image-size", type=int, help="proxy training resolution")
+    search.add_argument("--proxy-steps", type=positive_int, help="training steps per candidate")
+    search.add_argument("--proxy-image-size", type=positive_int, help="proxy training resolution")
 
     report = sub.add_parser("report", help="Pareto plot, front table and best model of a study")
     report.add_argument("--db", required=True)
     report.add_argument("--study", default="default")
     report.add_argument("--out", help="report folder (default: beside the db)")
-    report.add_argument("--formats", type=_csv, default=["tflite", "onnx"], help="formats of the best model")
+    report.add_argument("--formats", type=csv_list, default=["tflite", "onnx"], help="formats of the best model")
 
     profile = sub.add_parser("profile", help="time a .tflite / .onnx file on this machine")
     profile.add_argument("model", help="the model file")
     profile.add_argument("--runtime", choices=["litert", "onnxruntime"], help="default: from the extension")
-    profile.add_argument("--threads", type=int, default=1)
-    profile.add_argument("--runs", type=int, default=50)
-    profile.add_argument("--warmup", type=int, default=10)
-    profile.add_argument("--cv-threshold", type=float, default=0.05)
-    profile.add_argument("--max-attempts", type=int, default=3)
+    profile.add_argument("--threads", type=positive_int, default=1)
+    profile.add_argument("--runs", type=int_at_least(2), default=50)
+    profile.add_argument("--warmup", type=non_negative_int, default=10)
+    profile.add_argument("--cv-threshold", type=non_negative_float, default=0.05)
+    profile.add_argument("--max-attempts", type=positive_int, default=3)
     add_farm_parser(sub)
     add_scale_parser(sub)
-    add_predictor_parser(sub, input_shape=_input_shape)
+    add_predictor_parser(sub)
     return parser
 
 
@@ -221,21 +208,23 @@ def _cmd_spaces(args: argparse.Namespace) -> int:
 
 
 def _cmd_sample(args: argparse.Namespace) -> int:
-    if args.n < 0:
-        raise _CliError(f"-n must be non-negative, got {args.n}")
-    for spec in _get_space(args).sample(args.n, seed=args.seed):
-        print(spec.to_json_string() if args.json else spec)
+    # Each spec is printed as it is drawn: `sample -n 1000000000 | head -1` answers at once, in bounded memory.
+    for spec in itertools.islice(_get_space(args).iter_samples(seed=args.seed), args.n):
+        print(spec.to_json_string() if args.json else spec, flush=True)
     return 0
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
+    from edgenas.errors import SpecError  # noqa: PLC0415
     from edgenas.export import export  # noqa: PLC0415
     from edgenas.export.defaults import deployment_defaults  # noqa: PLC0415
-    from edgenas.specs.spec_text import parse_spec  # noqa: PLC0415
 
     space = _get_space(args)
     if args.arch:
-        spec = parse_spec(args.arch)
+        try:
+            spec = space.parse_spec(args.arch)
+        except SpecError as error:
+            raise _CliError(f"--arch for space {space.name!r}: {error}") from None
     elif args.sample_seed is not None:
         spec = space.sample(1, seed=args.sample_seed)[0]
     else:
@@ -409,6 +398,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         _load_plugins(args.plugin)
         return _COMMANDS[args.command](args)
+    except BrokenPipeError:
+        return _reader_went_away()
     except (
         EdgenasError, DeviceUnavailableError, ProfilerError, _CliError, FileNotFoundError, LookupError, OSError,
         ValueError,
@@ -419,6 +410,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("edgenas: interrupted", file=sys.stderr)
         return 130
+
+
+def _reader_went_away() -> int:
+    """What a command does when the reader of its output (`| head -1`) has gone: stop quietly.
+
+    Standard output is pointed at the null device, so that the interpreter's last
+    flush does not fail again ("Exception ignored ... BrokenPipeError", as Python's
+    documentation of SIGPIPE describes), and the status is 141, what a shell
+    reports for a writer killed by SIGPIPE.
+    """
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(null, sys.stdout.fileno())
+        finally:
+            os.close(null)
+    except (OSError, ValueError):  # stdout is no file (a test's capture): nothing will flush to a closed pipe
+        pass
+    return _STATUS_READER_GONE
 
 
 if __name__ == "__main__":

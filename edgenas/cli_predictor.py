@@ -6,10 +6,12 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from edgenas.cli_args import fraction, input_shape, positive_float, positive_int
+
 __all__ = ["add_predictor_parser", "cmd_predictor"]
 
 
-def add_predictor_parser(sub: Any, *, input_shape: Any) -> None:
+def add_predictor_parser(sub: Any) -> None:
     """Adds ``predictor collect/train/eval`` to the CLI's sub-commands."""
     predictor = sub.add_parser("predictor", help="collect measurements, train and evaluate latency predictors")
     actions = predictor.add_subparsers(dest="predictor_command", required=True, metavar="ACTION")
@@ -19,21 +21,21 @@ def add_predictor_parser(sub: Any, *, input_shape: Any) -> None:
                                                         "space (random detectors sized by a scaling space)")
     collect.add_argument("--device", default="local", help="local (default) or farm://HOST:PORT/TAG")
     collect.add_argument("--precision", choices=["fp32", "int8"], default="fp32")
-    collect.add_argument("--threads", type=int, default=1)
-    collect.add_argument("--budget-min", type=float, required=True, help="wall-clock budget in minutes")
+    collect.add_argument("--threads", type=positive_int, default=1)
+    collect.add_argument("--budget-min", type=positive_float, required=True, help="wall-clock budget in minutes")
     collect.add_argument("--db", required=True, help="the measurement store (SQLite; resumed when it exists)")
     collect.add_argument("--input-size", type=input_shape, default=(224, 224, 3), metavar="SIZE",
                          help="chain networks' input (detectors take their scaling point's size)")
-    collect.add_argument("--num-classes", type=int, help="default 1000 (chain networks), 91 (detectors)")
+    collect.add_argument("--num-classes", type=positive_int, help="default 1000 (chain networks), 91 (detectors)")
     collect.add_argument("--scaling-space", help="detectors: the sizes drawn (default by the topologies' family)")
-    collect.add_argument("--layer-share", type=float, default=0.45, help="largest share of the budget for layers")
+    collect.add_argument("--layer-share", type=fraction, default=0.45, help="largest share of the budget for layers")
     collect.add_argument("--seed", type=int, default=0)
 
     train = actions.add_parser("train", help="fit a predictor file from a measurement store")
     train.add_argument("--db", required=True)
     train.add_argument("--device", required=True, help="the device name the measurements were taken on")
     train.add_argument("--precision", choices=["fp32", "int8"], help="default: the store's only one")
-    train.add_argument("--threads", type=int, help="default: the store's only one")
+    train.add_argument("--threads", type=positive_int, help="default: the store's only one")
     train.add_argument("--space", help="default: the store's only one")
     train.add_argument("--families", default="linear,gbt,mlp", help="regressor families to choose from")
     train.add_argument("--out", required=True, help="the predictor file (.json)")

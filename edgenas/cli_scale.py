@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from edgenas.cli_args import int_at_least, positive_float, positive_int
+
 __all__ = ["add_scale_parser", "cmd_scale"]
 
 
@@ -21,14 +23,16 @@ def add_scale_parser(sub: Any) -> None:
     scale.add_argument("--scaling-space", help="default: spinenet_mobile_scaling for a mobile topology, "
                                                "spinenet_scaling for a ResNet-style one")
     scale.add_argument("--device", default="local", help="local (default) or farm://HOST:PORT/TAG")
-    scale.add_argument("--target-ms", type=float, required=True, help="the latency budget in milliseconds")
+    scale.add_argument("--target-ms", type=positive_float, required=True, help="the latency budget in milliseconds")
     scale.add_argument("--reward", default="mnasnet-hard", help="reward of the trained points (default mnasnet-hard)")
     scale.add_argument("--precision", choices=["fp32", "int8"], default="fp32")
-    scale.add_argument("--threads", type=int, default=1)
-    scale.add_argument("--num-classes", type=int, default=91, help="detector classes (default 91, COCO's ids)")
-    scale.add_argument("--profile-runs", type=int, default=20, help="timed inferences per measurement")
-    scale.add_argument("--max-trained", type=int, default=4, help="maximal feasible points to train (default 4)")
-    scale.add_argument("--proxy-steps", type=int, help="detection proxy training steps per trained point")
+    scale.add_argument("--threads", type=positive_int, default=1)
+    scale.add_argument("--num-classes", type=positive_int, default=91,
+                       help="detector classes (default 91, COCO's ids)")
+    scale.add_argument("--profile-runs", type=int_at_least(2), default=20, help="timed inferences per measurement")
+    scale.add_argument("--max-trained", type=positive_int, default=4,
+                       help="maximal feasible points to train (default 4)")
+    scale.add_argument("--proxy-steps", type=positive_int, help="detection proxy training steps per trained point")
     scale.add_argument("--predictor", metavar="FILE", help="a detector latency predictor of the device "
                        "(`edgenas predictor train`): points it puts over the budget are not measured")
     scale.add_argument("--db", help="measurement store that also gets every measured detector, for training a "
@@ -78,8 +82,6 @@ def cmd_scale(args: argparse.Namespace) -> int:
     from latency_models.measurements import MeasurementKey, MeasurementStore, NetworkMeasurement  # noqa: PLC0415
     from latency_models.predictor import OutOfDomainError  # noqa: PLC0415
 
-    if args.max_trained < 1:
-        raise EdgenasError(f"--max-trained must be at least 1, got {args.max_trained}")
     arch = SpineNetSpec.parse(args.arch) if args.arch else spinenet_reference(args.reference)
     name = args.scaling_space or (
         "spinenet_mobile_scaling" if arch.family is SpineNetFamily.MOBILE else "spinenet_scaling"

@@ -6,6 +6,7 @@ __all__ = [
     "DuplicateNameError",
     "EdgenasError",
     "ExportError",
+    "ModelTooLargeError",
     "SpecError",
     "SpecParseError",
     "UnknownNameError",
@@ -37,3 +38,7 @@ class DuplicateNameError(EdgenasError, ValueError):
 
 class ExportError(EdgenasError, RuntimeError):
     """Converting a model to TFLite or ONNX, or writing the artifact, failed."""
+
+
+class ModelTooLargeError(EdgenasError, MemoryError):
+    """A network would not fit in memory at the asked input size; refused from its spec, before anything is built."""

@@ -8,6 +8,7 @@ from typing import Any
 import keras
 
 from edgenas.errors import DuplicateNameError, SpecError, UnknownNameError
+from edgenas.export.memory import check_fits_in_memory
 from edgenas.models.layers import BatchNormConfig, conv_bn_act, mbconv, plain_conv
 from edgenas.specs import ArchSpec, BlockFn
 
@@ -56,11 +57,15 @@ def build_keras(
     Raises:
         UnknownNameError: If no builder handles the spec's type.
         SpecError: On an input shape the network cannot take.
+        ModelTooLargeError: If the network cannot fit in this machine's memory
+            (`edgenas.export.memory.check_fits_in_memory`); checked before building.
     """
     builder = _BUILDERS.get(type(spec))
     if builder is None:
         known = ", ".join(t.__name__ for t in _BUILDERS)
         raise UnknownNameError(f"no Keras builder for {type(spec).__name__}; builders exist for: {known}")
+    if isinstance(num_classes, int) and num_classes >= 0:  # the builder refuses the others in its own words
+        check_fits_in_memory(spec, input_shape=input_shape, num_classes=num_classes)
     return builder(
         spec,
         input_shape=input_shape,
@@ -82,13 +87,7 @@ def _build_chain(
     classifier_activation: str | None,
     name: str | None,
 ) -> keras.Model:
-    if len(input_shape) != 3 or any(int(v) < 1 for v in input_shape):
-        raise SpecError(f"input_shape must be (height, width, channels), got {input_shape!r}")
-    if min(input_shape[:2]) < spec.total_stride:
-        raise SpecError(
-            f"input {input_shape[0]}x{input_shape[1]} is smaller than the network's total stride "
-            f"{spec.total_stride}"
-        )
+    input_shape = spec.check_input_shape(input_shape)
     if num_classes < 0:
         raise SpecError(f"num_classes must be non-negative, got {num_classes}")
     bn = BatchNormConfig(momentum=bn_momentum)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import functools
+import itertools
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import pyglove as pg
 
 from edgenas.errors import SpecError, UnknownNameError
 from edgenas.specs import ArchSpec
+from edgenas.specs.spec_text import parse_spec, spec_types_read_with
 
 __all__ = ["ANY_CHOICE", "SearchSpace"]
 
@@ -131,15 +134,47 @@ class SearchSpace:
     def sample(self, n: int, *, seed: int = 0) -> list[ArchSpec]:
         """Draws `n` random points; the same seed gives the same specs.
 
+        The first `n` specs of `iter_samples(seed=seed)`, in the same order.
+
         Raises:
             ValueError: If `n` is negative.
         """
         if n < 0:
             raise ValueError(f"n must be non-negative, got {n}")
+        return list(itertools.islice(self.iter_samples(seed=seed), n))
+
+    def iter_samples(self, *, seed: int = 0) -> Iterator[ArchSpec]:
+        """Random points, one at a time and without end; the same seed gives the same specs.
+
+        Holds nothing but the generator's state, so a caller that prints or
+        evaluates each spec as it comes needs the same memory for ten points
+        as for a billion.
+        """
         rng = random.Random(seed)
-        if self._plain is not None:
-            return [self._to_spec(self._plain.fill(self._plain.random_numbers(rng))) for _ in range(n)]
-        return [self.spec_from_dna(self.random_dna(rng)) for _ in range(n)]
+        plain = self._plain
+        while True:
+            if plain is not None:
+                yield self._to_spec(plain.fill(plain.random_numbers(rng)))
+            else:
+                yield self.spec_from_dna(self.random_dna(rng))
+
+    @functools.cached_property
+    def spec_type(self) -> type:
+        """The type of this space's points (`ArchSpec`, `SpineNetSpec`, ...)."""
+        return type(next(self.iter_samples(seed=0)))
+
+    def parse_spec(self, text: str) -> Any:
+        """Parses a spec string of this space's kind, in the grammar of its points' type.
+
+        Reads what `edgenas.specs.parse_spec` reads for `spec_type` (a SpineNet
+        space also reads detectors on SpineNet backbones); it does not check that
+        the spec is a point of the space (see `contains`).
+
+        Raises:
+            SpecError: If `text` is not a spec string of that kind; the message
+                speaks of this kind's grammar only.
+        """
+        return parse_spec(text, types=spec_types_read_with(self.spec_type))
 
     def dna_of(self, spec: ArchSpec) -> pg.DNA:
         """Finds the DNA whose point is `spec`.

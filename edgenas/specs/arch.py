@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+from collections.abc import Sequence
 from typing import Any
 
 from edgenas.errors import SpecError, SpecParseError
 from edgenas.specs.block import BlockSpec
 from edgenas.specs.enums import Activation, coerce_enum
+from edgenas.specs.image_shape import image_shape
 from edgenas.specs.json_form import canonical_json, parse_blocks, parse_envelope
 
 __all__ = ["ArchSpec"]
@@ -72,6 +74,18 @@ class ArchSpec:
         for block in self.blocks:
             stride *= block.strides
         return stride
+
+    def check_input_shape(self, input_shape: Sequence[int]) -> tuple[int, int, int]:
+        """The (height, width, channels) of one image as ints, if this network can take it.
+
+        Raises:
+            SpecError: If `input_shape` is not three positive integers, or its
+                height or width is smaller than the network's total stride.
+        """
+        height, width, channels = image_shape(input_shape)
+        if min(height, width) < self.total_stride:
+            raise SpecError(f"input {height}x{width} is smaller than the network's total stride {self.total_stride}")
+        return height, width, channels
 
     @property
     def num_layers(self) -> int:

@@ -1,4 +1,4 @@
-"""Parameter and multiply-accumulate counts computed from a spec alone, no model built.
+"""Parameter, multiply-accumulate and activation counts computed from a spec alone, no model built.
 
 The counts follow the builder in `edgenas.models` layer for layer (Keras's convention:
 BatchNorm contributes 4 values per channel, its moving statistics included). Tests
@@ -31,10 +31,14 @@ class NetworkCost:
     Attributes:
         params: Parameter count (Keras convention, BatchNorm statistics included).
         macs: Multiply-accumulates of one forward pass of one image.
+        largest_activation: Values of the largest tensor of one image's forward
+            pass (the input image included): what must be in memory at once,
+            at the least, besides the weights.
     """
 
     params: int
     macs: int
+    largest_activation: int
 
 
 def _same_out(size: int, stride: int) -> int:
@@ -61,9 +65,11 @@ def estimate_cost(
         raise SpecError(f"input_shape must be (height, width, channels), got {input_shape!r}")
     height, width, channels = (int(v) for v in input_shape)
     bn = _BN_VALUES_PER_CHANNEL
+    largest = height * width * channels
     height, width = _same_out(height, 2), _same_out(width, 2)
     params = 9 * channels * spec.stem_filters + bn * spec.stem_filters
     macs = height * width * 9 * channels * spec.stem_filters
+    largest = max(largest, height * width * spec.stem_filters)
     filters = spec.stem_filters
     for block in spec.blocks:
         for repeat in range(block.num_repeats):
@@ -76,6 +82,7 @@ def estimate_cost(
                 macs += out_h * out_w * k2 * filters * out_filters
             else:
                 expanded = filters * block.expand_ratio
+                largest = max(largest, height * width * expanded)  # the expansion's (or the input's) map
                 if block.expand_ratio != 1:
                     params += filters * expanded + bn * expanded
                     macs += height * width * filters * expanded
@@ -87,10 +94,12 @@ def estimate_cost(
                     macs += 2 * expanded * reduced + out_h * out_w * expanded
                 params += expanded * out_filters + bn * out_filters
                 macs += out_h * out_w * expanded * out_filters
+            largest = max(largest, out_h * out_w * out_filters)
             filters, height, width = out_filters, out_h, out_w
     params += filters * spec.head_filters + bn * spec.head_filters
     macs += height * width * filters * spec.head_filters
+    largest = max(largest, height * width * spec.head_filters, num_classes)
     if num_classes:
         params += spec.head_filters * num_classes + num_classes
         macs += spec.head_filters * num_classes
-    return NetworkCost(params=params, macs=macs)
+    return NetworkCost(params=params, macs=macs, largest_activation=largest)

@@ -9,13 +9,13 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import math
-import operator
 import re
 from collections.abc import Sequence
 from typing import Any
 
 from edgenas.errors import SpecError, SpecParseError
 from edgenas.specs.enums import Activation, coerce_enum
+from edgenas.specs.image_shape import image_shape
 from edgenas.specs.json_form import canonical_json, parse_blocks, parse_envelope
 from edgenas.specs.spinenet_block import MAX_BLOCK_LEVEL, MIN_BLOCK_LEVEL, SpineNetBlockFn, SpineNetBlockSpec
 from edgenas.specs.spinenet_family import SpineNetFamily
@@ -29,7 +29,9 @@ NUM_STEM_BLOCKS = 2
 _SCHEMA = "edgenas.SpineNetSpec/1"
 _PREFIX = "spinenet"
 _SEPARATOR = "-"
-_FLOAT = r"\d+(?:\.\d+)?(?:e\+\d+)?"
+_FLOAT = r"\d+(?:\.\d+)?(?:e\+\d+)?|inf|infinity|nan"
+"""A number as `str(spec)` writes it; also the words `float()` reads as non-finite, so that `alphainf` is
+refused by the field's check (`resample_alpha must be a finite number, got inf`), not as an unexpected token."""
 _HEADER = (
     ("levels", re.compile(r"levels(?P<min>\d+)to(?P<max>\d+)"), "levels<min>to<max>"),
     ("endpoints", re.compile(r"endpoints(?P<value>\d+)"), "endpoints<filters>"),
@@ -341,13 +343,7 @@ class SpineNetSpec:
                 is not a multiple of `2 ** max_block_level` (every level must halve
                 exactly, or nearest up-sampling cannot restore the sizes).
         """
-        try:
-            shape = tuple(operator.index(v) for v in input_shape)
-        except TypeError:
-            shape = ()
-        if len(shape) != 3 or any(v < 1 for v in shape):
-            raise SpecError(f"input_shape must be (height, width, channels), got {tuple(input_shape)!r}")
-        height, width, channels = shape
+        height, width, channels = image_shape(input_shape)
         stride = 2**self.max_block_level
         if height % stride or width % stride:
             raise SpecError(

@@ -1,11 +1,12 @@
-"""Parameter and multiply-accumulate counts of a SpineNet backbone, from its spec alone.
+"""Parameter, multiply-accumulate and activation counts of a SpineNet backbone, from its spec alone.
 
 The counts follow `edgenas.models.spinenet` layer for layer, in Keras's
 convention (BatchNorm contributes 4 values per channel, its moving statistics
 included), and count only the blocks the outputs depend on (a built Keras
 model drops the others). Tests check them against `keras.Model.count_params()`.
 MACs count convolutions (and the SE rescale); BatchNorm, activations, additions,
-pooling and nearest up-sampling count 0.
+pooling and nearest up-sampling count 0. The largest activation is the largest
+map a convolution writes or reads (an up-sampled map), or the image.
 """
 
 from __future__ import annotations
@@ -23,17 +24,24 @@ _BN = 4
 
 
 class _Tally:
-    def __init__(self) -> None:
+    def __init__(self, *, image_values: int) -> None:
         self.params = 0
         self.macs = 0
+        self.largest = image_values
 
     def conv(self, *, cin: int, cout: int, kernel: int, out_pixels: int, bn: bool = True) -> None:
         self.params += kernel * kernel * cin * cout + (_BN * cout if bn else 0)
         self.macs += out_pixels * kernel * kernel * cin * cout
+        self.largest = max(self.largest, out_pixels * cout)
 
     def depthwise(self, *, channels: int, kernel: int, out_pixels: int) -> None:
         self.params += kernel * kernel * channels + _BN * channels
         self.macs += out_pixels * kernel * kernel * channels
+        self.largest = max(self.largest, out_pixels * channels)
+
+    def resampled(self, *, channels: int, pixels: int) -> None:
+        """A map that no convolution writes: the input of a resampling's last 1x1 (up-sampled, or as it was)."""
+        self.largest = max(self.largest, pixels * channels)
 
 
 def _bottleneck(t: _Tally, *, cin: int, filters: int, pixels: int) -> None:
@@ -107,7 +115,7 @@ def estimate_spinenet_cost(spec: SpineNetSpec, *, input_shape: Sequence[int] = (
     def pixels(level: int) -> int:
         return (height >> level) * (width >> level)
 
-    t = _Tally()
+    t = _Tally(image_values=height * width * channels)
     live = spec.live_block_indices()
     levels = spec.levels
     mobile = spec.family is SpineNetFamily.MOBILE
@@ -143,6 +151,7 @@ def estimate_spinenet_cost(spec: SpineNetSpec, *, input_shape: Sequence[int] = (
             if mobile:
                 for step in range(max(0, block.level - source_level)):
                     t.depthwise(channels=source_channels, kernel=3, out_pixels=pixels(source_level + step + 1))
+                t.resampled(channels=source_channels, pixels=pixels(block.level))
                 t.conv(cin=source_channels, cout=target_channels, kernel=1, out_pixels=pixels(block.level))
             else:
                 assert spec.resample_alpha is not None
@@ -150,6 +159,7 @@ def estimate_spinenet_cost(spec: SpineNetSpec, *, input_shape: Sequence[int] = (
                 t.conv(cin=source_channels, cout=reduced, kernel=1, out_pixels=pixels(source_level))
                 if block.level > source_level:
                     t.conv(cin=reduced, cout=reduced, kernel=3, out_pixels=pixels(source_level + 1))
+                t.resampled(channels=reduced, pixels=pixels(block.level))
                 t.conv(cin=reduced, cout=target_channels, kernel=1, out_pixels=pixels(block.level))
         _group(
             t,
@@ -163,4 +173,4 @@ def estimate_spinenet_cost(spec: SpineNetSpec, *, input_shape: Sequence[int] = (
     # Endpoints.
     for level, index in spec.output_block_indices().items():
         t.conv(cin=spec.channels_at(index), cout=spec.endpoints_num_filters, kernel=1, out_pixels=pixels(level))
-    return NetworkCost(params=t.params, macs=t.macs)
+    return NetworkCost(params=t.params, macs=t.macs, largest_activation=t.largest)

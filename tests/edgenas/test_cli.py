@@ -9,7 +9,7 @@ import pytest
 
 from edgenas import spaces
 from edgenas.cli import main
-from edgenas.specs import ArchSpec
+from edgenas.specs import ArchSpec, spinenet_reference
 
 
 def _run(capsys, *argv):
@@ -156,3 +156,202 @@ def test_console_script_exit_codes():
     assert bad.returncode == 1 and bad.stderr.startswith("edgenas: error: unknown space 'nope'")
     usage = subprocess.run([exe, "frobnicate"], capture_output=True, text=True)
     assert usage.returncode == 2
+
+
+# ----- sample: streamed, bounded, quiet when the reader goes away --------------------------------------------------
+
+_NO_MORE_THAN_4_GIB = 4 * 2**30  # a guard: a sampler that lists before printing dies of MemoryError, not the machine
+
+
+def _limit_memory():  # runs in the child before exec
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (_NO_MORE_THAN_4_GIB, _NO_MORE_THAN_4_GIB))
+
+
+def test_sample_streams_its_first_line_at_once_and_ends_quietly_when_the_reader_stops():
+    import select
+    import time
+
+    command = [sys.executable, "-m", "edgenas", "sample", "--space", "mnasnet", "-n", "1000000000", "--seed", "3"]
+    started = time.monotonic()
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=_limit_memory)
+    try:
+        ready, _, _ = select.select([child.stdout], [], [], 60)
+        assert ready, "no line within 60 s"
+        first = child.stdout.readline().decode()
+        assert time.monotonic() - started < 60
+        child.stdout.close()  # what `| head -1` does after its line
+        code = child.wait(timeout=60)
+        err = child.stderr.read().decode()
+    finally:
+        child.kill()
+        child.wait()
+    assert first.strip() == str(spaces.get("mnasnet").sample(1, seed=3)[0])
+    assert code == 141  # 128 + SIGPIPE, as a shell reports a writer whose reader went away
+    assert err == ""  # no traceback, no "Exception ignored ... BrokenPipeError"
+
+
+def test_sample_streamed_by_a_shell_pipe_into_head_ends():
+    import os
+    import signal
+
+    shell = f"{sys.executable} -m edgenas sample --space mnasnet -n 1000000000 | head -1"
+    pipeline = subprocess.Popen(["sh", "-c", shell], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                preexec_fn=_limit_memory, start_new_session=True)  # fmt: skip
+    try:
+        out, err = pipeline.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(pipeline.pid, signal.SIGKILL)  # the whole pipeline, edgenas included
+        pipeline.wait()
+        raise
+    assert pipeline.returncode == 0 and err == ""
+    assert ArchSpec.parse(out.strip()) == spaces.get("mnasnet").sample(1, seed=0)[0]
+
+
+def test_sample_prints_the_same_lines_as_the_space_sampler_for_a_seed(capsys):
+    import hashlib
+
+    code, out, _ = _run(capsys, "sample", "--space", "mnasnet", "--seed", "3", "-n", "5")
+    assert code == 0
+    assert out.splitlines() == [str(s) for s in spaces.get("mnasnet").sample(5, seed=3)]
+    # Pinned before sampling streamed: a change here changes every seeded sample of the space.
+    assert hashlib.sha256(out.encode()).hexdigest()[:16] == "5ab18133f7daf376"
+    code, out, _ = _run(capsys, "sample", "--space", "spinenet_mbconv", "--seed", "1", "-n", "3")
+    assert code == 0
+    assert hashlib.sha256(out.encode()).hexdigest()[:16] == "fb2d6f6e3e72a138"
+
+
+# ----- exit codes: usage errors 2 (argparse), everything else 1 ---------------------------------------------------
+
+_SEARCH = ["search", "--space", "mnasnet", "--trials", "1", "--db", "/nonexistent/x.sqlite"]
+_SCALE = ["scale", "--reference", "spinenet_mobile49"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        ([*_SEARCH, "--target-ms", "-1"], "argument --target-ms: must be a positive finite number, got '-1'"),
+        ([*_SEARCH, "--target-ms", "0"], "argument --target-ms: must be a positive finite number, got '0'"),
+        ([*_SEARCH, "--target-ms", "nan"], "argument --target-ms: must be a positive finite number, got 'nan'"),
+        ([*_SEARCH, "--target-ms", "inf"], "argument --target-ms: must be a positive finite number, got 'inf'"),
+        ([*_SEARCH, "--target-ms", "fast"], "argument --target-ms: must be a positive finite number, got 'fast'"),
+        ([*_SEARCH, "--target-ms", "5", "--trials", "0"], "argument --trials: must be a positive integer, got '0'"),
+        ([*_SEARCH, "--target-ms", "5", "--threads", "0"], "argument --threads: must be a positive integer, got '0'"),
+        ([*_SCALE, "--target-ms", "0"], "argument --target-ms: must be a positive finite number, got '0'"),
+        ([*_SCALE, "--target-ms", "5", "--max-trained", "0"],
+         "argument --max-trained: must be a positive integer, got '0'"),
+        (["sample", "--space", "mnasnet", "-n", "-1"], "argument -n: must be a non-negative integer, got '-1'"),
+        (["sample", "--space", "mnasnet", "-n", "many"], "argument -n: must be a non-negative integer, got 'many'"),
+        (["export", "--space", "mnasnet", "--out", "x", "--input-size", "0"],
+         "argument --input-size: expected SIZE or HxW or HxWxC, got '0'"),
+        (["export", "--space", "mnasnet", "--out", "x", "--input-size", "7x"],
+         "argument --input-size: expected SIZE or HxW or HxWxC, got '7x'"),
+        (["export", "--space", "mnasnet", "--out", "x", "--num-classes", "0"],
+         "argument --num-classes: must be a positive integer, got '0'"),
+        (["profile", "m.tflite", "--runs", "1"], "argument --runs: must be an integer >= 2, got '1'"),
+        (["profile", "m.tflite", "--cv-threshold", "-0.1"],
+         "argument --cv-threshold: must be a non-negative finite number, got '-0.1'"),
+        (["profile", "m.tflite", "--warmup", "-1"], "argument --warmup: must be a non-negative integer, got '-1'"),
+        (["predictor", "collect", "--space", "mnasnet", "--db", "x.sqlite", "--budget-min", "0"],
+         "argument --budget-min: must be a positive finite number, got '0'"),
+        (["predictor", "collect", "--space", "mnasnet", "--db", "x.sqlite", "--budget-min", "1", "--layer-share", "2"],
+         "argument --layer-share: must be a number from 0 to 1, got '2'"),
+    ],
+)
+def test_usage_errors_exit_2_with_the_usage_message(capsys, argv, message):
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    out, err = capsys.readouterr()
+    assert exit_info.value.code == 2
+    assert out == ""
+    assert err.startswith("usage: edgenas ")
+    assert err.strip().splitlines()[-1].endswith(f"error: {message}")
+
+
+def test_runtime_errors_exit_1_with_one_line(capsys, tmp_path):
+    missing = tmp_path / "missing.sqlite"
+    code, out, err = _run(capsys, "report", "--db", str(missing))
+    assert (code, out, err) == (1, "", f"edgenas: error: no trial store at {str(missing)!r}\n")
+    assert not missing.exists()
+    code, out, err = _run(capsys, "sample", "--space", "nope")
+    assert code == 1 and out == "" and err.startswith("edgenas: error: unknown space 'nope'; known spaces: ")
+
+
+# ----- spec errors name the grammar of the space asked for --------------------------------------------------------
+
+
+def test_spec_error_names_only_the_grammar_of_the_space(capsys, tmp_path):
+    out_dir = tmp_path / "never"
+    code, out, err = _run(capsys, "export", "--space", "mnasnet", "--arch", "garbage", "--out", str(out_dir))
+    assert (code, out) == (1, "")
+    assert err == (
+        "edgenas: error: --arch for space 'mnasnet': malformed spec 'garbage'; "
+        "expected '<activation>-stem<filters>-<block>-...-head<filters>'\n"
+    )
+    chain = str(spaces.get("mnasnet").sample(1, seed=0)[0])
+    code, out, err = _run(capsys, "export", "--space", "spinenet_mbconv", "--arch", chain, "--out", str(out_dir))
+    assert (code, out) == (1, "")
+    assert err.startswith(
+        "edgenas: error: --arch for space 'spinenet_mbconv': not a SpineNetSpec or SpineNetDetectorSpec "
+        f"string (SpineNetSpec: malformed SpineNet spec {chain!r}: it must start with 'spinenet-'; "
+        f"SpineNetDetectorSpec: malformed SpineNet detector spec {chain!r}"
+    )
+    assert "ArchSpec" not in err
+    spinenet49 = str(spinenet_reference("spinenet49"))
+    for value in ("inf", "nan"):
+        arch = spinenet49.replace("-alpha0.5-", f"-alpha{value}-")
+        code, out, err = _run(capsys, "export", "--space", "spinenet", "--arch", arch, "--out", str(out_dir))
+        assert (code, out) == (1, "")
+        expected = f"resample_alpha must be a finite number, got {value}"
+        assert err == f"edgenas: error: --arch for space 'spinenet': {expected}\n"
+    assert not out_dir.exists()
+
+
+# ----- failed exports leave no folder; models too large for memory are refused before building --------------------
+
+
+def test_failed_export_leaves_no_folder_it_created(capsys, tmp_path):
+    out_dir = tmp_path / "new" / "dir"
+    code, out, err = _run(capsys, "export", "--space", "mnasnet", "--input-size", "7", "--out", str(out_dir))
+    assert (code, out, err) == (1, "", "edgenas: error: input 7x7 is smaller than the network's total stride 32\n")
+    assert not (tmp_path / "new").exists()
+
+
+_HUGE_HEAD = str(spaces.get("mnasnet").reference("mobilenet_v2")).replace("head1280", "head1000000000")
+_TOO_LARGE = (
+    r"edgenas: error: the model needs about [\d.]+ GB \(parameters [\d.]+ GB, activations [\d.]+ GB at {size}\), "
+    r"over the [\d.]+ GB limit \(half of this machine's [\d.]+ GB of memory\)"
+)
+
+
+@pytest.mark.parametrize(
+    ("argv", "size"),
+    [
+        (["--space", "mnasnet", "--arch", _HUGE_HEAD], "224x224"),
+        (["--space", "mnasnet", "--input-size", "100000"], "100000x100000"),
+        (["--space", "spinenet_mbconv", "--input-size", "65536"], "65536x65536"),
+    ],
+    ids=["billion-filters", "input-100000", "spinenet-input-65536"],
+)
+def test_model_too_large_for_memory_is_refused_before_anything_is_built(tmp_path, argv, size):
+    import re
+    import time
+
+    out_dir = tmp_path / "never"
+    argv = ["export", *argv, "--out", str(out_dir)]
+    script = (
+        "import sys\nfrom edgenas.cli import main\n"
+        f"code = main({argv!r})\n"
+        "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules, 'imported TensorFlow'\n"
+        "sys.exit(code)\n"
+    )
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                          preexec_fn=_limit_memory)  # fmt: skip
+    elapsed = time.monotonic() - started
+    assert done.returncode == 1, done.stderr[-2000:]
+    assert done.stdout == ""
+    assert re.fullmatch(_TOO_LARGE.format(size=size) + "\n", done.stderr), done.stderr
+    assert elapsed < 30  # the imports (~2-5 s on a shared machine); nothing is built
+    assert not out_dir.exists()

@@ -1,5 +1,6 @@
 """Export: TFLite and ONNX files that compute what the Keras model computes, cached by content."""
 
+import importlib
 import json
 import os
 
@@ -13,6 +14,7 @@ from edgenas.errors import ExportError, SpecError
 from edgenas.export import ExportSettings, prepare_model
 from edgenas.specs import ArchSpec
 
+export_module = importlib.import_module("edgenas.export.export")  # `edgenas.export.export` is the function
 _SHAPE = (96, 96, 3)
 _CLASSES = 10
 
@@ -227,3 +229,29 @@ def test_model_without_metadata_is_not_a_cache_hit(a1, tmp_path):
     key = artifact_key(str(a1), settings)
     store.model_path(key, settings.format).write_bytes(b"left by a killed export")
     assert store.lookup(key, settings) is None
+
+
+@pytest.mark.parametrize(
+    ("shape", "error", "match"),
+    [
+        ((7, 7, 3), SpecError, "^input 7x7 is smaller than the network's total stride 32$"),  # before building
+        (_SHAPE, ExportError, "^the build failed$"),
+    ],
+    ids=["refused-before-building", "failed-build"],
+)
+def test_failed_export_removes_the_folders_it_created_and_nothing_else(a1, tmp_path, monkeypatch, shape, error, match):
+    def failing_build(*args, **kwargs):
+        raise ExportError("the build failed")
+
+    monkeypatch.setattr(export_module, "prepare_model", failing_build)
+    with pytest.raises(error, match=match):
+        export(a1, out_dir=tmp_path / "new" / "deeper", input_shape=shape)
+    assert not (tmp_path / "new").exists()
+    # A folder that was there stays, with what the caller put in it.
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("keep me")
+    for out_dir in (mine / "sub", mine):
+        with pytest.raises(error, match=match):
+            export(a1, out_dir=out_dir, input_shape=shape)
+        assert sorted(p.name for p in mine.iterdir()) == ["notes.txt"]

@@ -35,3 +35,16 @@ def test_bad_input_shape():
     spec = ArchSpec.parse("relu-stem32-mbconv_r1_k3_s1_e1_se0_c16-head64")
     with pytest.raises(SpecError, match="input_shape"):
         estimate_cost(spec, input_shape=(224, 224))
+
+
+def test_largest_activation_is_the_largest_tensor_of_one_image():
+    spec = spaces.get("mnasnet", reference="mobilenet_v2").reference("mobilenet_v2")
+    # The 1x1 expansion of the first stride-2 block, 112x112x96 (Keras MobileNetV2's block_1_expand).
+    assert estimate_cost(spec, input_shape=(224, 224, 3)).largest_activation == 112 * 112 * 96
+    # An image larger than any tensor of the network counts too.
+    wide = ArchSpec.parse("relu-stem1-conv_r1_k3_s1_e1_se0_c1-head1")
+    assert estimate_cost(wide, input_shape=(64, 64, 3), num_classes=10).largest_activation == 64 * 64 * 3
+    # ... and so do a wide head and a wide classifier.
+    wide_head = ArchSpec.parse("relu-stem1-conv_r1_k3_s1_e1_se0_c1-head100000")
+    assert estimate_cost(wide_head, input_shape=(4, 4, 3), num_classes=10).largest_activation == 2 * 2 * 100_000
+    assert estimate_cost(wide, input_shape=(4, 4, 3), num_classes=10**6).largest_activation == 10**6

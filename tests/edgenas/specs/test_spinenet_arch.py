@@ -248,3 +248,20 @@ def test_input_shape_must_halve_exactly_down_to_the_coarsest_level():
         spec.check_input_shape((128, 128))
     with pytest.raises(SpecError, match="input_shape must be"):
         spec.check_input_shape((128, 128, "3"))
+
+
+@pytest.mark.parametrize(
+    ("token", "replacement", "message"),
+    [
+        ("alpha0.5", "alphainf", "resample_alpha must be a finite number, got inf"),
+        ("alpha0.5", "alphanan", "resample_alpha must be a finite number, got nan"),
+        ("alpha0.5", "alphainfinity", "resample_alpha must be a finite number, got inf"),
+        ("scale1", "scaleinf", "filter_size_scale must be a finite number, got inf"),
+        ("scale1", "scalenan", "filter_size_scale must be a finite number, got nan"),
+    ],
+)
+def test_non_finite_word_in_the_text_says_the_value_is_not_finite(token, replacement, message):
+    text = _SPINENET49.replace(f"-{token}-", f"-{replacement}-")
+    with pytest.raises(SpecError) as raised:
+        SpineNetSpec.parse(text)
+    assert str(raised.value) == message

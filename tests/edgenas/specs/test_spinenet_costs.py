@@ -73,3 +73,13 @@ def test_backbone_plus_retinanet_head_matches_published_detector_flops(name, siz
 def test_cost_rejects_input_shapes_the_backbone_cannot_take():
     with pytest.raises(SpecError, match="not a multiple of 128"):
         estimate_spinenet_cost(spinenet_reference("spinenet49"), input_shape=(600, 600, 3))
+
+
+def test_largest_activation_is_the_largest_tensor_of_one_image():
+    # Both as the largest layer output of the built Keras model (checked once by hand; no model is built here).
+    # SpineNet-Mobile-49XS at 256: the second stem block's 6x expansion of its 9 input channels, 128x128x54.
+    mobile = estimate_spinenet_cost(spinenet_reference("spinenet_mobile49xs"), input_shape=(256, 256, 3))
+    assert mobile.largest_activation == 128 * 128 * 54
+    # SpineNet-49 at 640: the 7x7 stem conv's 320x320x64 map (the level-2 bottlenecks' 160x160x256 is smaller).
+    resnet = estimate_spinenet_cost(spinenet_reference("spinenet49"), input_shape=(640, 640, 3))
+    assert resnet.largest_activation == 320 * 320 * 64

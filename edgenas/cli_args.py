@@ -1,0 +1,119 @@
+"""Argument types of the `edgenas` command line: every check argparse can make on a value alone.
+
+A value these reject is a usage error: argparse prints the usage and
+`error: argument --NAME: ...` and exits 2. Whatever needs more than the value
+(a file, a space, the machine's memory) is checked when the command runs and
+exits 1 (see `edgenas.cli`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from collections.abc import Callable
+
+__all__ = [
+    "csv_list",
+    "fraction",
+    "input_shape",
+    "int_at_least",
+    "key_value",
+    "non_negative_float",
+    "non_negative_int",
+    "positive_float",
+    "positive_int",
+]
+
+
+def int_at_least(minimum: int) -> Callable[[str], int]:
+    """The type of an integer argument >= `minimum`: `int_at_least(2)` for `--runs`."""
+    what = {0: "a non-negative integer", 1: "a positive integer"}.get(minimum, f"an integer >= {minimum}")
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = minimum - 1
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be {what}, got {text!r}")
+        return value
+
+    return parse
+
+
+positive_int = int_at_least(1)
+"""`--trials`, `--threads`, `--num-classes`, ..."""
+non_negative_int = int_at_least(0)
+"""`-n`, `--warmup`."""
+
+
+def _finite_float(*, zero_allowed: bool) -> Callable[[str], float]:
+    what = "a non-negative finite number" if zero_allowed else "a positive finite number"
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not (math.isfinite(value) and (value > 0 or (zero_allowed and value == 0))):
+            raise argparse.ArgumentTypeError(f"must be {what}, got {text!r}")
+        return value
+
+    return parse
+
+
+positive_float = _finite_float(zero_allowed=False)
+"""`--target-ms`, `--budget-min`."""
+non_negative_float = _finite_float(zero_allowed=True)
+"""`--cv-threshold`."""
+
+
+def fraction(text: str) -> float:
+    """A number from 0 to 1 (`--layer-share`)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"must be a number from 0 to 1, got {text!r}")
+    return value
+
+
+def csv_list(text: str) -> list[str]:
+    """A comma-separated list of at least one item."""
+    items = [item.strip() for item in text.split(",") if item.strip()]
+    if not items:
+        raise argparse.ArgumentTypeError("expected a comma-separated list")
+    return items
+
+
+def input_shape(text: str) -> tuple[int, int, int]:
+    """`SIZE`, `HxW` or `HxWxC` of positive integers, as (height, width, channels); 3 channels by default.
+
+    Whether a network can take the size, and whether it fits in memory at it,
+    is the command's check (exit 1), not argparse's.
+    """
+    try:
+        parts = [int(p) for p in text.lower().split("x")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected SIZE or HxW or HxWxC, got {text!r}") from None
+    if len(parts) == 1:
+        parts = [parts[0], parts[0], 3]
+    elif len(parts) == 2:
+        parts.append(3)
+    if len(parts) != 3 or min(parts) < 1:
+        raise argparse.ArgumentTypeError(f"expected SIZE or HxW or HxWxC, got {text!r}")
+    return (parts[0], parts[1], parts[2])
+
+
+def key_value(text: str) -> tuple[str, int | float | str]:
+    """`KEY=VALUE` with VALUE read as an int, else a float, else kept as text."""
+    key, sep, raw = text.partition("=")
+    if not sep or not key.strip() or not raw.strip():
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    for kind in (int, float):
+        try:
+            return key.strip(), kind(raw)
+        except ValueError:
+            pass
+    return key.strip(), raw.strip()

@@ -27,7 +27,7 @@ from edgenas.errors import (
 )
 from edgenas.export import export
 from edgenas.search import rewards
-from edgenas.search.loop import search
+from edgenas.search.loop import NoFinishedTrialError, search
 from edgenas.specs import ArchSpec, BlockSpec, estimate_cost
 
 # The function, not the sub-package, is `edgenas.export` (the package stays importable
@@ -55,6 +55,7 @@ __all__ = [
     "HybridLatency",
     "LatencyPredictor",
     "LatencyResult",
+    "NoFinishedTrialError",
     "ProfilerError",
     "SpecError",
     "SpecParseError",

@@ -10,14 +10,16 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from edgenas._native_chatter import native_chatter_filtered
 from edgenas.errors import ExportError, SpecError
+from edgenas.export.memory import check_fits_in_memory
 from edgenas.export.settings import ExportSettings, ModelFormat, Precision
 from edgenas.export.store import Artifact, ArtifactStore, artifact_key
 from edgenas.specs import ArchSpec, SpineNetSpec
 from edgenas.specs.enums import coerce_enum
 from edgenas.specs.spinenet_detector import SpineNetDetectorSpec
 
-__all__ = ["ExportResult", "ExportableSpec", "export", "prepare_model"]
+__all__ = ["ExportResult", "ExportableSpec", "check_spec_and_input", "export", "prepare_model"]
 
 _BN_CALIBRATION_IMAGES = 2
 _HEAD_REDRAW_STREAM = 1  # the head's weights draw from their own seeded stream
@@ -125,10 +127,13 @@ def export(
 
     Raises:
         SpecError: On an invalid spec, format, precision or input shape.
+        ModelTooLargeError: If the network cannot fit in this machine's memory
+            (`edgenas.export.memory.check_fits_in_memory`); checked before building.
         ExportError: If the folder is not writable or a conversion fails; no
-            partial file is left in the folder.
+            partial file is left in the folder, and the folders this call
+            created are removed when they hold nothing.
     """
-    input_shape = _check_spec_and_input(spec, input_shape=input_shape, num_classes=num_classes)
+    input_shape = check_spec_and_input(spec, input_shape=input_shape, num_classes=num_classes)
     model_formats = _as_tuple(formats, ModelFormat, "format")
     precisions = _as_tuple(precision, Precision, "precision")
     settings_list = [
@@ -157,12 +162,17 @@ def export(
             if on_artifact:
                 on_artifact(found)
     if missing:
-        for index, artifact in _export_missing(spec, store, missing, settings_list[0], on_artifact):
-            results[index] = artifact
+        try:
+            check_fits_in_memory(spec, input_shape=input_shape, num_classes=num_classes)
+            for index, artifact in _export_missing(spec, store, missing, settings_list[0], on_artifact):
+                results[index] = artifact
+        except BaseException:
+            store.remove_created_folders()
+            raise
     return ExportResult(artifacts=tuple(results[i] for i in range(len(settings_list))))
 
 
-def _check_spec_and_input(
+def check_spec_and_input(
     spec: object, *, input_shape: tuple[int, int, int], num_classes: int
 ) -> tuple[int, int, int]:
     """Rejects a spec type export cannot build and, for a SpineNet, a bad input or class count.
@@ -170,11 +180,10 @@ def _check_spec_and_input(
     Runs before anything is built or written, so a wrong request costs nothing.
 
     Returns:
-        The input shape (as ints for a SpineNet; unchanged for an `ArchSpec`,
-        whose shape `ExportSettings` and the builder check).
+        The input shape, as three ints.
 
     Raises:
-        SpecError: On another spec type, an input shape the SpineNet cannot take,
+        SpecError: On another spec type, an input shape the network cannot take,
             or num_classes < 1 for a SpineNet.
     """
     if not isinstance(spec, _EXPORTABLE):
@@ -182,7 +191,7 @@ def _check_spec_and_input(
             f"export needs an ArchSpec, SpineNetSpec or SpineNetDetectorSpec, got {type(spec).__name__}"
         )
     if isinstance(spec, ArchSpec):
-        return input_shape
+        return spec.check_input_shape(input_shape)
     if isinstance(spec, SpineNetSpec):
         what = "SpineNetSpec (exported as its default-head RetinaNet detector)"
     else:
@@ -289,7 +298,8 @@ def _export_missing(
     on_artifact: Callable[[Artifact], None] | None,
 ) -> list[tuple[int, Artifact]]:
     start = time.perf_counter()
-    model, images = prepare_model(spec, first)
+    with native_chatter_filtered():
+        model, images = prepare_model(spec, first)
     build_s = time.perf_counter() - start
     done = []
     # ONNX int8 last: it quantises the ONNX fp32 file when that one is (or was) exported.
@@ -299,9 +309,10 @@ def _export_missing(
         produce = _producer(model, settings, images, float_onnx=_float_onnx_path(store, str(spec), settings))
         # Each artifact carries its own conversion time plus an equal share of the build.
         share = build_s / len(missing)
-        artifact = store.write(
-            key, str(spec), settings, produce, elapsed_s=lambda b=began: time.perf_counter() - b + share
-        )
+        with native_chatter_filtered():
+            artifact = store.write(
+                key, str(spec), settings, produce, elapsed_s=lambda b=began: time.perf_counter() - b + share
+            )
         done.append((index, artifact))
         if on_artifact:
             on_artifact(artifact)

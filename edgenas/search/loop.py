@@ -29,7 +29,7 @@ from edgenas.search.latency_source import latency_source
 from edgenas.search.workers import WorkerPool
 from edgenas.spaces import SearchSpace
 
-__all__ = ["SearchResult", "search", "space_fingerprint"]
+__all__ = ["NoFinishedTrialError", "SearchResult", "search", "space_fingerprint"]
 
 _FAILURE_REWARD = -1.0
 
@@ -80,6 +80,23 @@ class SearchResult:
         from edgenas.report import pareto_front  # noqa: PLC0415
 
         return pareto_front(list(self.done))
+
+
+class NoFinishedTrialError(EdgenasError):
+    """A search ended with no finished trial: every trial failed. The failed trials are in the store.
+
+    Attributes:
+        result: The study's trials, as `search` would have returned them.
+    """
+
+    def __init__(self, result: SearchResult) -> None:
+        last = max((t for t in result.trials if t.error), key=lambda t: t.index, default=None)
+        failure = f"; the last failure, trial #{last.index}: {last.error}" if last else ""
+        super().__init__(
+            f"0 of {len(result.trials)} trials of study {result.study!r} finished{failure} "
+            f"(the failed trials are kept in {result.db})"
+        )
+        self.result = result
 
 
 def _algorithm_label(name: str, options: Mapping[str, Any]) -> str:
@@ -148,21 +165,38 @@ def _check_space(space: SearchSpace, point: Any, task: Any) -> None:
 
 
 def _shape_defaults(
-    space: SearchSpace, point: Any, input_shape: tuple[int, int, int] | None, num_classes: int | None
+    point: Any, input_shape: tuple[int, int, int] | None, num_classes: int | None
 ) -> tuple[tuple[int, int, int], int]:
     """The deployment input and class count: the caller's, else the kind of the space's points' (`point` is one)."""
     from edgenas.export.defaults import deployment_defaults  # noqa: PLC0415
-    from edgenas.specs import SpineNetSpec  # noqa: PLC0415
 
     defaults = deployment_defaults(point)
     shape = tuple(int(v) for v in input_shape) if input_shape is not None else defaults.input_shape
     classes = num_classes if num_classes is not None else defaults.num_classes
-    if isinstance(point, SpineNetSpec):
-        try:
-            point.check_input_shape(shape)
-        except SpecError as error:
-            raise EdgenasError(f"input shape {list(shape)} does not fit space {space.name!r}: {error}") from None
     return shape, classes  # type: ignore[return-value]
+
+
+def _check_export(
+    space: SearchSpace, point: Any, *, input_shape: tuple[int, int, int], num_classes: int, precision: str
+) -> None:
+    """Refuses, before any trial, what every candidate's export would refuse: `export`'s own checks.
+
+    Its settings (precision, input, class count), then the input and class count
+    for `point`, one of the space's points (`export`'s check of a spec and its
+    input, by the spec's kind: a chain's total stride, a SpineNet's coarsest
+    level). A space's points share their strides and levels, so they share its verdict.
+    """
+    from edgenas.export import ExportSettings  # noqa: PLC0415
+    from edgenas.export import check_spec_and_input  # noqa: PLC0415
+
+    try:
+        ExportSettings(format="tflite", precision=precision, input_shape=input_shape, num_classes=num_classes)
+    except SpecError as error:
+        raise EdgenasError(f"cannot export any candidate of space {space.name!r}: {error}") from None
+    try:
+        check_spec_and_input(point, input_shape=input_shape, num_classes=num_classes)
+    except SpecError as error:
+        raise EdgenasError(f"input shape {list(input_shape)} does not fit space {space.name!r}: {error}") from None
 
 
 def _improvement_test(
@@ -266,10 +300,18 @@ def search(
         progress: Show a progress bar on stderr.
 
     Returns:
-        The study's trials.
+        The study's trials; at least one finished.
 
     Raises:
-        EdgenasError: (and subclasses) on bad input, before any trial runs.
+        EdgenasError: (and subclasses) on bad input, before any trial runs and
+            before the store is created or changed: settings that every
+            candidate's export would refuse (an unknown precision, a class count
+            below 1, an input the space's networks cannot take), or a resumed study whose
+            setup differs from the stored one (`edgenas.store.StudyMismatchError`:
+            another space, reward, algorithm, device, runtime threads, precision,
+            input shape, class count or export recipe).
+        NoFinishedTrialError: If every trial of the study failed; raised after
+            the failed trials are stored, with the trials as its `result`.
     """
     from edgenas.proxy import ProxyTask  # noqa: PLC0415
     from edgenas.search.algorithms import make_algorithm  # noqa: PLC0415
@@ -280,7 +322,8 @@ def search(
     (point,) = space.sample(1, seed=0)  # what kind of network the space holds decides the defaults and checks
     task = _default_task(point) if accuracy is None else accuracy
     _check_space(space, point, task)
-    input_shape, num_classes = _shape_defaults(space, point, input_shape, num_classes)
+    input_shape, num_classes = _shape_defaults(point, input_shape, num_classes)
+    _check_export(space, point, input_shape=input_shape, num_classes=num_classes, precision=precision)
     if isinstance(task, ProxyTask):
         from edgenas.proxy import load_dataset  # noqa: PLC0415
 
@@ -305,129 +348,138 @@ def search(
             "train one on this space's measurements (edgenas predictor collect/train) or time on a device"
         )
     source.check(input_shape=tuple(input_shape), num_classes=num_classes, precision=precision, threads=threads)
+    from edgenas.export.store import RECIPE_VERSION  # noqa: PLC0415  (what export keys artifacts by)
+
+    new_study = Study(  # built (and so checked) before the store is opened
+        name=study,
+        space=space.name,
+        space_options=json.dumps({}, sort_keys=True),
+        space_fingerprint=space_fingerprint(space),
+        reward=json.dumps(reward.to_json(), sort_keys=True),
+        algorithm=_algorithm_label(algorithm, options),
+        seed=seed,
+        device=f"{source.label}:litert:{threads}t:{precision}",
+        input_shape=input_shape,
+        num_classes=num_classes,
+        export_recipe=RECIPE_VERSION,
+    )
+    pool = WorkerPool(tasks_per_worker=tasks_per_worker, initializer=_quiet_worker)  # starts a worker on first use
     db_path.parent.mkdir(parents=True, exist_ok=True)
     artifacts = Path(artifacts_dir) if artifacts_dir else db_path.with_suffix("").parent / f"{db_path.stem}-artifacts"
-    store = TrialStore(db_path)
-    study_record = store.create_or_open_study(
-        Study(
-            name=study,
-            space=space.name,
-            space_options=json.dumps({}, sort_keys=True),
-            space_fingerprint=space_fingerprint(space),
-            reward=json.dumps(reward.to_json(), sort_keys=True),
-            algorithm=_algorithm_label(algorithm, options),
-            seed=seed,
-            device=f"{source.label}:litert:{threads}t:{precision}",
-        ),
-        resume=resume,
-    )
-    store.mark_interrupted(study_record.name)
-    seed = study_record.seed  # a resumed study keeps its own seed
-    algo = make_algorithm(algorithm, seed=seed, space_size=space.size, **options)
-    algo.setup(space.dna_spec)
+    with TrialStore(db_path) as store:
+        study_record = store.create_or_open_study(new_study, resume=resume)
+        store.mark_interrupted(study_record.name)
+        seed = study_record.seed  # a resumed study keeps its own seed
+        algo = make_algorithm(algorithm, seed=seed, space_size=space.size, **options)
+        algo.setup(space.dna_spec)
 
-    finished = store.trials(study_record.name)
-    accuracy_by_spec: dict[str, float] = {}
-    latency_by_sha: dict[str, Any] = {}
-    feedback_by_spec: dict[str, Any] = {}  # what the algorithm was told of each spec tried
-    done_points: list[tuple[float, float]] = []  # (accuracy, latency_ms) of the done trials
-    for trial in finished:  # replay: the algorithm sees what it saw before
-        proposed, _ = _propose_untried(algo, space, feedback_by_spec)
-        if list(proposed.to_numbers()) != list(trial.dna):
-            raise EdgenasError(
-                f"cannot resume study {study_record.name!r}: {algorithm} (seed {study_record.seed}) "
-                f"proposed another candidate than the stored trial {trial.index}; the study was "
-                "written by another algorithm version or seed"
-            )
-        failed = trial.status is not TrialStatus.DONE
-        value = trial.objectives if pareto else trial.reward
-        feedback_by_spec[trial.spec] = _feedback_value(value, failed=failed, pareto=pareto)
-        algo.feedback(proposed, feedback_by_spec[trial.spec])
-        if not failed:
-            accuracy_by_spec[trial.spec] = trial.accuracy
-            done_points.append((trial.accuracy, trial.latency_ms))
-            for artifact in trial.artifacts:
-                latency_by_sha[artifact.sha256] = trial.latency
-
-    from tqdm import tqdm  # noqa: PLC0415
-
-    best = max((t.reward for t in finished if t.reward is not None), default=None)
-    bar = tqdm(total=trials, initial=len(finished), desc=f"search {study_record.name}", unit="trial",
-               file=sys.stderr, disable=not progress)
-    try:
-        with WorkerPool(tasks_per_worker=tasks_per_worker, initializer=_quiet_worker) as pool:
-            for index in range(len(finished), trials):
-                dna, spec = _propose_untried(algo, space, feedback_by_spec)
-                trial = store.start_trial(study_record.name, index=index, dna=tuple(dna.to_numbers()), spec=str(spec))
-                began = time.perf_counter()
-                try:
-                    result: CandidateResult = pool.run(
-                        evaluate_candidate,
-                        CandidateJob(
-                            spec=str(spec),
-                            proxy_task=None if str(spec) in accuracy_by_spec else task,
-                            export_dir=str(artifacts),
-                            input_shape=input_shape,
-                            num_classes=num_classes,
-                            precision=precision,
-                            seed=seed,
-                        ),
-                    )
-                    acc = accuracy_by_spec.get(str(spec), result.accuracy)
-                    profile_began = time.perf_counter()
-                    latency = latency_by_sha.get(result.artifact.sha256)
-                    if latency is None:
-                        could_improve = _improvement_test(reward, acc, best, done_points, pareto=pareto)
-                        latency = source.latency(spec, result.artifact.path, could_improve)
-                    profile_s = time.perf_counter() - profile_began
-                    value = reward(accuracy=acc, latency_ms=latency.latency_ms)
-                except KeyboardInterrupt:
-                    raise
-                except Exception as error:  # a candidate that fails is recorded, the search goes on
-                    message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-                    store.fail_trial(
-                        trial,
-                        error=f"{type(error).__name__}: {message}",
-                        timings=TrialTimings(total_s=time.perf_counter() - began),
-                    )
-                    feedback_by_spec[str(spec)] = _feedback_value(None, failed=True, pareto=pareto)
-                    algo.feedback(dna, feedback_by_spec[str(spec)])
-                    bar.update(1)
-                    continue
-                objectives = tuple(value) if pareto else None
-                scalar = float(value[0]) if pareto else float(value)
-                store.finish_trial(
-                    trial,
-                    accuracy=acc,
-                    latency=latency,
-                    reward=scalar,
-                    objectives=objectives,
-                    artifacts=(
-                        TrialArtifact(
-                            format=result.artifact.format.value,
-                            precision=result.artifact.precision.value,
-                            key=result.artifact.key,
-                            sha256=result.artifact.sha256,
-                            path=str(result.artifact.path),
-                        ),
-                    ),
-                    timings=TrialTimings(
-                        proxy_train_s=result.proxy_s,
-                        export_s=result.export_s,
-                        profile_s=profile_s,
-                        total_s=time.perf_counter() - began,
-                    ),
+        finished = store.trials(study_record.name)
+        accuracy_by_spec: dict[str, float] = {}
+        latency_by_sha: dict[str, Any] = {}
+        feedback_by_spec: dict[str, Any] = {}  # what the algorithm was told of each spec tried
+        done_points: list[tuple[float, float]] = []  # (accuracy, latency_ms) of the done trials
+        for trial in finished:  # replay: the algorithm sees what it saw before
+            proposed, _ = _propose_untried(algo, space, feedback_by_spec)
+            if list(proposed.to_numbers()) != list(trial.dna):
+                raise EdgenasError(
+                    f"cannot resume study {study_record.name!r}: {algorithm} (seed {study_record.seed}) "
+                    f"proposed another candidate than the stored trial {trial.index}; the study was "
+                    "written by another algorithm version or seed"
                 )
-                accuracy_by_spec[str(spec)] = acc
-                done_points.append((acc, latency.latency_ms))
-                latency_by_sha[result.artifact.sha256] = latency
-                feedback_by_spec[str(spec)] = _feedback_value(value, failed=False, pareto=pareto)
-                algo.feedback(dna, feedback_by_spec[str(spec)])
-                best = scalar if best is None or scalar > best else best
-                bar.set_postfix_str(f"best {best:.4f}, last {acc:.3f} @ {latency.latency_ms:.2f} ms")
-                bar.update(1)
-    finally:
-        bar.close()
-    return SearchResult(study=study_record.name, db=db_path, trials=tuple(store.trials(study_record.name)))
+            failed = trial.status is not TrialStatus.DONE
+            value = trial.objectives if pareto else trial.reward
+            feedback_by_spec[trial.spec] = _feedback_value(value, failed=failed, pareto=pareto)
+            algo.feedback(proposed, feedback_by_spec[trial.spec])
+            if not failed:
+                accuracy_by_spec[trial.spec] = trial.accuracy
+                done_points.append((trial.accuracy, trial.latency_ms))
+                for artifact in trial.artifacts:
+                    latency_by_sha[artifact.sha256] = trial.latency
+
+        from tqdm import tqdm  # noqa: PLC0415
+
+        best = max((t.reward for t in finished if t.reward is not None), default=None)
+        bar = tqdm(total=trials, initial=len(finished), desc=f"search {study_record.name}", unit="trial",
+                   file=sys.stderr, disable=not progress)
+        try:
+            with pool:
+                for index in range(len(finished), trials):
+                    dna, spec = _propose_untried(algo, space, feedback_by_spec)
+                    trial = store.start_trial(
+                        study_record.name, index=index, dna=tuple(dna.to_numbers()), spec=str(spec)
+                    )
+                    began = time.perf_counter()
+                    try:
+                        result: CandidateResult = pool.run(
+                            evaluate_candidate,
+                            CandidateJob(
+                                spec=str(spec),
+                                proxy_task=None if str(spec) in accuracy_by_spec else task,
+                                export_dir=str(artifacts),
+                                input_shape=input_shape,
+                                num_classes=num_classes,
+                                precision=precision,
+                                seed=seed,
+                            ),
+                        )
+                        acc = accuracy_by_spec.get(str(spec), result.accuracy)
+                        profile_began = time.perf_counter()
+                        latency = latency_by_sha.get(result.artifact.sha256)
+                        if latency is None:
+                            could_improve = _improvement_test(reward, acc, best, done_points, pareto=pareto)
+                            latency = source.latency(spec, result.artifact.path, could_improve)
+                        profile_s = time.perf_counter() - profile_began
+                        value = reward(accuracy=acc, latency_ms=latency.latency_ms)
+                    except KeyboardInterrupt:
+                        raise
+                    except Exception as error:  # a candidate that fails is recorded, the search goes on
+                        message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+                        store.fail_trial(
+                            trial,
+                            error=f"{type(error).__name__}: {message}",
+                            timings=TrialTimings(total_s=time.perf_counter() - began),
+                        )
+                        feedback_by_spec[str(spec)] = _feedback_value(None, failed=True, pareto=pareto)
+                        algo.feedback(dna, feedback_by_spec[str(spec)])
+                        bar.update(1)
+                        continue
+                    objectives = tuple(value) if pareto else None
+                    scalar = float(value[0]) if pareto else float(value)
+                    store.finish_trial(
+                        trial,
+                        accuracy=acc,
+                        latency=latency,
+                        reward=scalar,
+                        objectives=objectives,
+                        artifacts=(
+                            TrialArtifact(
+                                format=result.artifact.format.value,
+                                precision=result.artifact.precision.value,
+                                key=result.artifact.key,
+                                sha256=result.artifact.sha256,
+                                path=str(result.artifact.path),
+                            ),
+                        ),
+                        timings=TrialTimings(
+                            proxy_train_s=result.proxy_s,
+                            export_s=result.export_s,
+                            profile_s=profile_s,
+                            total_s=time.perf_counter() - began,
+                        ),
+                    )
+                    accuracy_by_spec[str(spec)] = acc
+                    done_points.append((acc, latency.latency_ms))
+                    latency_by_sha[result.artifact.sha256] = latency
+                    feedback_by_spec[str(spec)] = _feedback_value(value, failed=False, pareto=pareto)
+                    algo.feedback(dna, feedback_by_spec[str(spec)])
+                    best = scalar if best is None or scalar > best else best
+                    bar.set_postfix_str(f"best {best:.4f}, last {acc:.3f} @ {latency.latency_ms:.2f} ms")
+                    bar.update(1)
+        finally:
+            bar.close()
+        searched = SearchResult(study=study_record.name, db=db_path, trials=tuple(store.trials(study_record.name)))
+    if not searched.done:
+        raise NoFinishedTrialError(searched)
+    return searched
 
 

@@ -25,6 +25,9 @@ STUDY_COLUMNS = (
     "algorithm",
     "seed",
     "device",
+    "input_shape",
+    "num_classes",
+    "export_recipe",
     "created_at",
 )
 TRIAL_COLUMNS = (
@@ -56,6 +59,7 @@ def _dumps(value: Any) -> str:
 def study_params(study: Study) -> dict[str, Any]:
     """Named SQL parameters of a study row."""
     params = {name: getattr(study, name) for name in STUDY_COLUMNS}
+    params["input_shape"] = None if study.input_shape is None else _dumps(list(study.input_shape))
     params["created_at"] = format_time(study.created_at)
     return params
 
@@ -63,6 +67,7 @@ def study_params(study: Study) -> dict[str, Any]:
 def study_from_row(row: sqlite3.Row) -> Study:
     """The study of a `studies` row."""
     values = {name: row[name] for name in STUDY_COLUMNS}
+    values["input_shape"] = None if values["input_shape"] is None else json.loads(values["input_shape"])
     values["created_at"] = parse_time("created_at", values["created_at"])
     return Study(**values)
 

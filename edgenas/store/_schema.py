@@ -3,7 +3,12 @@
 A store file holds a one-row ``edgenas_schema`` table (application name and
 schema version), a ``studies`` table and a ``trials`` table. Opening checks the
 file before it writes anything: a file that is not SQLite, an SQLite database
-of something else, or a store of another schema version is refused untouched.
+of something else, or a store of a newer schema version is refused untouched.
+A store of an older schema version is upgraded in place, in one transaction,
+by the `_UPGRADES` from its version on; what it holds is kept.
+
+Versions: 1, the first; 2, studies record their deployed input shape, class
+count and export recipe (NULL in a study upgraded from 1: not recorded).
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from edgenas.store.errors import NotAStoreError, SchemaVersionError, StoreOpenEr
 __all__ = ["APPLICATION", "SCHEMA_VERSION", "connect"]
 
 APPLICATION = "edgenas.trial_store"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _DDL = (
     """CREATE TABLE edgenas_schema (
@@ -32,7 +37,10 @@ _DDL = (
         algorithm TEXT NOT NULL,
         seed INTEGER NOT NULL,
         device TEXT NOT NULL,
-        created_at TEXT NOT NULL
+        created_at TEXT NOT NULL,
+        input_shape TEXT,
+        num_classes INTEGER,
+        export_recipe INTEGER
     )""",
     # latency_ms repeats latency's median so that ad-hoc SQL can read it.
     """CREATE TABLE trials (
@@ -59,6 +67,15 @@ _DDL = (
 )
 _TABLES = frozenset({"edgenas_schema", "studies", "trials"})
 
+_UPGRADES: dict[int, tuple[str, ...]] = {
+    1: (
+        "ALTER TABLE studies ADD COLUMN input_shape TEXT",
+        "ALTER TABLE studies ADD COLUMN num_classes INTEGER",
+        "ALTER TABLE studies ADD COLUMN export_recipe INTEGER",
+    ),
+}
+"""The statements that take a store of version N to N + 1, by N."""
+
 
 def _table_names(conn: sqlite3.Connection, path: Path) -> set[str]:
     try:
@@ -70,7 +87,8 @@ def _table_names(conn: sqlite3.Connection, path: Path) -> set[str]:
     return {row[0] for row in rows}
 
 
-def _check_existing(conn: sqlite3.Connection, path: Path, tables: set[str]) -> None:
+def _check_existing(conn: sqlite3.Connection, path: Path, tables: set[str]) -> int:
+    """Checks a store's schema table and tables; returns its version (`SCHEMA_VERSION` or one to upgrade)."""
     if "edgenas_schema" not in tables:
         shown = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
         raise NotAStoreError(
@@ -84,16 +102,34 @@ def _check_existing(conn: sqlite3.Connection, path: Path, tables: set[str]) -> N
     if len(rows) != 1 or rows[0][0] != APPLICATION or not isinstance(rows[0][1], int):
         raise NotAStoreError(f"{str(path)!r} has an edgenas_schema table that edgenas did not write: {rows[:3]!r}")
     version = rows[0][1]
-    if version != SCHEMA_VERSION:
+    if version != SCHEMA_VERSION and version not in _UPGRADES:
         raise SchemaVersionError(
             f"{str(path)!r} is an edgenas trial store of schema version {version}; "
-            f"this edgenas reads version {SCHEMA_VERSION} (use the edgenas release that wrote it)",
+            f"this edgenas reads version {SCHEMA_VERSION} and upgrades older ones from version {min(_UPGRADES)} "
+            "(use the edgenas release that wrote it)",
             found=version,
             supported=SCHEMA_VERSION,
         )
     missing = _TABLES - tables
     if missing:
         raise NotAStoreError(f"{str(path)!r} is an incomplete edgenas trial store: no table {sorted(missing)}")
+    return version
+
+
+def _upgrade(conn: sqlite3.Connection) -> None:
+    """Takes the store to `SCHEMA_VERSION`, in one transaction (another process may have done it first)."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        (version,) = conn.execute("SELECT version FROM edgenas_schema").fetchone()
+        for step in range(version, SCHEMA_VERSION):
+            for statement in _UPGRADES[step]:
+                conn.execute(statement)
+        conn.execute("UPDATE edgenas_schema SET version = ?", (SCHEMA_VERSION,))
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
 
 
 def _initialise(conn: sqlite3.Connection, path: Path) -> None:
@@ -130,7 +166,7 @@ def connect(path: Path, *, timeout_s: float) -> sqlite3.Connection:
     Raises:
         StoreOpenError: If the file cannot be opened.
         NotAStoreError: If it is not an edgenas trial store (nothing written).
-        SchemaVersionError: If it is a store of another schema version (nothing written).
+        SchemaVersionError: If it is a store of a newer schema version (nothing written).
     """
     if path.is_dir():
         raise StoreOpenError(f"{str(path)!r} is a folder, not a trial store file")
@@ -147,13 +183,14 @@ def connect(path: Path, *, timeout_s: float) -> sqlite3.Connection:
     try:
         conn.execute(f"PRAGMA busy_timeout = {int(timeout_s * 1000)}")
         tables = _table_names(conn, path)
-        if tables:
-            _check_existing(conn, path, tables)  # before any write
+        version = _check_existing(conn, path, tables) if tables else None  # before any write
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = ON")
         if not tables:
             _initialise(conn, path)
+        elif version != SCHEMA_VERSION:
+            _upgrade(conn)
     except sqlite3.Error as error:
         conn.close()
         raise StoreOpenError(f"cannot open {str(path)!r}: {error}") from None

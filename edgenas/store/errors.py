@@ -30,7 +30,7 @@ class NotAStoreError(StoreOpenError):
 
 
 class SchemaVersionError(StoreOpenError):
-    """The file is an edgenas trial store of another schema version; nothing was written.
+    """The file is an edgenas trial store of a newer schema version; nothing was written.
 
     Attributes:
         found: The schema version written in the file.

@@ -24,13 +24,12 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from devices import LatencyResult
-from edgenas.store import _rows, _schema
+from edgenas.store import _resume, _rows, _schema
 from edgenas.store._values import utc_now
 from edgenas.store.artifact import TrialArtifact
 from edgenas.store.errors import (
     InvalidRecordError,
     StudyExistsError,
-    StudyMismatchError,
     TrialStateError,
     UnknownStudyError,
 )
@@ -41,14 +40,6 @@ from edgenas.store.timings import TrialTimings
 from edgenas.store.trial import Trial
 
 __all__ = ["TrialStore"]
-
-_SHOWN_CHARS = 80
-
-
-def _short(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= _SHOWN_CHARS else text[: _SHOWN_CHARS - 3] + "..."
-
 
 class TrialStore:
     """The trial store of searches: an SQLite file of studies and their trials.
@@ -63,7 +54,8 @@ class TrialStore:
     Raises:
         StoreOpenError: If the file cannot be opened.
         NotAStoreError: If the file exists but is not an edgenas trial store; it is left untouched.
-        SchemaVersionError: If the file is a store of another schema version; it is left untouched.
+        SchemaVersionError: If the file is a store of a newer schema version; it is left untouched.
+            A store of an older version is upgraded in place (see `edgenas.store._schema`).
     """
 
     def __init__(self, path: str | os.PathLike[str], *, timeout_s: float = 30.0) -> None:
@@ -135,14 +127,20 @@ class TrialStore:
             resume: Whether an existing study of that name may be continued.
 
         Returns:
-            The new study, or the stored one when resuming (its seed, device and
-            created_at are the stored ones).
+            The new study, or the stored one when resuming (its seed and
+            created_at are the stored ones). A study written by trial store
+            schema 1 did not record its input shape, class count and export
+            recipe: resumed with no done trial, it records `study`'s now.
 
         Raises:
             StudyExistsError: If the name exists and `resume` is false.
             StudyMismatchError: If resuming with another space, space options,
-                space fingerprint, reward or algorithm than the stored study's;
-                the message names every differing field.
+                space fingerprint, reward, algorithm, device (with runtime,
+                threads and precision), input shape, class count or export recipe
+                than the stored study's (the message names every differing field,
+                stored and given; after an export recipe change also the done
+                trials it leaves stale), or a schema 1 study that has done trials
+                with the fields it did not record (nothing is written).
             InvalidRecordError: If `study` is not a `Study`.
         """
         if not isinstance(study, Study):
@@ -165,20 +163,17 @@ class TrialStore:
                     "pass --resume (resume=True) to continue it, or choose another study name",
                     study_name=study.name,
                 )
-            differing = stored.differing_fields(study)
-            if differing:
-                details = "; ".join(
-                    f"{name}: stored {_short(getattr(stored, name))}, given {_short(getattr(study, name))}"
-                    for name in differing
+            done = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT idx FROM trials WHERE study = ? AND status = 'done' ORDER BY idx", (study.name,)
                 )
-                raise StudyMismatchError(
-                    f"cannot resume study {study.name!r} in {str(self._path)!r}: it was created with another "
-                    f"search setup ({details}). Resume with the original settings, or start a new study name "
-                    "or database",
-                    study_name=study.name,
-                    fields=differing,
-                )
-            return stored
+            ]
+            resumed = _resume.resumed_study(stored, study, done=done, path=self._path)
+            if resumed != stored:  # fields a schema 1 study did not record, recorded now
+                assignments = ", ".join(f"{c} = :{c}" for c in _rows.STUDY_COLUMNS if c != "name")
+                conn.execute(f"UPDATE studies SET {assignments} WHERE name = :name", _rows.study_params(resumed))
+            return resumed
 
     def study(self, name: str) -> Study:
         """Returns the stored study `name`.

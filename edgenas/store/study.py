@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import json
+import numbers
 from typing import Any, ClassVar
 
 from edgenas.store._values import (
@@ -39,8 +40,16 @@ class Study:
         reward: The reward configuration, as JSON text.
         algorithm: The search algorithm's registry name.
         seed: The search's seed.
-        device: Where latency is measured (a device or predictor description).
+        device: Where and how latency is measured: the device (or predictor), the
+            runtime, its threads and the model's precision, e.g. ``"local:litert:1t:fp32"``.
+        input_shape: Height, width and channels of the deployed model's input.
+        num_classes: Classes of the deployed model.
+        export_recipe: The version of the export recipe (how a spec becomes a model
+            file, `edgenas.export`) the study's models were exported with.
         created_at: When the study was created (aware; defaults to now, UTC).
+
+    `input_shape`, `num_classes` and `export_recipe` are None in a study written
+    before the store recorded them (trial store schema 1): not recorded.
     """
 
     name: str
@@ -51,6 +60,9 @@ class Study:
     algorithm: str
     seed: int
     device: str
+    input_shape: tuple[int, int, int] | None = None
+    num_classes: int | None = None
+    export_recipe: int | None = None
     created_at: datetime.datetime = dataclasses.field(default_factory=utc_now)
 
     RESUME_CHECKED_FIELDS: ClassVar[tuple[str, ...]] = (
@@ -59,13 +71,25 @@ class Study:
         "space_fingerprint",
         "reward",
         "algorithm",
+        "device",
+        "input_shape",
+        "num_classes",
+        "export_recipe",
     )
     """The fields a resumed study must repeat exactly: they decide what a stored
-    trial means. The others (seed, device, created_at) are taken from the store."""
+    trial means and how its latency was measured. The others (seed, created_at)
+    are taken from the store."""
+
+    RECORDED_SINCE_SCHEMA_2: ClassVar[tuple[str, ...]] = ("input_shape", "num_classes", "export_recipe")
+    """The fields a study of trial store schema 1 did not record (None there)."""
 
     def __post_init__(self) -> None:
         for name in ("name", "space", "space_fingerprint", "algorithm", "device"):
             check_text(name, getattr(self, name))
+        object.__setattr__(self, "input_shape", _check_input_shape(self.input_shape))
+        for name in ("num_classes", "export_recipe"):
+            if getattr(self, name) is not None:
+                check_int(name, getattr(self, name), minimum=1)
         if self.name != self.name.strip():
             raise InvalidRecordError(f"name must not start or end with white space, got {self.name!r}")
         object.__setattr__(
@@ -84,7 +108,7 @@ class Study:
         return json.loads(self.reward)
 
     def differing_fields(self, other: Study) -> tuple[str, ...]:
-        """Names of the `RESUME_CHECKED_FIELDS` on which this study and `other` differ."""
+        """Names of the `RESUME_CHECKED_FIELDS` on which this study and `other` differ, in field order."""
         return tuple(name for name in self.RESUME_CHECKED_FIELDS if getattr(self, name) != getattr(other, name))
 
     def to_json(self) -> dict[str, Any]:
@@ -98,12 +122,15 @@ class Study:
             "algorithm": self.algorithm,
             "seed": self.seed,
             "device": self.device,
+            "input_shape": None if self.input_shape is None else list(self.input_shape),
+            "num_classes": self.num_classes,
+            "export_recipe": self.export_recipe,
             "created_at": format_time(self.created_at),
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Study:
-        """Builds a study from `to_json()` output.
+        """Builds a study from `to_json()` output (an older edgenas's, without the newer fields, too).
 
         Raises:
             InvalidRecordError: On a missing, unknown or invalid field.
@@ -111,9 +138,10 @@ class Study:
         if not isinstance(data, dict):
             raise InvalidRecordError(f"a study must be a JSON object, got {type(data).__name__}")
         names = [f.name for f in dataclasses.fields(cls)]
-        if set(data) != set(names):
+        required = set(names) - set(cls.RECORDED_SINCE_SCHEMA_2)
+        if not required <= set(data) <= set(names):
             raise InvalidRecordError(
-                f"study JSON: missing {sorted(set(names) - set(data))}, unknown {sorted(set(data) - set(names))}"
+                f"study JSON: missing {sorted(required - set(data))}, unknown {sorted(set(data) - set(names))}"
             )
         return cls(
             name=data["name"],
@@ -124,5 +152,18 @@ class Study:
             algorithm=data["algorithm"],
             seed=data["seed"],
             device=data["device"],
+            input_shape=data.get("input_shape"),
+            num_classes=data.get("num_classes"),
+            export_recipe=data.get("export_recipe"),
             created_at=parse_time("created_at", data["created_at"]),
         )
+
+
+def _check_input_shape(value: object) -> tuple[int, int, int] | None:
+    """Three positive integers (a list is taken as a tuple), or None."""
+    if value is None:
+        return None
+    items = tuple(value) if isinstance(value, (tuple, list)) else ()
+    if len(items) != 3 or any(isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1 for v in items):
+        raise InvalidRecordError(f"input_shape must be three positive integers or None, got {value!r}")
+    return (int(items[0]), int(items[1]), int(items[2]))

@@ -63,6 +63,9 @@ def study_of(name: str = "pi4", **changes: object) -> Study:
         "algorithm": "evolution",
         "seed": 7,
         "device": "local:litert:1t:fp32",
+        "input_shape": (224, 224, 3),
+        "num_classes": 1000,
+        "export_recipe": 3,
     }
     fields.update(changes)
     return Study(**fields)  # type: ignore[arg-type]

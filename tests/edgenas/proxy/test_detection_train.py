@@ -68,6 +68,7 @@ def test_anchors_follow_the_head_order_and_label_every_object() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.long
 def test_a_short_training_learns_and_reports_ap() -> None:
     task = DetectionProxyTask(steps=30, num_train=64, num_val=16, batch_size=8)
     spec = spinenet_reference("spinenet_mobile49xs")

@@ -46,6 +46,7 @@ def test_a_diverging_training_is_an_error():
 
 
 @pytest.mark.slow
+@pytest.mark.long
 def test_a_short_training_beats_chance_clearly():
     spec = edgenas.spaces.get("mnasnet").reference("mobilenet_v2")
     result = train_and_evaluate(spec, ProxyTask())  # the defaults: 100 steps, ~40 s here

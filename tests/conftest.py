@@ -1,7 +1,7 @@
-"""Fixtures shared by every test folder.
+"""Fixtures and hooks shared by every test folder.
 
 ``marked_command`` runs a command so that every process it starts can be found,
-even after they lost their parent.
+even after they lost their parent. The tests marked ``slow`` run first.
 
 A command is started with a unique marker in its environment; every process it
 starts inherits that environment, so scanning ``/proc/*/environ`` for the marker
@@ -164,3 +164,13 @@ def marked_command(tmp_path: Path) -> Iterator[Callable[..., MarkedCommand]]:
     yield start
     for command in started:
         command.cleanup()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Runs the tests marked `slow` first (keeping the order otherwise).
+
+    With several workers (`make test` runs pytest-xdist), the minute-long tests
+    then start at once and the short ones fill in around them, instead of one
+    long test starting last and keeping a single worker busy at the end.
+    """
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

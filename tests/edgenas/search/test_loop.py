@@ -163,6 +163,7 @@ def test_latency_comes_from_the_given_device(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.long
 def test_a_search_times_its_candidates_on_a_device_farm(tmp_path):
     from devices.farm import Farm, FarmServer, FarmService  # noqa: PLC0415
     from devices.farm.inventory import parse_inventory  # noqa: PLC0415

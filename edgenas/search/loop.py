@@ -228,15 +228,11 @@ def _quiet_worker() -> None:
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
     warnings.filterwarnings("ignore")
     # TensorFlow's C++ start-up lines (the oneDNN notice, absl's pre-init warning) ignore
-    # TF_CPP_MIN_LOG_LEVEL: import it once with stderr closed, then give stderr back for real errors.
-    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
-    try:
+    # TF_CPP_MIN_LOG_LEVEL: import it once with them filtered out; a real error still shows.
+    from edgenas._native_chatter import native_chatter_filtered  # noqa: PLC0415
+
+    with native_chatter_filtered():
         import tensorflow  # noqa: F401, PLC0415
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
 
 
 def _feedback_value(reward_value: Any, *, failed: bool, pareto: bool) -> Any:

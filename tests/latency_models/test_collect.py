@@ -16,7 +16,7 @@ import edgenas
 from devices import DeviceUnavailableError, LocalDevice
 from latency_models.collect import collect, space_layers
 from latency_models.measurements import MeasurementKey, MeasurementStore
-from latency_models.train import fit_predictor
+from latency_models.train import MIN_NETWORKS, fit_predictor
 
 SHAPE = (64, 64, 3)
 
@@ -37,7 +37,7 @@ def test_a_short_collection_fills_the_store_resumes_and_trains(tmp_path: Path) -
                     input_shape=SHAPE, num_classes=10, runs=5, warmup_runs=1, warmup_networks=4, batch_size=4,
                     progress=False, log=lambda _: None)  # fmt: skip
     key = MeasurementKey("local", "fp32", 1)
-    assert first.layers_measured > 8 and first.networks_measured >= 8, first
+    assert first.layers_measured > 8 and first.networks_measured >= 1, first
     assert first.layers_total == first.layers_measured and first.networks_total == first.networks_measured
     assert first.layers_in_space > first.layers_total  # the budget ran out before the table was complete
     assert all(ms > 0 for _, ms in store.layers(key))
@@ -46,6 +46,18 @@ def test_a_short_collection_fills_the_store_resumes_and_trains(tmp_path: Path) -
                      log=lambda _: None)  # fmt: skip
     assert second.layers_total == first.layers_total + second.layers_measured  # nothing measured twice
     assert second.networks_measured == 0  # the whole budget went to layers
+    # A quiet machine measures the MIN_NETWORKS a predictor needs in the first budget; one shared with other
+    # heavy work (Bazel runs two test folders at once) measured 4. Resume with networks only until there.
+    networks = first.networks_total
+    for _ in range(6):
+        if networks >= MIN_NETWORKS:
+            break
+        more = collect("mnasnet", device=LocalDevice("local"), store=store, budget_min=0.3, layer_share=0.0,
+                       input_shape=SHAPE, num_classes=10, runs=5, warmup_runs=1, batch_size=4, progress=False,
+                       log=lambda _: None)  # fmt: skip
+        assert more.layers_measured == 0 and more.networks_total == networks + more.networks_measured
+        networks = more.networks_total
+    assert networks >= MIN_NETWORKS
     predictor = fit_predictor(store, key, families=("linear",))
     spec = edgenas.ArchSpec.parse(store.networks(key)[0].spec)
     assert predictor.predict(spec, input_shape=SHAPE, num_classes=10) > 0

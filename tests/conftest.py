@@ -133,7 +133,9 @@ class MarkedCommand:
         while self.family() and time.monotonic() < deadline:
             time.sleep(0.1)
         left = {pid: _command_line(pid) for pid in self.family()}
-        assert not left, f"processes outlived their killed parent by {within_s:g} s (children before: {sorted(before)}): {left}"
+        assert not left, (
+            f"processes outlived their killed parent by {within_s:g} s (children before: {sorted(before)}): {left}"
+        )
         state = _files_state(watched)
         time.sleep(quiet_s)
         assert _files_state(watched) == state, "files were written after the command and its children were gone"

@@ -26,6 +26,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -73,7 +74,7 @@ def _watch(parent_pid: int) -> None:
     while True:
         if os.getppid() != parent_pid:
             os._exit(1)  # the parent is gone: nothing here is worth finishing
-        threading.Event().wait(_WATCH_INTERVAL_S)
+        time.sleep(_WATCH_INTERVAL_S)
 
 
 def die_with_parent(parent_pid: int) -> None:

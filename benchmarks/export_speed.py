@@ -36,15 +36,15 @@ def main() -> None:
         fresh = []
         for seed in range(3):  # three fresh exports: another seed is another file
             t = time.perf_counter()
-            result = edgenas.export(spec, out_dir=out, formats="tflite", precision="fp32", seed=seed)
+            result = edgenas.export_spec(spec, out_dir=out, formats="tflite", precision="fp32", seed=seed)
             fresh.append(time.perf_counter() - t)
             assert not result.all_cached
-        first = edgenas.export(spec, out_dir=out, formats="tflite", precision="fp32", seed=0)
+        first = edgenas.export_spec(spec, out_dir=out, formats="tflite", precision="fp32", seed=0)
 
         cached = []
         for _ in range(20):
             t = time.perf_counter()
-            hit = edgenas.export(spec, out_dir=out, formats="tflite", precision="fp32")
+            hit = edgenas.export_spec(spec, out_dir=out, formats="tflite", precision="fp32")
             cached.append(time.perf_counter() - t)
             assert hit.all_cached
 

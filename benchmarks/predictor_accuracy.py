@@ -3,7 +3,7 @@
 For each precision (fp32, int8), on this machine's CPU, LiteRT, one thread,
 the mnasnet space at 224x224:
 
-1. collection (`latency_models.collect`) within a time budget, timed;
+1. collection (`edgenas.collect.layerwise`) within a time budget, timed;
 2. 100 held-out architectures sampled with another seed (none of them in the
    training set), exported and measured in `--passes` separate passes over the
    whole set (a fresh profiler process each time, so slow drifts of the
@@ -46,7 +46,7 @@ def _holdout(
     measured); returns the wall time."""
     from devices import LocalDevice, ProfileSettings, ProfilerError
     from edgenas.search.workers import WorkerPool
-    from latency_models.collect import _export_networks, _quiet_worker
+    from edgenas.collect.layerwise import _export_networks, _quiet_worker
     from latency_models.measurements import NetworkMeasurement
 
     started = time.perf_counter()
@@ -125,8 +125,8 @@ def main() -> None:
 
     import edgenas
     from devices import LocalDevice
-    from latency_models.collect import CollectSummary, collect
-    from latency_models.evaluate import evaluate, format_evaluations, plot_evaluation
+    from edgenas.collect.layerwise import CollectSummary, collect
+    from latency_models.evaluation import evaluate, format_evaluations, plot_evaluation
     from latency_models.measurements import MeasurementKey, MeasurementStore
     from latency_models.train import fit_predictor
 

@@ -58,7 +58,7 @@ def main() -> None:
     print(f"{'model':<14} {'ours ms':>8} {'litert ms':>10} {'diff':>7}  per-round diffs")
     worst = 0.0
     for name, spec in models.items():
-        path = edgenas.export(spec, out_dir=args.out, formats="tflite", precision="fp32").tflite_path
+        path = edgenas.export_spec(spec, out_dir=args.out, formats="tflite", precision="fp32").tflite_path
         ours, theirs = [], []
         for round_index in range(args.rounds):
             order = ("ours", "litert") if round_index % 2 == 0 else ("litert", "ours")

@@ -15,7 +15,7 @@ on-device profiler in its own process), into resumable stores under `--out`:
 4. **Safety.** For each `--targets` budget: how many of the 512 grid points the
    predictor prunes, and how many held-out points were pruned although they
    were measured within the budget (false prunes: the target is 0).
-5. **Measurements saved.** `edgenas.scaling.scale` on the 64-point sub-grid
+5. **Measurements saved.** `edgenas.scaling.scale_search` on the 64-point sub-grid
    (image 256/384, endpoints 24/48, scale 0.6/1, repeats 1/2, head 3/4 convs of
    24/48 filters) of Mobile-49 at `--scale-target-ms`, once without and once
    with the predictor. Both runs read one cache of measurements, so a point is
@@ -45,7 +45,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 def _measure_cached(store, key, pool, device, settings, out: Path):
     """measure(detector) -> (ms, path): the store's latency when it has the detector, else export, time, store."""
-    from latency_models.detector_collect import export_detectors
+    from edgenas.collect.detectors import export_detectors
     from latency_models.measurements import NetworkMeasurement
     from edgenas.specs.spinenet_detector import SpineNetDetectorSpec
 
@@ -83,15 +83,15 @@ def main() -> None:
 
     from devices import LocalDevice, ProfileSettings
     from edgenas.scaling import SPINENET_MOBILE_SCALING, ScalingSpace
-    from edgenas.scaling.scale import scale
+    from edgenas.scaling.scale_search import scale
     from edgenas.search.rewards import make_reward
     from edgenas.search.workers import WorkerPool
     from edgenas.specs import SpineNetFamily, spinenet_reference
     from edgenas.specs.spinenet_detector import SpineNetDetectorSpec
-    from latency_models.collect import _quiet_worker
-    from latency_models.detector_collect import collect_detectors
+    from edgenas.collect.layerwise import _quiet_worker
+    from edgenas.collect.detectors import collect_detectors
     from latency_models.detector_train import detector_rows, fit_detector_predictor
-    from latency_models.evaluate import kendall_tau
+    from latency_models.evaluation import kendall_tau
     from latency_models.measurements import MeasurementKey, MeasurementStore
 
     out = Path(args.out)

@@ -97,7 +97,7 @@ def main() -> None:
         for trials, resume in ((args.first, False), (args.total, True)):
             start = time.perf_counter()
             with _Sampler() as sampler:
-                edgenas.search(space, trials=trials, db=db, resume=resume, **options)
+                edgenas.run_search(space, trials=trials, db=db, resume=resume, **options)
             legs.append((trials, sampler.peak_mb, time.perf_counter() - start))
     (n1, peak1, s1), (n2, peak2, s2) = legs
     growth = peak2 / peak1 - 1

@@ -2,7 +2,7 @@
 
 For SpineNet-Mobile-49XS / 49S / 49 (https://arxiv.org/abs/2010.11426) as the
 published COCO detectors, this prints per model: trainable parameters, the wall
-time of a fresh `edgenas.export` (build, BatchNorm calibration, conversion) to
+time of a fresh `edgenas.export_spec` (build, BatchNorm calibration, conversion) to
 TFLite fp32 and to TFLite int8 (each its own export, each building the model),
 the file sizes, the LiteRT latency (1 thread, median and p90) of both files
 measured with the on-device profiler (`devices.LocalDevice`, its own process),
@@ -138,7 +138,7 @@ def _measure_one(key: str, args: argparse.Namespace, out_dir: str) -> _Row:
     export_s, size_bytes, partitions, latency = {}, {}, {}, {}
     for precision in ("fp32", "int8"):
         start = time.perf_counter()
-        result = edgenas.export(
+        result = edgenas.export_spec(
             spec,
             out_dir=out_dir,
             formats="tflite",

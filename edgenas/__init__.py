@@ -1,13 +1,14 @@
 """edgenas: latency-aware neural architecture search for mobile and edge devices.
 
-The public Python API. Heavy parts (TensorFlow, converters) load on first use:
-`import edgenas` itself is light.
+The public Python API. Every sub-package and heavy part (PyGlove, TensorFlow,
+converters) loads on first use: `import edgenas` itself is light, so that
+`edgenas spaces` answers at once.
 
     import edgenas
     space = edgenas.spaces.get("mnasnet", reference="mnasnet_a1")
     spec = space.reference("mnasnet_a1")
     model = edgenas.build_keras(spec, input_shape=(224, 224, 3), num_classes=1000)
-    art = edgenas.export(spec, formats=("tflite", "onnx"), precision="fp32", out_dir="out")
+    art = edgenas.export_spec(spec, formats=("tflite", "onnx"), precision="fp32", out_dir="out")
     res = edgenas.profile(art.tflite_path, runtime="litert", threads=1)
 """
 
@@ -16,7 +17,6 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from edgenas import errors, spaces, specs
 from edgenas.errors import (
     DuplicateNameError,
     EdgenasError,
@@ -25,19 +25,20 @@ from edgenas.errors import (
     SpecParseError,
     UnknownNameError,
 )
-from edgenas.export import export
-from edgenas.search import rewards
-from edgenas.search.loop import NoFinishedTrialError, search
-from edgenas.specs import ArchSpec, BlockSpec, estimate_cost
-
-# The function, not the sub-package, is `edgenas.export` (the package stays importable
-# as `edgenas.export.<module>` through sys.modules).
-export = export  # noqa: PLW0127
-search = search  # noqa: PLW0127  (likewise: edgenas.search is the function)
 
 __version__ = "0.1.0"
 
-_LAZY = {
+_SUBMODULES = ("devices", "errors", "export", "search", "spaces", "specs")
+"""Sub-packages reachable as attributes (`edgenas.spaces`), imported on first use."""
+
+_LAZY: dict[str, tuple[str, str | None]] = {
+    "ArchSpec": ("edgenas.specs", "ArchSpec"),
+    "BlockSpec": ("edgenas.specs", "BlockSpec"),
+    "estimate_cost": ("edgenas.specs", "estimate_cost"),
+    "export_spec": ("edgenas.export", "export"),
+    "run_search": ("edgenas.search", "search"),
+    "rewards": ("edgenas.search.rewards", None),
+    "NoFinishedTrialError": ("edgenas.search.loop", "NoFinishedTrialError"),
     "build_keras": ("edgenas.models", "build_keras"),
     "profile": ("edgenas.profiling", "profile"),
     "LatencyResult": ("devices", "LatencyResult"),
@@ -45,6 +46,7 @@ _LAZY = {
     "HybridLatency": ("edgenas.search.latency_source", "HybridLatency"),
     "LatencyPredictor": ("latency_models.predictor", "LatencyPredictor"),
 }
+"""Public name -> (module, attribute; None: the module itself), imported on first use."""
 
 __all__ = [
     "ArchSpec",
@@ -65,8 +67,10 @@ __all__ = [
     "errors",
     "estimate_cost",
     "export",
+    "export_spec",
     "profile",
     "rewards",
+    "run_search",
     "search",
     "spaces",
     "specs",
@@ -74,11 +78,17 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    if name == "devices":  # the sub-module: the device side and the farm client (httpx)
-        return importlib.import_module("edgenas.devices")
+    if name in _SUBMODULES:  # importing binds the sub-module as an attribute: no second call
+        return importlib.import_module(f"edgenas.{name}")
     if name in _LAZY:
         module, attribute = _LAZY[name]
-        value = getattr(importlib.import_module(module), attribute)
+        value = importlib.import_module(module)
+        if attribute is not None:
+            value = getattr(value, attribute)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'edgenas' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

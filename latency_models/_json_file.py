@@ -7,6 +7,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from .errors import PredictorFileError
+
 __all__ = ["read_json_file", "write_json_file"]
 
 
@@ -25,10 +27,9 @@ def read_json_file(path: str | os.PathLike[str]) -> Any:
 
     Raises:
         FileNotFoundError: No such file.
-        ValueError: Not JSON (the message names the file).
+        PredictorFileError: Not UTF-8 JSON (the message names the file).
     """
-    text = Path(path).read_text(encoding="utf-8")
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as e:
-        raise ValueError(f"{os.fspath(path)}: not a predictor file (not JSON: {e})") from None
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise PredictorFileError(f"{os.fspath(path)}: not a predictor file (not JSON: {e})") from None

@@ -33,9 +33,9 @@ import numpy as np
 
 from edgenas.specs.spinenet_detector import SpineNetDetectorSpec
 
-from .detector_features import DETECTOR_FEATURES, detector_features
-from .predictor import OutOfDomainError
 from ._json_file import read_json_file, write_json_file
+from .detector_features import DETECTOR_FEATURES, detector_features
+from .errors import OutOfDomainError, PredictorFileError
 from .regressors import Regressor, regressor_from_json
 
 __all__ = [
@@ -212,16 +212,16 @@ class DetectorLatencyPredictor:
         """A predictor from a file's decoded content.
 
         Raises:
-            ValueError: Not a detector predictor file, another version or feature schema, or malformed.
+            PredictorFileError: Not a detector predictor file, another version or feature schema, or malformed.
         """
         if not isinstance(data, dict) or data.get("format") != DETECTOR_FILE_FORMAT:
-            raise ValueError(f"{source}: not an edgenas detector latency predictor file "
-                             f"(no format {DETECTOR_FILE_FORMAT!r})")  # fmt: skip
+            raise PredictorFileError(f"{source}: not an edgenas detector latency predictor file "
+                                     f"(no format {DETECTOR_FILE_FORMAT!r})")  # fmt: skip
         if data.get("version") != DETECTOR_FILE_VERSION:
-            raise ValueError(f"{source}: detector predictor file version {data.get('version')!r}; "
-                             f"this edgenas reads {DETECTOR_FILE_VERSION}")  # fmt: skip
+            raise PredictorFileError(f"{source}: detector predictor file version {data.get('version')!r}; "
+                                     f"this edgenas reads {DETECTOR_FILE_VERSION}")  # fmt: skip
         if data.get("feature_schema") != _SCHEMA:
-            raise ValueError(f"{source}: the file's feature schema differs from this edgenas version's")
+            raise PredictorFileError(f"{source}: the file's feature schema differs from this edgenas version's")
         try:
             info = DetectorPredictorInfo(
                 device=str(data["device"]),
@@ -242,8 +242,8 @@ class DetectorLatencyPredictor:
             )
             return cls(info=info, domain=domain, model=regressor_from_json(data["model"]),
                        error_bound=float(data["error_bound"]))  # fmt: skip
-        except (KeyError, TypeError, ValueError, IndexError) as e:
-            raise ValueError(f"{source}: malformed detector predictor file: {e!r}") from None
+        except (LookupError, TypeError, ValueError) as e:  # LookupError: KeyError, IndexError, an unknown family
+            raise PredictorFileError(f"{source}: malformed detector predictor file: {e!r}") from None
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> DetectorLatencyPredictor:
@@ -251,6 +251,6 @@ class DetectorLatencyPredictor:
 
         Raises:
             FileNotFoundError: No such file.
-            ValueError: Not JSON, or not a valid detector predictor file (the message names the file).
+            PredictorFileError: Not JSON, or not a valid detector predictor file (the message names the file).
         """
         return cls.from_json(read_json_file(path), source=os.fspath(path))

@@ -18,9 +18,10 @@ from edgenas.specs.spinenet_detector import SpineNetDetectorSpec
 
 from .detector_features import detector_features
 from .detector_predictor import DetectorDomain, DetectorLatencyPredictor, DetectorPredictorInfo, model_inputs
-from .measurements import MeasurementKey, MeasurementStore, NetworkMeasurement, is_detector_spec
+from .measurements import MeasurementKey, MeasurementStore, NetworkMeasurement, networks_read_as
+from .errors import RegressorOptionError, TrainingError
 from .regressors import REGRESSOR_FAMILIES, fit_regressor, kfold_indices, select_family
-from .train import TrainingError, _runtime
+from .train import _runtime
 
 __all__ = ["MIN_DETECTORS", "detector_rows", "fit_detector_predictor"]
 
@@ -29,7 +30,7 @@ MIN_DETECTORS = 8
 
 def detector_rows(store: MeasurementStore, key: MeasurementKey) -> list[tuple[SpineNetDetectorSpec, NetworkMeasurement]]:
     """The store's detector measurements for `key`, each with its parsed spec."""
-    return [(SpineNetDetectorSpec.parse(n.spec), n) for n in store.networks(key) if is_detector_spec(n.spec)]
+    return networks_read_as(store, key, SpineNetDetectorSpec.parse)
 
 
 def fit_detector_predictor(
@@ -54,7 +55,12 @@ def fit_detector_predictor(
 
     Raises:
         TrainingError: Fewer than `MIN_DETECTORS` detectors, or detectors with several class counts.
+        RegressorOptionError: No families.
+        UnknownNameError: An unknown family; the message lists the registered ones.
     """
+    families = tuple(families)
+    if not families:
+        raise RegressorOptionError("no families to choose from")
     rows = detector_rows(store, key)
     if len(rows) < MIN_DETECTORS:
         raise TrainingError(
@@ -69,7 +75,6 @@ def fit_detector_predictor(
     latency = np.array([n.latency_ms for _, n in rows])
     y = latency / x[:, 0]
     folds = min(folds, len(y))
-    families = tuple(families)
     if len(families) > 1:
         selection = select_family(x, y, families=families, folds=folds, seed=seed)
         family, scores = selection.best, {k: round(float(v), 6) for k, v in selection.scores.items()}

@@ -5,7 +5,7 @@ stem, every repeat of every block (the first repeat carries the block's
 stride), and the head (1x1 conv, global pooling, classifier). Each `LayerSpec`
 holds what decides its latency (op type, kernel, stride, expansion, SE, input
 and output channels, input resolution) and can be built on its own as a
-single-layer model (`latency_models.layer_models`) to measure it.
+single-layer model (`edgenas.collect.layer_models`) to measure it.
 
 Features are numbers computed from those fields (MACs and activation sizes of
 each part of the layer); nothing is built. See Once-for-All

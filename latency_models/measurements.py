@@ -17,11 +17,18 @@ import json
 import os
 import sqlite3
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
+from edgenas.errors import SpecParseError
+
+from .errors import MeasurementStoreError
 from .layers import LayerSpec
 
-__all__ = ["MeasurementKey", "MeasurementStore", "NetworkMeasurement", "is_detector_spec"]
+__all__ = ["MeasurementKey", "MeasurementStore", "NetworkMeasurement", "networks_read_as"]
+
+Spec = TypeVar("Spec")
 
 _SCHEMA_VERSION = 1
 _SCHEMA = """
@@ -38,11 +45,6 @@ CREATE TABLE IF NOT EXISTS networks (
     PRIMARY KEY (device, precision, threads, spec, input_shape, num_classes)
 );
 """
-
-
-def is_detector_spec(text: str) -> bool:
-    """Whether a network row's spec string is a SpineNet detector (backbone, `|`, head token), not a chain network."""
-    return "|" in text
 
 
 @dataclasses.dataclass(frozen=True, order=True)
@@ -97,7 +99,7 @@ class MeasurementStore:
         path: The database file.
 
     Raises:
-        ValueError: The file is not a measurement database of this version.
+        MeasurementStoreError: The file is not a measurement database of this version.
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
@@ -115,7 +117,7 @@ class MeasurementStore:
                 raise sqlite3.DatabaseError(f"schema version {row[0]}, this version reads {_SCHEMA_VERSION}")
         except sqlite3.DatabaseError as e:
             self._conn.close()
-            raise ValueError(f"{self._path}: not a latency measurement database: {e}") from None
+            raise MeasurementStoreError(f"{self._path}: not a latency measurement database: {e}") from None
 
     @property
     def path(self) -> Path:
@@ -206,3 +208,23 @@ class MeasurementStore:
                 "SELECT device, precision, threads FROM layers UNION SELECT device, precision, threads FROM networks"
             ).fetchall()
         return sorted(MeasurementKey(d, p, t) for d, p, t in rows) if rows else []
+
+
+def networks_read_as(
+    store: MeasurementStore, key: MeasurementKey, parse: Callable[[str], Spec]
+) -> list[tuple[Spec, NetworkMeasurement]]:
+    """The networks measured under `key` whose spec string `parse` reads, each with its spec, in measured order.
+
+    A store may hold networks of several families (chains and detectors); each
+    predictor reads the rows of its own spec type (`ArchSpec.parse`,
+    `SpineNetDetectorSpec.parse`), and a row in another grammar
+    (`SpecParseError`) is another family's. A row in the right grammar with
+    invalid values is an error, not skipped.
+    """
+    found = []
+    for network in store.networks(key):
+        try:
+            found.append((parse(network.spec), network))
+        except SpecParseError:
+            continue
+    return found

@@ -35,8 +35,9 @@ import numpy as np
 
 from edgenas.specs.arch import ArchSpec
 
-from .layers import LAYER_FEATURES, LayerFields, LayerKind, LayerSpec, layer_features, layer_fields, layer_from_fields
 from ._json_file import read_json_file, write_json_file
+from .errors import OutOfDomainError, PredictorFileError
+from .layers import LAYER_FEATURES, LayerFields, LayerKind, LayerSpec, layer_features, layer_fields, layer_from_fields
 from .regressors import Regressor, regressor_from_json
 
 __all__ = [
@@ -71,10 +72,6 @@ NETWORK_TARGET = "latency_over_layer_sum"
 _KIND_COLUMN = {LayerKind.STEM: 1, LayerKind.CONV: 2, LayerKind.MBCONV: 3, LayerKind.HEAD: 4}
 _F = {name: i for i, name in enumerate(LAYER_FEATURES)}
 _RANGE_FIELDS = ("in_channels", "out_channels", "in_height", "in_width")
-
-
-class OutOfDomainError(ValueError):
-    """A predictor was asked about a layer or network it was not trained on."""
 
 
 def _layer_type(layer: LayerSpec) -> tuple[str, int, int, int, float, str]:
@@ -363,16 +360,18 @@ class LatencyPredictor:
         """A predictor from a file's decoded content.
 
         Raises:
-            ValueError: Not a predictor file, another version, another feature schema, or malformed.
+            PredictorFileError: Not a predictor file, another version, another feature schema, or malformed.
         """
         if not isinstance(data, dict) or data.get("format") != FILE_FORMAT:
-            raise ValueError(f"{source}: not an edgenas latency predictor file (no format {FILE_FORMAT!r})")
+            raise PredictorFileError(f"{source}: not an edgenas latency predictor file (no format {FILE_FORMAT!r})")
         if data.get("version") != FILE_VERSION:
-            raise ValueError(f"{source}: predictor file version {data.get('version')!r}; this edgenas reads {FILE_VERSION}")
+            raise PredictorFileError(f"{source}: predictor file version {data.get('version')!r}; "
+                                     f"this edgenas reads {FILE_VERSION}")  # fmt: skip
         schema = data.get("feature_schema", {})
-        if (schema.get("layer") != list(LAYER_FEATURES) or schema.get("network") != list(NETWORK_FEATURES)
+        if (not isinstance(schema, dict) or schema.get("layer") != list(LAYER_FEATURES)
+                or schema.get("network") != list(NETWORK_FEATURES)
                 or schema.get("network_target") != NETWORK_TARGET):  # fmt: skip
-            raise ValueError(f"{source}: the file's feature schema differs from this edgenas version's")
+            raise PredictorFileError(f"{source}: the file's feature schema differs from this edgenas version's")
         try:
             info = PredictorInfo(
                 device=str(data["device"]),
@@ -394,8 +393,8 @@ class LatencyPredictor:
                 layer_model=regressor_from_json(data["layer_model"]),
                 network_model=regressor_from_json(data["network_model"]),
             )
-        except (KeyError, TypeError, ValueError, IndexError) as e:
-            raise ValueError(f"{source}: malformed predictor file: {e!r}") from None
+        except (LookupError, TypeError, ValueError) as e:  # LookupError: KeyError, IndexError, an unknown family
+            raise PredictorFileError(f"{source}: malformed predictor file: {e!r}") from None
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> LatencyPredictor:
@@ -403,6 +402,6 @@ class LatencyPredictor:
 
         Raises:
             FileNotFoundError: No such file.
-            ValueError: Not JSON, or not a valid predictor file (the message names the file).
+            PredictorFileError: Not JSON, or not a valid predictor file (the message names the file).
         """
         return cls.from_json(read_json_file(path), source=os.fspath(path))

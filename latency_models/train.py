@@ -18,8 +18,9 @@ import numpy as np
 
 from edgenas.specs.arch import ArchSpec
 
+from .errors import RegressorOptionError, TrainingError
 from .layers import layer_features, layers_of
-from .measurements import MeasurementKey, MeasurementStore, is_detector_spec
+from .measurements import MeasurementKey, MeasurementStore, networks_read_as
 from .predictor import LatencyPredictor, LayerDomain, PredictorInfo, layer_latencies_ms, network_features
 from .regressors import REGRESSOR_FAMILIES, fit_regressor, select_family
 
@@ -27,10 +28,6 @@ __all__ = ["TrainingError", "fit_predictor"]
 
 MIN_LAYERS = 8
 MIN_NETWORKS = 8
-
-
-class TrainingError(ValueError):
-    """The store holds too little to train a predictor for the key."""
 
 
 def fit_predictor(
@@ -59,9 +56,13 @@ def fit_predictor(
 
     Raises:
         TrainingError: Fewer than `MIN_LAYERS` layers or `MIN_NETWORKS` networks, or several spaces and no `space`.
+        RegressorOptionError: No families.
+        UnknownNameError: An unknown family; the message lists the registered ones.
     """
+    if not families:
+        raise RegressorOptionError("no families to choose from")
     layer_rows = store.layers(key)
-    networks = [n for n in store.networks(key) if not is_detector_spec(n.spec)]  # detectors: detector_train
+    networks = [n for _, n in networks_read_as(store, key, ArchSpec.parse)]  # detectors: detector_train
     spaces = sorted({n.space for n in networks})
     if space is None:
         if len(spaces) > 1:

@@ -14,7 +14,9 @@ from typing import Any
 from .address import FarmAddress
 from .client import Farm
 from .errors import (
+    DuplicateBackendError,
     FarmAuthError,
+    FarmConfigError,
     FarmError,
     FarmJobFailedError,
     FarmRequestError,
@@ -23,6 +25,8 @@ from .errors import (
     FarmTimeoutError,
     FarmUnreachableError,
     InventoryError,
+    UnknownBackendError,
+    UnknownDeviceError,
 )
 from .farm_token import TOKEN_ENV
 from .job import AttemptError, Job, JobState
@@ -43,9 +47,11 @@ __all__ = [
     "TOKEN_ENV",
     "AttemptError",
     "DeviceEntry",
+    "DuplicateBackendError",
     "Farm",
     "FarmAddress",
     "FarmAuthError",
+    "FarmConfigError",
     "FarmDevice",
     "FarmError",
     "FarmJobFailedError",
@@ -62,6 +68,8 @@ __all__ = [
     "JobState",
     "JobStore",
     "Scheduler",
+    "UnknownBackendError",
+    "UnknownDeviceError",
     "load_inventory",
     "serve",
 ]

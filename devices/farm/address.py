@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import urllib.parse
 
+from .errors import FarmConfigError
+
 __all__ = ["FARM_SCHEMES", "FarmAddress"]
 
 FARM_SCHEMES = {"farm": "http", "farm+http": "http", "farm+https": "https"}
@@ -28,24 +30,24 @@ class FarmAddress:
         """Parses ``farm://host:port/tag`` (``farm+https://`` for a farm behind TLS).
 
         Raises:
-            ValueError: Not such a URL, no host, or no tag; the message shows the form.
+            FarmConfigError: (a `ValueError`) Not such a URL, no host, or no tag; the message shows the form.
         """
         form = "expected farm://HOST:PORT/TAG (or farm+https://HOST:PORT/TAG)"
         if not isinstance(text, str):
-            raise ValueError(f"a farm address must be a string, got {text!r}; {form}")
+            raise FarmConfigError(f"a farm address must be a string, got {text!r}; {form}")
         parts = urllib.parse.urlsplit(text)
         scheme = FARM_SCHEMES.get(parts.scheme)
         if scheme is None:
-            raise ValueError(f"not a farm address: {text!r}; {form}")
+            raise FarmConfigError(f"not a farm address: {text!r}; {form}")
         try:
             port = parts.port
         except ValueError:
-            raise ValueError(f"bad port in farm address {text!r}; {form}") from None
+            raise FarmConfigError(f"bad port in farm address {text!r}; {form}") from None
         if not parts.hostname:
-            raise ValueError(f"no host in farm address {text!r}; {form}")
+            raise FarmConfigError(f"no host in farm address {text!r}; {form}")
         tag = urllib.parse.unquote(parts.path.lstrip("/"))
         if not tag or "/" in tag or parts.query or parts.fragment:
-            raise ValueError(f"farm address {text!r} must end with exactly one device tag; {form}")
+            raise FarmConfigError(f"farm address {text!r} must end with exactly one device tag; {form}")
         host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
         netloc = host if port is None else f"{host}:{port}"
         return cls(base_url=f"{scheme}://{netloc}", tag=tag)

@@ -2,7 +2,7 @@
 
 ``measure`` uploads the model unless the farm already has it (by SHA-256),
 submits a job and waits for it; a search therefore runs on a farm exactly as on
-a single device (``edgenas.search(..., latency=Farm(...))``). `submit` and
+a single device (``edgenas.run_search(..., latency=Farm(...))``). `submit` and
 `wait` are the same steps apart, for callers that keep many jobs in flight.
 
 While waiting, a farm that stops answering (restarting, say) is retried for
@@ -27,6 +27,7 @@ from ..settings import ProfileSettings
 from .address import FarmAddress
 from .errors import (
     FarmAuthError,
+    FarmConfigError,
     FarmJobFailedError,
     FarmRequestError,
     FarmServerError,
@@ -54,6 +55,11 @@ class Farm(DeviceBackend):
         max_attempts: Attempts per job (each on another device where the tag has several); None: the farm's default.
         reconnect_s: How long a wait tolerates a farm that does not answer.
         request_timeout_s: Limit of one HTTP request (uploads included).
+
+    Raises:
+        FarmConfigError: (a `ValueError`) `url` is neither a farm URL nor a farm address, the
+            tag is missing or differs from the address's, there is no token, or `max_attempts`
+            is not an integer >= 1.
     """
 
     def __init__(
@@ -70,30 +76,33 @@ class Farm(DeviceBackend):
         if isinstance(url, str) and url.startswith("farm"):
             address = FarmAddress.parse(url)
             if tag is not None and tag != address.tag:
-                raise ValueError(f"tag {tag!r} differs from the tag of {url!r}")
+                raise FarmConfigError(f"tag {tag!r} differs from the tag of {url!r}")
             base_url, tag = address.base_url, address.tag
         else:
             base_url = url
             if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
-                raise ValueError(f"a farm URL must be http(s)://host:port or farm://host:port/tag, got {url!r}")
+                raise FarmConfigError(f"a farm URL must be http(s)://host:port or farm://host:port/tag, got {url!r}")
         if not isinstance(tag, str) or not tag:
-            raise ValueError("a farm backend needs a device tag (tag=... or farm://host:port/TAG)")
+            raise FarmConfigError("a farm backend needs a device tag (tag=... or farm://host:port/TAG)")
         token = token if token is not None else os.environ.get(TOKEN_ENV)
         if not token:
-            raise ValueError(f"no farm token: pass token=... or set {TOKEN_ENV}")
+            raise FarmConfigError(f"no farm token: pass token=... or set {TOKEN_ENV}")
         if max_attempts is not None and (isinstance(max_attempts, bool) or not isinstance(max_attempts, int) or max_attempts < 1):
-            raise ValueError(f"max_attempts must be an integer >= 1, got {max_attempts!r}")
+            raise FarmConfigError(f"max_attempts must be an integer >= 1, got {max_attempts!r}")
         self._base_url = base_url.rstrip("/")
         self._tag = tag
         self._name = checked_device_name(name if name is not None else f"farm:{tag}")
         self._max_attempts = max_attempts
         self._reconnect_s = reconnect_s
         self._timeout_s = request_timeout_s
-        self._http = httpx.Client(
-            base_url=self._base_url,
-            headers={"Authorization": f"Bearer {token}"},
-            timeout=httpx.Timeout(request_timeout_s),
-        )
+        try:
+            self._http = httpx.Client(
+                base_url=self._base_url,
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=httpx.Timeout(request_timeout_s),
+            )
+        except httpx.InvalidURL as e:  # "http://[::1", "http://h:port"...
+            raise FarmConfigError(f"bad farm URL {url!r}: {e}") from None
         self._max_model_bytes: int | None = None
 
     @property

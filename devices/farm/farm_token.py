@@ -11,6 +11,8 @@ import os
 import secrets
 from pathlib import Path
 
+from .errors import FarmConfigError
+
 __all__ = ["TOKEN_ENV", "resolve_token"]
 
 TOKEN_ENV = "EDGENAS_FARM_TOKEN"
@@ -26,6 +28,9 @@ def resolve_token(state_dir: str | os.PathLike[str], *, token: str | None = None
 
     Returns:
         ``(token, source)``, source being "argument", the variable's name, or the file path.
+
+    Raises:
+        FarmConfigError: (a `ValueError`) The token file is empty.
     """
     if token:
         return token, "argument"
@@ -35,7 +40,7 @@ def resolve_token(state_dir: str | os.PathLike[str], *, token: str | None = None
     if path.is_file():
         text = path.read_text(encoding="utf-8").strip()
         if not text:
-            raise ValueError(f"{path} is empty; delete it to get a new token")
+            raise FarmConfigError(f"{path} is empty; delete it to get a new token")
         return text, os.fspath(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     text = secrets.token_urlsafe(32)

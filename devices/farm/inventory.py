@@ -30,7 +30,7 @@ from typing import Any
 import yaml
 
 from ..settings import ProfileSettings
-from .errors import InventoryError
+from .errors import InventoryError, UnknownBackendError, UnknownDeviceError
 
 __all__ = ["DEFAULT_TIMEOUT_S", "MAX_TAG_CHARS", "DeviceEntry", "Inventory", "load_inventory", "parse_inventory"]
 
@@ -108,12 +108,13 @@ class Inventory:
         """The entry named `name`.
 
         Raises:
-            KeyError: No device has that name (the message lists the names).
+            UnknownDeviceError: (a `KeyError`) No device has that name (the message lists the names).
         """
         for device in self.devices:
             if device.name == name:
                 return device
-        raise KeyError(f"no device {name!r} in {self.source}; devices: {', '.join(d.name for d in self.devices)}")
+        names = ", ".join(d.name for d in self.devices)
+        raise UnknownDeviceError(f"no device {name!r} in {self.source}; devices: {names}")
 
 
 def load_inventory(path: str | os.PathLike[str], *, known_backends: Collection[str] | None = None) -> Inventory:
@@ -215,7 +216,7 @@ def _parse_entry(raw: object, index: int, source: str, known_backends: Collectio
         raise InventoryError(f"{where}: unknown field(s) {', '.join(unknown)}; known: {', '.join(_ENTRY_FIELDS)}")
     backend = raw["backend"]
     if not isinstance(backend, str) or backend not in known_backends:
-        raise InventoryError(
+        raise UnknownBackendError(
             f"{where}: unknown backend {backend!r}; known backends: {', '.join(sorted(known_backends))}"
         )
     connection = raw.get("connection")

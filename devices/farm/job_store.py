@@ -21,7 +21,7 @@ from pathlib import Path
 
 from ..latency_result import LatencyResult
 from ..settings import ProfileSettings
-from .errors import UnknownJobError
+from .errors import FarmConfigError, UnknownJobError
 from .job import AttemptError, Job, JobState
 
 __all__ = ["DEFAULT_MAX_ATTEMPTS", "JobStore"]
@@ -85,7 +85,7 @@ class JobStore:
             (queued again on opening).
 
     Raises:
-        ValueError: The file is not a farm job database of this version.
+        FarmConfigError: (a `ValueError`) The file is not a farm job database of this version.
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
@@ -102,7 +102,7 @@ class JobStore:
             self.recovered = self._requeue_running()
         except sqlite3.DatabaseError as e:
             self._conn.close()
-            raise ValueError(f"{self._path}: not a farm job database: {e}") from None
+            raise FarmConfigError(f"{self._path}: not a farm job database: {e}") from None
 
     @property
     def path(self) -> Path:

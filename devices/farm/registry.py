@@ -8,6 +8,11 @@ message when the farm builds that device, and other farms are unaffected.
 
 For ssh and adb the `connection` mapping holds the fields of `SshTarget` /
 `AdbTarget`; an unknown key is an `InventoryError` naming the keys it takes.
+
+The registry speaks as every edgenas registry does (`edgenas.registry.Registry`:
+the same messages, an unknown and a duplicate name each its own error listing
+what exists), with its own few lines: `devices` is the layer below `edgenas`
+and imports nothing from it (see `errors.UnknownBackendError`).
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from collections.abc import Callable
 
 from ..backend import DeviceBackend
 from ..local import LocalDevice
-from .errors import InventoryError
+from .errors import DuplicateBackendError, InventoryError, UnknownBackendError
 from .inventory import DeviceEntry
 
 __all__ = ["BackendFactory", "backend_names", "create_backend", "lazy_backend", "register_backend"]
@@ -34,12 +39,13 @@ def register_backend(name: str, factory: BackendFactory) -> None:
     """Registers a backend under `name`.
 
     Raises:
-        ValueError: `name` is empty or already registered.
+        ValueError: `name` is not a non-empty word.
+        DuplicateBackendError: `name` is already registered; the message lists the registered names.
     """
-    if not isinstance(name, str) or not name:
-        raise ValueError(f"a backend name must be a non-empty string, got {name!r}")
+    if not isinstance(name, str) or not name or any(c.isspace() for c in name):
+        raise ValueError(f"a backend name must be a non-empty word, got {name!r}")
     if name in _FACTORIES:
-        raise ValueError(f"backend {name!r} is already registered; registered: {', '.join(backend_names())}")
+        raise DuplicateBackendError(f"a backend named {name!r} is already registered; known backends: {_known()}")
     _FACTORIES[name] = factory
 
 
@@ -52,18 +58,23 @@ def create_backend(entry: DeviceEntry) -> DeviceBackend:
     """Builds the backend of an inventory entry.
 
     Raises:
-        InventoryError: The backend is unknown, its module is missing, or the
-            entry's `connection` does not suit it.
+        UnknownBackendError: The backend is not registered (an `InventoryError`); the message lists
+            the registered ones.
+        InventoryError: The backend's module is missing, or the entry's `connection` does not suit it.
     """
     factory = _FACTORIES.get(entry.backend)
     if factory is None:
-        raise InventoryError(
-            f"device {entry.name!r}: unknown backend {entry.backend!r}; registered: {', '.join(backend_names())}"
+        raise UnknownBackendError(
+            f"device {entry.name!r}: unknown backend {entry.backend!r}; known backends: {_known()}"
         )
     backend = factory(entry)
     if backend.name != entry.name:
         raise InventoryError(f"device {entry.name!r}: backend {entry.backend!r} named it {backend.name!r}")
     return backend
+
+
+def _known() -> str:
+    return ", ".join(backend_names()) or "none"
 
 
 def lazy_backend(module: str, device_class: str, target_class: str) -> BackendFactory:

@@ -18,12 +18,14 @@ from __future__ import annotations
 import dataclasses
 import enum
 import logging
+import math
 import threading
 import time
 from collections.abc import Sequence
 
 from ..backend import DeviceBackend
 from ..errors import DeviceUnavailableError, ProfilerError
+from .errors import FarmConfigError
 from .inventory import DeviceEntry
 from .job import Job, JobState
 from .job_store import JobStore
@@ -109,6 +111,10 @@ class Scheduler:
         health_interval_s: Seconds between health checks of a quarantined device.
         poll_s: Longest a worker sleeps before looking at the queue again
             (it is woken at once when a job is queued).
+
+    Raises:
+        FarmConfigError: (a `ValueError`) Device names repeat, `quarantine_after` is not an
+            integer >= 1, or `health_interval_s` is not a finite number >= 0.
     """
 
     def __init__(
@@ -123,9 +129,15 @@ class Scheduler:
     ) -> None:
         names = [d.entry.name for d in devices]
         if len(set(names)) != len(names):
-            raise ValueError(f"device names repeat: {names}")
-        if quarantine_after < 1:
-            raise ValueError(f"quarantine_after must be >= 1, got {quarantine_after}")
+            raise FarmConfigError(f"device names repeat: {names}")
+        if isinstance(quarantine_after, bool) or not isinstance(quarantine_after, int) or quarantine_after < 1:
+            raise FarmConfigError(f"quarantine_after must be an integer >= 1, got {quarantine_after!r}")
+        if isinstance(health_interval_s, bool) or not isinstance(health_interval_s, (int, float)) or not (
+            math.isfinite(health_interval_s) and health_interval_s >= 0
+        ):
+            raise FarmConfigError(
+                f"health_interval_s must be a finite number of seconds >= 0, got {health_interval_s!r}"
+            )
         self._jobs = jobs
         self._models = models
         self._workers = [_Worker(device) for device in devices]

@@ -3,8 +3,7 @@
 Importing this package does not import TensorFlow; converting does.
 """
 
-from edgenas.export.defaults import DeploymentDefaults, deployment_defaults
-from edgenas.export.export import ExportableSpec, ExportResult, check_spec_and_input, export, prepare_model
+from edgenas.export.exporter import ExportableSpec, ExportResult, check_spec_and_input, export, prepare_model
 from edgenas.export.settings import ExportSettings, ModelFormat, Precision
 from edgenas.export.store import RECIPE_VERSION, Artifact, ArtifactStore, artifact_key
 
@@ -12,7 +11,6 @@ __all__ = [
     "RECIPE_VERSION",
     "Artifact",
     "ArtifactStore",
-    "DeploymentDefaults",
     "ExportResult",
     "ExportSettings",
     "ExportableSpec",
@@ -20,7 +18,6 @@ __all__ = [
     "Precision",
     "artifact_key",
     "check_spec_and_input",
-    "deployment_defaults",
     "export",
     "prepare_model",
 ]

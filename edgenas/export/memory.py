@@ -19,10 +19,9 @@ import dataclasses
 import os
 from collections.abc import Sequence
 
-from edgenas.errors import ModelTooLargeError
-from edgenas.specs import ArchSpec, SpineNetDetectorSpec, SpineNetSpec, estimate_cost, estimate_spinenet_cost
-from edgenas.specs.detection_head import DetectionHeadSpec, default_detection_head
-from edgenas.specs.spinenet_family import SpineNetFamily
+from edgenas.errors import ModelTooLargeError, UnknownNameError
+from edgenas.families import family_of
+from edgenas.specs.image_shape import image_shape
 
 __all__ = ["MemoryEstimate", "check_fits_in_memory", "estimate_memory", "memory_limit_bytes", "physical_memory_bytes"]
 
@@ -56,52 +55,23 @@ def estimate_memory(spec: object, *, input_shape: Sequence[int], num_classes: in
     """The least memory the network `edgenas.build_keras` makes from `spec` needs.
 
     Args:
-        spec: An `ArchSpec`, `SpineNetSpec` or `SpineNetDetectorSpec`.
+        spec: A spec of any registered family (its `Family.cost`).
         input_shape: Height, width, channels of one image.
         num_classes: Classifier outputs, or detector classes (0: a SpineNet backbone without its head).
 
     Returns:
-        The estimate, or None for a spec type with no cost estimate.
+        The estimate, or None for a spec type no family owns.
 
     Raises:
         SpecError: If the network cannot take `input_shape`.
     """
-    if isinstance(spec, ArchSpec):
-        shape = spec.check_input_shape(input_shape)
-        cost = estimate_cost(spec, input_shape=shape, num_classes=num_classes)
-        return _estimate(cost.params, cost.largest_activation, shape)
-    if isinstance(spec, SpineNetDetectorSpec):
-        backbone, head = spec.backbone, spec.head
-    elif isinstance(spec, SpineNetSpec):
-        backbone, head = spec, None
-        if num_classes:
-            mobile = spec.family is SpineNetFamily.MOBILE
-            head = default_detection_head(mobile, endpoints_num_filters=spec.endpoints_num_filters)
-    else:
+    try:
+        family = family_of(spec)
+    except UnknownNameError:
         return None
-    shape = backbone.check_input_shape(input_shape)
-    cost = estimate_spinenet_cost(backbone, input_shape=shape)
-    params, largest = cost.params, cost.largest_activation
-    if head is not None:
-        head_params, head_largest = _head_cost(backbone, head, input_shape=shape, num_classes=num_classes)
-        params, largest = params + head_params, max(largest, head_largest)
-    return _estimate(params, largest, shape)
-
-
-def _head_cost(
-    backbone: SpineNetSpec, head: DetectionHeadSpec, *, input_shape: tuple[int, int, int], num_classes: int
-) -> tuple[int, int]:
-    """Parameters and largest tensor of a RetinaNet head: the finest level's tower map, or an output."""
-    from latency_models.detector_features import head_cost  # noqa: PLC0415  (plain data; edgenas may import it)
-
-    levels = range(backbone.min_level, backbone.max_level + 1)
-    params, _ = head_cost(head, levels=levels, input_shape=input_shape, filters_in=backbone.endpoints_num_filters,
-                          num_classes=num_classes)  # fmt: skip
-    height, width, _ = input_shape
-    locations = sum((height >> level) * (width >> level) for level in levels)
-    finest = (height >> backbone.min_level) * (width >> backbone.min_level)
-    outputs = locations * head.num_anchors * max(num_classes, 4)  # (1, anchors, classes) and (1, anchors, 4)
-    return params, max(finest * head.head_num_filters, outputs)
+    shape = image_shape(input_shape)
+    cost = family.cost(spec, input_shape=shape, num_classes=num_classes)
+    return _estimate(cost.params, cost.largest_activation, shape)
 
 
 def _estimate(params: int, largest_activation: int, shape: tuple[int, int, int]) -> MemoryEstimate:
@@ -128,7 +98,7 @@ def memory_limit_bytes() -> int:
 def check_fits_in_memory(spec: object, *, input_shape: Sequence[int], num_classes: int) -> None:
     """Refuses a network whose `estimate_memory` exceeds `memory_limit_bytes`.
 
-    A spec type with no cost estimate is not checked.
+    A spec type no family owns is not checked (its builder refuses it).
 
     Raises:
         ModelTooLargeError: In one line: the estimate, its parts, the input size and the limit.

@@ -1,32 +1,18 @@
-"""Builds Keras models from specs; one builder per spec type, found by registry."""
+"""`build_keras`: the Keras model of any spec, built by its family (`Family.build`).
+
+Importing this module imports TensorFlow/Keras.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import keras
 
-from edgenas.errors import DuplicateNameError, SpecError, UnknownNameError
 from edgenas.export.memory import check_fits_in_memory
-from edgenas.models.layers import BatchNormConfig, conv_bn_act, mbconv, plain_conv
-from edgenas.specs import ArchSpec, BlockFn
+from edgenas.families import family_of
 
-__all__ = ["build_keras", "register_builder"]
-
-Builder = Callable[..., keras.Model]
-_BUILDERS: dict[type, Builder] = {}
-
-
-def register_builder(spec_type: type, builder: Builder) -> None:
-    """Registers the Keras builder of a spec type.
-
-    Raises:
-        DuplicateNameError: If the type already has a builder.
-    """
-    if spec_type in _BUILDERS:
-        raise DuplicateNameError(f"a builder for {spec_type.__name__} is already registered")
-    _BUILDERS[spec_type] = builder
+__all__ = ["build_keras"]
 
 
 def build_keras(
@@ -42,7 +28,7 @@ def build_keras(
     """Builds the Keras model of a spec, with fresh random weights.
 
     Args:
-        spec: The architecture (an `ArchSpec`, or any spec type with a builder).
+        spec: The architecture: a spec of any registered family (`edgenas.families`), whose `build` it calls.
         input_shape: Height, width, channels of one input image.
         num_classes: Classifier outputs; 0 builds the backbone and head without
             the classifier (the output is the pooled feature vector).
@@ -55,18 +41,15 @@ def build_keras(
         An uncompiled `keras.Model`.
 
     Raises:
-        UnknownNameError: If no builder handles the spec's type.
+        UnknownNameError: If no family owns the spec's type; the message lists the types that have one.
         SpecError: On an input shape the network cannot take.
         ModelTooLargeError: If the network cannot fit in this machine's memory
             (`edgenas.export.memory.check_fits_in_memory`); checked before building.
     """
-    builder = _BUILDERS.get(type(spec))
-    if builder is None:
-        known = ", ".join(t.__name__ for t in _BUILDERS)
-        raise UnknownNameError(f"no Keras builder for {type(spec).__name__}; builders exist for: {known}")
+    family = family_of(spec)
     if isinstance(num_classes, int) and num_classes >= 0:  # the builder refuses the others in its own words
         check_fits_in_memory(spec, input_shape=input_shape, num_classes=num_classes)
-    return builder(
+    return family.build(
         spec,
         input_shape=input_shape,
         num_classes=num_classes,
@@ -75,58 +58,3 @@ def build_keras(
         classifier_activation=classifier_activation,
         name=name,
     )
-
-
-def _build_chain(
-    spec: ArchSpec,
-    *,
-    input_shape: tuple[int, int, int],
-    num_classes: int,
-    bn_momentum: float,
-    dropout_rate: float,
-    classifier_activation: str | None,
-    name: str | None,
-) -> keras.Model:
-    input_shape = spec.check_input_shape(input_shape)
-    if num_classes < 0:
-        raise SpecError(f"num_classes must be non-negative, got {num_classes}")
-    bn = BatchNormConfig(momentum=bn_momentum)
-    act = spec.activation
-    inputs = keras.Input(shape=tuple(int(v) for v in input_shape), name="image")
-    x = conv_bn_act(inputs, filters=spec.stem_filters, kernel_size=3, strides=2, activation=act, bn=bn, name="stem")
-    for stage_index, block in enumerate(spec.blocks):
-        for repeat in range(block.num_repeats):
-            strides = block.strides if repeat == 0 else 1
-            block_name = f"stage{stage_index}_block{repeat}"
-            if block.block_fn is BlockFn.CONV:
-                x = plain_conv(
-                    x,
-                    filters=block.output_filters,
-                    kernel_size=block.kernel_size,
-                    strides=strides,
-                    activation=act,
-                    bn=bn,
-                    name=block_name,
-                )
-            else:
-                x = mbconv(
-                    x,
-                    filters=block.output_filters,
-                    kernel_size=block.kernel_size,
-                    strides=strides,
-                    expand_ratio=block.expand_ratio,
-                    se_ratio=block.se_ratio,
-                    activation=act,
-                    bn=bn,
-                    name=block_name,
-                )
-    x = conv_bn_act(x, filters=spec.head_filters, kernel_size=1, strides=1, activation=act, bn=bn, name="head")
-    x = keras.layers.GlobalAveragePooling2D(name="pool")(x)
-    if num_classes:
-        if dropout_rate > 0:
-            x = keras.layers.Dropout(dropout_rate, name="dropout")(x)
-        x = keras.layers.Dense(num_classes, activation=classifier_activation, name="classifier")(x)
-    return keras.Model(inputs, x, name=name or f"edgenas_{spec.digest()[:12]}")
-
-
-register_builder(ArchSpec, _build_chain)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import keras
 
 from edgenas.errors import SpecError
-from edgenas.models.build import register_builder
 from edgenas.models.layers import BatchNormConfig, activation_layer, conv_bn_act
 from edgenas.models.spinenet_head import BOX_OUTPUT, CLASS_OUTPUT, retinanet_head
 from edgenas.models.spinenet_layers import block_group, resample_mobile, resample_resnet
@@ -255,6 +254,3 @@ def build_spinenet_detector(
         detection_head=spec.head,
     )
 
-
-register_builder(SpineNetSpec, build_spinenet)
-register_builder(SpineNetDetectorSpec, build_spinenet_detector)

@@ -1,55 +1,29 @@
 """`accuracy_metric`: what a study's `Trial.accuracy` measures, read from its trials' specs.
 
-The search picks the proxy task from the kind of point a space yields
-(`edgenas.search.loop`): `ArchSpec` classifiers train on a `ProxyTask` and
-report a classification accuracy; SpineNet backbones train as RetinaNet
-detectors on a `DetectionProxyTask` and report COCO-style AP at IoU 0.5. The
-store keeps each trial's spec string, so the kind is known without any extra
-field.
+The search trains each candidate on its family's proxy task (`Family.metric`):
+chain classifiers report a classification accuracy, SpineNet detectors
+COCO-style AP at IoU 0.5. The store keeps each trial's spec string, so the
+family is known without any extra field.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable
 
 from edgenas.errors import SpecError
-from edgenas.specs.spec_text import parse_spec
-from edgenas.specs.spinenet_arch import SpineNetSpec
-from edgenas.specs.spinenet_detector import SpineNetDetectorSpec
+from edgenas.families import AccuracyMetric, Family, family_of, parse_spec
+from edgenas.families.chain_classifier import CLASSIFICATION
+from edgenas.families.spinenet_detector import DETECTION
 from edgenas.store import Trial
 
 __all__ = ["CLASSIFICATION", "DETECTION", "AccuracyMetric", "accuracy_metric"]
 
 
-@dataclasses.dataclass(frozen=True)
-class AccuracyMetric:
-    """How reports name a study's accuracy.
-
-    Attributes:
-        name: Short name: the table's column header and the plot title.
-        short: Shorter still, for the plot legend.
-        axis_label: The plot's y-axis label.
-    """
-
-    name: str
-    short: str
-    axis_label: str
-
-
-CLASSIFICATION = AccuracyMetric(name="accuracy", short="acc", axis_label="accuracy (proxy task, fraction)")
-"""Top-1 accuracy of a classifier on the proxy task."""
-
-DETECTION = AccuracyMetric(name="AP@0.5", short="AP@0.5", axis_label="AP@0.5 (detection proxy)")
-"""COCO-style AP at IoU 0.5 of a detector on the detection proxy task."""
-
-
-def _is_detector(spec_text: str) -> bool:
+def _family(spec_text: str) -> Family | None:
     try:
-        spec = parse_spec(spec_text)
+        return family_of(parse_spec(spec_text))
     except SpecError:
-        return False
-    return isinstance(spec, (SpineNetSpec, SpineNetDetectorSpec))
+        return None
 
 
 def accuracy_metric(trials: Iterable[Trial]) -> AccuracyMetric:
@@ -59,12 +33,12 @@ def accuracy_metric(trials: Iterable[Trial]) -> AccuracyMetric:
         trials: Trials of one study (any status).
 
     Returns:
-        `DETECTION` when there are trials and every one's spec is a SpineNet
-        backbone or detector; otherwise `CLASSIFICATION` (also for no trials, a
-        spec string no parser reads, or a mix of kinds, which the search never
-        writes).
+        The metric of the trials' family when they all have one, the same (such
+        as `DETECTION` for SpineNet detectors); otherwise `CLASSIFICATION` (also
+        for no trials, a spec string no family reads, or a mix of families,
+        which the search never writes).
     """
-    specs = {t.spec for t in trials}
-    if specs and all(_is_detector(text) for text in specs):
-        return DETECTION
+    found = {_family(text) for text in {t.spec for t in trials}}
+    if len(found) == 1 and None not in found:
+        return next(iter(found)).metric  # type: ignore[union-attr]
     return CLASSIFICATION

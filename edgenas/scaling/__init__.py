@@ -5,7 +5,7 @@ sized detector of a topology; `ScalingPoint.apply(spec)` sizes one;
 `scale(...)` (and `edgenas scale`) finds the best sizing within a latency budget.
 """
 
-from edgenas.scaling.scale import ScaledOutcome, ScaleResult, scale
+from edgenas.scaling.scale_search import ScaledOutcome, ScaleResult, scale
 from edgenas.scaling.scaling_point import IMAGE_CHANNELS, POINT_FIELDS, ScaledDetector, ScalingPoint
 from edgenas.scaling.scaling_space import (
     SPINENET_MOBILE_SCALING,

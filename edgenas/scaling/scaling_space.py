@@ -51,12 +51,15 @@ import itertools
 import math
 from collections.abc import Iterator
 
-from edgenas.errors import DuplicateNameError, SpecError, UnknownNameError
+from edgenas.errors import SpecError
+from edgenas.families import Task, family_of_type
+from edgenas.registry import Registry
 from edgenas.scaling.scaling_point import POINT_FIELDS, ScaledDetector, ScalingPoint
 from edgenas.specs.detection_head import DetectionHeadSpec
 from edgenas.specs.enums import coerce_enum
 from edgenas.specs.spinenet_arch import SpineNetSpec
 from edgenas.specs.spinenet_family import SpineNetFamily
+from edgenas.specs.spinenet_references import spinenet_reference, spinenet_reference_names
 
 __all__ = [
     "SPINENET_MOBILE_SCALING",
@@ -88,6 +91,7 @@ class ScalingSpace:
         block_repeats: Allowed blocks per node.
         head_num_convs: Allowed convs per head tower.
         head_num_filters: Allowed head filters.
+        description: One line for listings (`edgenas spaces`).
 
     Raises:
         SpecError: On an empty name, a field with no values, a repeated value, a
@@ -104,8 +108,11 @@ class ScalingSpace:
     block_repeats: tuple[int, ...]
     head_num_convs: tuple[int, ...]
     head_num_filters: tuple[int, ...]
+    description: str = ""
 
     def __post_init__(self) -> None:
+        if not isinstance(self.description, str):
+            raise SpecError(f"scaling space {self.name!r}: description must be a string, got {self.description!r}")
         if not isinstance(self.name, str) or not self.name or any(c.isspace() for c in self.name):
             raise SpecError(f"a scaling space name must be a non-empty word, got {self.name!r}")
         object.__setattr__(self, "family", coerce_enum(SpineNetFamily, self.family, field="family"))
@@ -169,6 +176,25 @@ class ScalingSpace:
     def __contains__(self, point: object) -> bool:
         return self.contains(point)  # type: ignore[arg-type]
 
+    @property
+    def num_decisions(self) -> int:
+        """Number of fields with more than one value (what a scaling search chooses)."""
+        return sum(len(getattr(self, field)) > 1 for field in POINT_FIELDS)
+
+    @property
+    def references(self) -> tuple[str, ...]:
+        """The published topologies the space sizes: the SpineNet references of its family.
+
+        `edgenas scale --reference NAME` takes these; a searched topology of the
+        same family (`--arch`) is sized as well.
+        """
+        return tuple(name for name in spinenet_reference_names() if spinenet_reference(name).family is self.family)
+
+    @property
+    def task(self) -> Task:
+        """What the sized networks do: the task of the family of SpineNet detectors."""
+        return family_of_type(SpineNetSpec).task
+
     def check_family(self, spec: SpineNetSpec) -> None:
         """Checks that this space can size `spec` (same family).
 
@@ -180,7 +206,7 @@ class ScalingSpace:
             raise SpecError(f"scaling space {self.name!r} sizes a SpineNetSpec, got {type(spec).__name__}")
         if spec.family is self.family:
             return
-        suited = [name for name in scaling_space_names() if _SPACES[name].family is spec.family]
+        suited = [name for name in scaling_space_names() if _SPACES.get(name).family is spec.family]
         raise SpecError(
             f"scaling space {self.name!r} sizes {self.family.value} SpineNets, got a {spec.family.value} spec; "
             f"spaces for {spec.family.value} SpineNets: {', '.join(suited) or 'none'}"
@@ -211,6 +237,7 @@ SPINENET_SCALING = ScalingSpace(
     block_repeats=(2, 3, 4),
     head_num_convs=(4, 5),
     head_num_filters=(192, 256),
+    description="ResNet-style SpineNet detectors at 512-640 px",
 )
 """Scaling of ResNet-style SpineNets at 512-640 pixels (432 points)."""
 
@@ -224,10 +251,11 @@ SPINENET_MOBILE_SCALING = ScalingSpace(
     block_repeats=(1, 2),
     head_num_convs=(3, 4),
     head_num_filters=(24, 32, 40, 48),
+    description="SpineNet-Mobile detectors at 256-384 px",
 )
 """Scaling of SpineNet-Mobile at 256-384 pixels (512 points; the module docstring says where the values come from)."""
 
-_SPACES: dict[str, ScalingSpace] = {}
+_SPACES = Registry[str, ScalingSpace]("scaling space")
 
 
 def register_scaling_space(space: ScalingSpace, *, replace: bool = False) -> None:
@@ -239,13 +267,11 @@ def register_scaling_space(space: ScalingSpace, *, replace: bool = False) -> Non
 
     Raises:
         TypeError: If `space` is not a ScalingSpace.
-        DuplicateNameError: If the name is taken and `replace` is false.
+        DuplicateNameError: If the name is taken and `replace` is false; the message lists the known names.
     """
     if not isinstance(space, ScalingSpace):
         raise TypeError(f"register_scaling_space needs a ScalingSpace, got {type(space).__name__}")
-    if space.name in _SPACES and not replace:
-        raise DuplicateNameError(f"a scaling space named {space.name!r} is already registered")
-    _SPACES[space.name] = space
+    _SPACES.register(space.name, space, replace=replace)
 
 
 def unregister_scaling_space(name: str) -> None:
@@ -254,8 +280,7 @@ def unregister_scaling_space(name: str) -> None:
     Raises:
         UnknownNameError: If no space has that name; the message lists the known names.
     """
-    get_scaling_space(name)
-    del _SPACES[name]
+    _SPACES.unregister(name)
 
 
 def get_scaling_space(name: str) -> ScalingSpace:
@@ -264,17 +289,12 @@ def get_scaling_space(name: str) -> ScalingSpace:
     Raises:
         UnknownNameError: If no space has that name; the message lists the known names.
     """
-    try:
-        return _SPACES[name]
-    except (KeyError, TypeError):
-        raise UnknownNameError(
-            f"unknown scaling space {name!r}; known scaling spaces: {', '.join(scaling_space_names()) or 'none'}"
-        ) from None
+    return _SPACES.get(name)
 
 
 def scaling_space_names() -> tuple[str, ...]:
     """The registered scaling space names, sorted."""
-    return tuple(sorted(_SPACES))
+    return _SPACES.names()
 
 
 for _space in (SPINENET_SCALING, SPINENET_MOBILE_SCALING):

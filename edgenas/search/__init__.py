@@ -1,5 +1,9 @@
 """The search: rewards, algorithms over PyGlove DNA, and the loop that drives them.
 
-`edgenas.search` itself is the search function (see `edgenas.search.loop`); import
-the modules with `from edgenas.search.rewards import ...`.
+`search` (also `edgenas.run_search`) runs a study; `edgenas.search.rewards`,
+`edgenas.search.algorithms` and the other modules are importable as usual.
 """
+
+from edgenas.search.loop import NoFinishedTrialError, SearchResult, search, space_fingerprint
+
+__all__ = ["NoFinishedTrialError", "SearchResult", "search", "space_fingerprint"]

@@ -6,7 +6,7 @@ import dataclasses
 import time
 
 from edgenas.export import Artifact, export
-from edgenas.specs.spec_text import parse_spec
+from edgenas.families import family_of, parse_spec
 
 __all__ = ["CandidateJob", "CandidateResult", "evaluate_candidate"]
 
@@ -56,8 +56,8 @@ class CandidateResult:
 def evaluate_candidate(job: CandidateJob) -> CandidateResult:
     """Trains the candidate on the proxy task and exports it; runs in a worker process.
 
-    A classifier (`ArchSpec`) trains on a `ProxyTask`; a SpineNet backbone is
-    exported as a RetinaNet detector and trains on a `DetectionProxyTask`.
+    The spec's family exports it (a SpineNet backbone as its RetinaNet detector)
+    and trains it on the job's proxy task (`Family.train_proxy`).
     """
     spec = parse_spec(job.spec)
     # Export first: it is cheaper than training, and a candidate that cannot be
@@ -77,12 +77,7 @@ def evaluate_candidate(job: CandidateJob) -> CandidateResult:
     accuracy = None
     start = time.perf_counter()
     if job.proxy_task is not None:
-        from edgenas.proxy import DetectionProxyTask, train_and_evaluate, train_and_evaluate_detection  # noqa: PLC0415
-
-        if isinstance(job.proxy_task, DetectionProxyTask):
-            proxy = train_and_evaluate_detection(spec, job.proxy_task)
-        else:
-            proxy = train_and_evaluate(spec, job.proxy_task)
+        proxy = family_of(spec).train_proxy(spec, job.proxy_task)
         accuracy = float(proxy.accuracy)
     proxy_s = time.perf_counter() - start
     return CandidateResult(

@@ -9,7 +9,7 @@
   Each such measurement goes into a `latency_models` measurement store, so the
   predictor can be retrained on exactly the architectures that mattered.
 
-`latency_source` turns the `latency=` argument of `edgenas.search` into one.
+`latency_source` turns the `latency=` argument of `edgenas.run_search` into one.
 """
 
 from __future__ import annotations
@@ -166,7 +166,7 @@ def _load_predictor(value: Any) -> tuple[Any, str]:
 
 
 def latency_source(latency: Any, *, settings: ProfileSettings, trial_store: Path) -> LatencySource:
-    """The source for `edgenas.search(latency=...)`.
+    """The source for `edgenas.run_search(latency=...)`.
 
     Args:
         latency: "measured" (this machine), a `devices.DeviceBackend`, "predicted:<file>", a

@@ -23,7 +23,8 @@ import pyglove as pg
 
 from devices import ProfileSettings
 
-from edgenas.errors import EdgenasError, SpecError
+from edgenas.errors import EdgenasError, SpecError, UnknownNameError
+from edgenas.families import Family, family_of
 from edgenas.search.evaluate import CandidateJob, CandidateResult, evaluate_candidate
 from edgenas.search.latency_source import latency_source
 from edgenas.search.workers import WorkerPool
@@ -134,43 +135,19 @@ def _propose_untried(algo: pg.DNAGenerator, space: SearchSpace, feedback_by_spec
     return dna, space.spec_from_dna(dna)
 
 
-def _default_task(point: Any) -> Any:
-    """The proxy task a space's points (`point` is one) train on by default: classification, or detection for SpineNet."""
-    from edgenas.proxy import DetectionProxyTask, ProxyTask  # noqa: PLC0415
-    from edgenas.specs import SpineNetSpec  # noqa: PLC0415
-
-    return DetectionProxyTask() if isinstance(point, SpineNetSpec) else ProxyTask()
-
-
-def _check_space(space: SearchSpace, point: Any, task: Any) -> None:
-    """Refuses, before any trial, a space the search cannot run or a task that does not fit it.
-
-    `ArchSpec` classifiers train on a `ProxyTask`; `SpineNetSpec` backbones are
-    RetinaNet detectors that train on a `DetectionProxyTask`. `point` is one of the space's points.
-    """
-    from edgenas.proxy import DetectionProxyTask, ProxyTask  # noqa: PLC0415
-    from edgenas.specs import ArchSpec, SpineNetSpec  # noqa: PLC0415
-
-    wanted = {ArchSpec: ProxyTask, SpineNetSpec: DetectionProxyTask}.get(type(point))
-    if wanted is None:
-        raise EdgenasError(
-            f"space {space.name!r} yields {type(point).__name__} points; the search runs classification "
-            "(ArchSpec) and SpineNet detection (SpineNetSpec) spaces"
-        )
-    if not isinstance(task, wanted):
-        raise EdgenasError(
-            f"space {space.name!r} yields {type(point).__name__} points, which train on a {wanted.__name__}, "
-            f"not a {type(task).__name__}"
-        )
+def _space_family(space: SearchSpace, point: Any) -> Family:
+    """The family of the space's points (`point` is one), refused before any trial when none owns them."""
+    try:
+        return family_of(point)
+    except UnknownNameError as error:
+        raise EdgenasError(f"space {space.name!r} yields {type(point).__name__} points: {error}") from None
 
 
 def _shape_defaults(
-    point: Any, input_shape: tuple[int, int, int] | None, num_classes: int | None
+    family: Family, input_shape: tuple[int, int, int] | None, num_classes: int | None
 ) -> tuple[tuple[int, int, int], int]:
-    """The deployment input and class count: the caller's, else the kind of the space's points' (`point` is one)."""
-    from edgenas.export.defaults import deployment_defaults  # noqa: PLC0415
-
-    defaults = deployment_defaults(point)
+    """The deployment input and class count: the caller's, else the family's (`Family.deployment`)."""
+    defaults = family.deployment
     shape = tuple(int(v) for v in input_shape) if input_shape is not None else defaults.input_shape
     classes = num_classes if num_classes is not None else defaults.num_classes
     return shape, classes  # type: ignore[return-value]
@@ -271,17 +248,18 @@ def search(
         trials: Total trials of the study (finished ones count when resuming).
         db: The SQLite trial store file (created if missing).
         algorithm: "random", "evolution", "nsga2", "grid" or "ppo".
-        accuracy: A `edgenas.proxy.ProxyTask` for a classification space, a
-            `edgenas.proxy.DetectionProxyTask` for a SpineNet space (default: the
-            space's kind with its defaults).
+        accuracy: The proxy task of the space's family (`Family.proxy_task_type`:
+            an `edgenas.proxy.ProxyTask` for a classification space, a
+            `edgenas.proxy.DetectionProxyTask` for a SpineNet space; default: the
+            family's with its defaults).
         seed: Seed of the algorithm, the weights and the data.
         study: Study name inside the store.
         resume: Continue an existing study instead of refusing to overwrite it.
         artifacts_dir: Where exported models go (default: beside the db).
-        input_shape: Resolution the latency is measured at (default: 224x224x3 for a
-            classifier, 256x256x3 for a SpineNet detector).
-        num_classes: Classes of the measured model (default: 1,000 for a classifier,
-            91 for a detector).
+        input_shape: Resolution the latency is measured at (default: the family's
+            `deployment`: 224x224x3 for a classifier, 256x256x3 for a SpineNet detector).
+        num_classes: Classes of the measured model (default: the family's: 1,000 for a
+            classifier, 91 for a detector).
         precision: "fp32" or "int8" for the measured model.
         threads: Interpreter threads for latency.
         profile_runs: Timed inferences per latency measurement.
@@ -316,9 +294,10 @@ def search(
     if isinstance(trials, bool) or not isinstance(trials, int) or trials < 1:
         raise EdgenasError(f"trials must be a positive integer, got {trials!r}")
     (point,) = space.sample(1, seed=0)  # what kind of network the space holds decides the defaults and checks
-    task = _default_task(point) if accuracy is None else accuracy
-    _check_space(space, point, task)
-    input_shape, num_classes = _shape_defaults(point, input_shape, num_classes)
+    family = _space_family(space, point)
+    task = family.default_proxy_task() if accuracy is None else accuracy
+    family.check_proxy_task(task, what=f"space {space.name!r} yields {type(point).__name__} points")
+    input_shape, num_classes = _shape_defaults(family, input_shape, num_classes)
     _check_export(space, point, input_shape=input_shape, num_classes=num_classes, precision=precision)
     if isinstance(task, ProxyTask):
         from edgenas.proxy import load_dataset  # noqa: PLC0415
@@ -331,10 +310,17 @@ def search(
             else f"algorithm 'nsga2' needs the pareto reward, not {reward.kind!r}"
         )
     options = dict(algorithm_options or {})
-    try:
-        make_algorithm(algorithm, seed=seed, space_size=space.size, **options)  # validate early
-    except (TypeError, ValueError) as error:  # an option the algorithm does not take, or a bad value
-        raise EdgenasError(f"algorithm {algorithm!r}: {error}" if isinstance(error, ValueError) else str(error)) from None
+    # Validate early: an unknown algorithm or option, or a bad value, raises an EdgenasError naming the algorithm
+    # (UnknownNameError, AlgorithmOptionError, SpaceTooLargeError); anything else is a bug and propagates as is.
+    reserved = sorted(set(options) & {"seed", "space_size"})
+    if reserved:
+        from edgenas.search.algorithms import UnknownAlgorithmOptionError  # noqa: PLC0415
+
+        raise UnknownAlgorithmOptionError(
+            f"{', '.join(map(repr, reserved))} cannot be an algorithm option: the search gives algorithm "
+            f"{algorithm!r} its own seed and the space's size"
+        )
+    make_algorithm(algorithm, seed=seed, space_size=space.size, **options)
     settings = ProfileSettings(runtime="litert", threads=threads, runs=profile_runs)
     db_path = Path(db)
     source = latency_source(latency, settings=settings, trial_store=db_path)

@@ -26,7 +26,8 @@ import numbers
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, ClassVar, NamedTuple
 
-from edgenas.errors import DuplicateNameError, UnknownNameError
+from edgenas.errors import EdgenasError
+from edgenas.registry import Registry
 
 __all__ = [
     "MNASNET_SOFT_EXPONENT",
@@ -35,6 +36,7 @@ __all__ = [
     "ParetoObjectives",
     "ParetoReward",
     "Reward",
+    "RewardError",
     "TunasReward",
     "hypervolume",
     "make_reward",
@@ -54,6 +56,10 @@ MNASNET_SOFT_EXPONENT = -0.07
 
 TUNAS_DEFAULT_BETA = -0.10
 """TuNAS's absolute-reward cost exponent in its released code."""
+
+
+class RewardError(EdgenasError, ValueError):
+    """A reward's settings, its JSON form (a study's stored reward) or the values it scores are invalid."""
 
 
 class ParetoObjectives(NamedTuple):
@@ -78,10 +84,10 @@ class ParetoObjectives(NamedTuple):
 
 def _number(name: str, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError(f"{name} must be a number, got {value!r}")
+        raise RewardError(f"{name} must be a number, got {value!r}")
     number = float(value)
     if not math.isfinite(number):
-        raise ValueError(f"{name} must be finite, got {value!r}")
+        raise RewardError(f"{name} must be finite, got {value!r}")
     return number
 
 
@@ -90,26 +96,26 @@ def _target_ms(value: object) -> float:
     try:
         number = _number("target_ms", value)
     except ValueError:
-        raise ValueError(message) from None
+        raise RewardError(message) from None
     if number <= 0:
-        raise ValueError(message)
+        raise RewardError(message)
     return number
 
 
 def _non_positive(name: str, value: object) -> float:
     number = _number(name, value)
     if number > 0:
-        raise ValueError(f"{name} must be <= 0 (a latency penalty), got {value!r}")
+        raise RewardError(f"{name} must be <= 0 (a latency penalty), got {value!r}")
     return number
 
 
 def _check_inputs(accuracy: object, latency_ms: object) -> tuple[float, float]:
     acc = _number("accuracy", accuracy)
     if not 0.0 <= acc <= 1.0:
-        raise ValueError(f"accuracy must be in [0, 1], got {accuracy!r}")
+        raise RewardError(f"accuracy must be in [0, 1], got {accuracy!r}")
     lat = _number("latency_ms", latency_ms)
     if lat <= 0:
-        raise ValueError(f"latency_ms must be positive, got {latency_ms!r}")
+        raise RewardError(f"latency_ms must be positive, got {latency_ms!r}")
     return acc, lat
 
 
@@ -143,7 +149,7 @@ class MnasNetReward:
         """The reward of a candidate.
 
         Raises:
-            ValueError: If accuracy is outside [0, 1] or latency_ms is not positive.
+            RewardError: If accuracy is outside [0, 1] or latency_ms is not positive.
         """
         acc, lat = _check_inputs(accuracy, latency_ms)
         exponent = self.alpha if lat <= self.target_ms else self.beta
@@ -186,7 +192,7 @@ class TunasReward:
         """The reward of a candidate.
 
         Raises:
-            ValueError: If accuracy is outside [0, 1] or latency_ms is not positive.
+            RewardError: If accuracy is outside [0, 1] or latency_ms is not positive.
         """
         acc, lat = _check_inputs(accuracy, latency_ms)
         return acc + self.beta * abs(lat / self.target_ms - 1.0)
@@ -218,7 +224,7 @@ class ParetoReward:
         """The objectives of a candidate.
 
         Raises:
-            ValueError: If accuracy is outside [0, 1] or latency_ms is not positive.
+            RewardError: If accuracy is outside [0, 1] or latency_ms is not positive.
         """
         acc, lat = _check_inputs(accuracy, latency_ms)
         return ParetoObjectives(acc, -lat)
@@ -231,16 +237,17 @@ class ParetoReward:
 Reward = MnasNetReward | TunasReward | ParetoReward
 """Any reward; `reward.is_pareto` tells whether it returns `ParetoObjectives`."""
 
-_KINDS: dict[str, type[MnasNetReward] | type[TunasReward] | type[ParetoReward]] = {
-    cls.kind: cls for cls in (MnasNetReward, TunasReward, ParetoReward)
-}
+_KINDS = Registry[str, type[MnasNetReward] | type[TunasReward] | type[ParetoReward]]("reward kind")
+for _cls in (MnasNetReward, TunasReward, ParetoReward):
+    _KINDS.register(_cls.kind, _cls)
+del _cls
 
 
 def reward_from_json(data: dict[str, Any] | str) -> Reward:
     """Reads a reward from `to_json()` output (a dict or JSON text), strictly.
 
     Raises:
-        ValueError: On malformed JSON, a wrong schema tag, missing or unknown keys,
+        RewardError: On malformed JSON, a wrong schema tag, missing or unknown keys,
             or invalid values.
         UnknownNameError: On an unknown reward kind; the message lists the known ones.
     """
@@ -248,21 +255,19 @@ def reward_from_json(data: dict[str, Any] | str) -> Reward:
         try:
             data = json.loads(data)
         except json.JSONDecodeError as error:
-            raise ValueError(f"reward JSON is malformed: {error}") from None
+            raise RewardError(f"reward JSON is malformed: {error}") from None
     if not isinstance(data, dict):
-        raise ValueError(f"reward JSON must be an object, got {type(data).__name__}")
+        raise RewardError(f"reward JSON must be an object, got {type(data).__name__}")
     fields = dict(data)
     schema = fields.pop("schema", None)
     if schema != _SCHEMA:
-        raise ValueError(f"reward JSON needs schema {_SCHEMA!r}, got {schema!r}")
+        raise RewardError(f"reward JSON needs schema {_SCHEMA!r}, got {schema!r}")
     kind = fields.pop("kind", None)
-    if kind not in _KINDS:
-        raise UnknownNameError(f"unknown reward kind {kind!r}; known kinds: {', '.join(sorted(_KINDS))}")
-    cls = _KINDS[kind]
+    cls = _KINDS.get(kind)
     expected = {f.name for f in dataclasses.fields(cls)}
     if set(fields) != expected:
         missing, unknown = sorted(expected - set(fields)), sorted(set(fields) - expected)
-        raise ValueError(f"{kind} reward JSON: missing keys {missing}, unknown keys {unknown}")
+        raise RewardError(f"{kind} reward JSON: missing keys {missing}, unknown keys {unknown}")
     return cls(**fields)
 
 
@@ -291,7 +296,7 @@ def pareto(*, target_ms: float | None = None) -> ParetoReward:
 RewardFactory = Callable[..., Reward]
 """Takes `target_ms=` and the reward's own keyword options, returns a reward."""
 
-_FACTORIES: dict[str, RewardFactory] = {}
+_FACTORIES = Registry[str, RewardFactory]("reward")
 
 
 def register_reward(name: str, factory: RewardFactory) -> None:
@@ -301,18 +306,12 @@ def register_reward(name: str, factory: RewardFactory) -> None:
         DuplicateNameError: If `name` is taken; the message lists the known names.
         ValueError: If `name` is not a non-empty word.
     """
-    if not isinstance(name, str) or not name or any(c.isspace() for c in name):
-        raise ValueError(f"a reward name must be a non-empty word, got {name!r}")
-    if name in _FACTORIES:
-        raise DuplicateNameError(
-            f"a reward named {name!r} is already registered; known rewards: {', '.join(reward_names())}"
-        )
-    _FACTORIES[name] = factory
+    _FACTORIES.register(name, factory)
 
 
 def reward_names() -> tuple[str, ...]:
     """The registered reward names, sorted."""
-    return tuple(sorted(_FACTORIES))
+    return _FACTORIES.names()
 
 
 def make_reward(name: str, *, target_ms: float | None, **options: Any) -> Reward:
@@ -326,13 +325,9 @@ def make_reward(name: str, *, target_ms: float | None, **options: Any) -> Reward
     Raises:
         UnknownNameError: If `name` is not registered; the message lists the known names.
         TypeError: On an option the reward does not take; the message lists those it takes.
-        ValueError: On invalid values, e.g. a target that is not positive.
+        RewardError: On invalid values, e.g. a target that is not positive.
     """
-    try:
-        factory = _FACTORIES[name]
-    except KeyError:
-        known = ", ".join(reward_names())
-        raise UnknownNameError(f"unknown reward {name!r}; known rewards: {known}") from None
+    factory = _FACTORIES.get(name)
     accepted = sorted(p for p in inspect.signature(factory).parameters if p != "target_ms")
     unknown = sorted(set(options) - set(accepted))
     if unknown:
@@ -361,7 +356,7 @@ def _pairs(points: Iterable[Sequence[float]]) -> list[tuple[float, float]]:
     pairs = []
     for point in points:
         if len(point) != 2:
-            raise ValueError(f"a point needs exactly two objectives, got {point!r}")
+            raise RewardError(f"a point needs exactly two objectives, got {point!r}")
         first, second = _number("objective", point[0]), _number("objective", point[1])
         pairs.append((first, second))
     return pairs
@@ -373,7 +368,7 @@ def pareto_front(points: Iterable[Sequence[float]]) -> list[ParetoObjectives]:
     Duplicates are kept once.
 
     Raises:
-        ValueError: If a point does not have two finite objectives.
+        RewardError: If a point does not have two finite objectives.
     """
     front: list[ParetoObjectives] = []
     best_second = -math.inf
@@ -392,7 +387,7 @@ def hypervolume(points: Iterable[Sequence[float]], *, reference: Sequence[float]
     dominate the reference add nothing.
 
     Raises:
-        ValueError: If a point or the reference does not have two finite objectives.
+        RewardError: If a point or the reference does not have two finite objectives.
     """
     (ref_first, ref_second), = _pairs([reference])
     area = 0.0

@@ -1,31 +1,68 @@
 """Search spaces: PyGlove hyper values whose points are typed specs, by name.
 
-`get("mnasnet", reference="mnasnet_a1")`, `names()`, and `register(name, space)`
-for spaces of your own.
+`get("mnasnet", reference="mnasnet_a1")`, `names()`, `register(name, space)`
+for spaces of your own, and `describe(name, **options)` / `describe_all()`:
+what `edgenas spaces` lists (size, decisions, task, references), read from
+the spaces' choice tables.
+
+Importing this package does not import PyGlove: the registry, the choice tables
+and the listing are plain data; PyGlove loads when a space is built (`get`)
+or a PyGlove-side name (`SearchSpace`, `MnasNetSpace`, `SpineNetSpace`) is used.
 """
 
-from edgenas.spaces import registry
-from edgenas.spaces.mnasnet import MnasNetSpace, StageChoices
-from edgenas.spaces.registry import factory, get, names, register, unregister
-from edgenas.spaces.search_space import ANY_CHOICE, SearchSpace
-from edgenas.spaces.spinenet import FACTORIES as _SPINENET_FACTORIES
-from edgenas.spaces.spinenet import SpineNetChoices, SpineNetSpace
+from __future__ import annotations
 
-register("mnasnet", MnasNetSpace)
+import importlib
+from typing import Any
+
+from edgenas.spaces import registry
+from edgenas.spaces.choices import ANY_CHOICE, Choice
+from edgenas.spaces.mnasnet_choices import MnasNetSpaceFactory, StageChoices, describe_mnasnet
+from edgenas.spaces.registry import describe, describe_all, factory, get, names, register, unregister, variants
+from edgenas.spaces.space_info import SpaceInfo
+from edgenas.spaces.spinenet_choices import FACTORIES as _SPINENET_FACTORIES
+from edgenas.spaces.spinenet_choices import SpineNetChoices
+
+register("mnasnet", MnasNetSpaceFactory(), describe=describe_mnasnet)
 for _name, _factory in _SPINENET_FACTORIES.items():
-    register(_name, _factory)
+    register(_name, _factory, describe=_factory.describe)
+del _name, _factory
+
+_LAZY = {
+    "SearchSpace": "edgenas.spaces.search_space",
+    "MnasNetSpace": "edgenas.spaces.mnasnet",
+    "SpineNetSpace": "edgenas.spaces.spinenet",
+}
+"""PyGlove-side names -> their module, imported on first use."""
 
 __all__ = [
     "ANY_CHOICE",
+    "Choice",
     "MnasNetSpace",
     "SearchSpace",
+    "SpaceInfo",
     "SpineNetChoices",
     "SpineNetSpace",
     "StageChoices",
+    "describe",
+    "describe_all",
     "factory",
     "get",
     "names",
     "register",
     "registry",
     "unregister",
+    "variants",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'edgenas.spaces' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -1,50 +1,82 @@
-"""The registry of search spaces: a name maps to a space (or a factory of spaces) once."""
+"""The registry of search spaces: a name maps to a space (or a factory of spaces) once.
+
+Registering, listing and describing import no PyGlove: the built-in spaces
+register factories that build on call, each with a `describe` that reads the
+space's choice tables, so that `edgenas spaces` lists every space and every
+`--reference` variant without building one.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from edgenas.errors import DuplicateNameError, UnknownNameError
-from edgenas.spaces.search_space import SearchSpace
+from edgenas.registry import Registry
+from edgenas.spaces.space_info import SpaceInfo
 
-__all__ = ["factory", "get", "names", "register", "unregister"]
+if TYPE_CHECKING:
+    from edgenas.spaces.search_space import SearchSpace
 
-SpaceFactory = Callable[..., SearchSpace]
+__all__ = ["describe", "describe_all", "factory", "get", "names", "register", "unregister", "variants"]
 
-_FACTORIES: dict[str, SpaceFactory] = {}
+SpaceFactory = Callable[..., "SearchSpace"]
+"""Takes keyword options (such as `reference=`) and returns a space."""
+
+SpaceDescriber = Callable[..., SpaceInfo]
+"""Takes the factory's keyword options and returns the `SpaceInfo` of that space, without building it."""
 
 
-def register(name: str, space: SearchSpace | SpaceFactory, *, replace: bool = False) -> None:
+@dataclasses.dataclass(frozen=True)
+class _Registration:
+    factory: SpaceFactory
+    describe: SpaceDescriber | None
+
+
+_SPACES = Registry[str, _Registration]("space")
+
+
+def register(
+    name: str,
+    space: SearchSpace | SpaceFactory,
+    *,
+    describe: SpaceDescriber | None = None,
+    replace: bool = False,
+) -> None:
     """Registers a space under `name`, for `get`, the CLI and the search.
 
     Args:
         name: The name users will type.
         space: A `SearchSpace`, or a callable taking keyword options (such as
-            `reference=`) and returning one.
+            `reference=`) and returning one. A factory with a
+            `REFERENCE_CHOICES` attribute lists one variant per reference.
+        describe: A callable taking the factory's options and returning the
+            space's `SpaceInfo` without building it (for `edgenas spaces`); by
+            default the space is built and read.
         replace: Allow replacing an existing registration.
 
     Raises:
-        DuplicateNameError: If `name` is taken and `replace` is false.
-        TypeError: If `space` is neither a space nor callable.
+        DuplicateNameError: If `name` is taken and `replace` is false; the message lists the known names.
+        ValueError: If `name` is not a non-empty word.
+        TypeError: If `space` is neither a space nor callable, or `describe` is not callable.
     """
-    if not isinstance(name, str) or not name or any(c.isspace() for c in name):
-        raise ValueError(f"a space name must be a non-empty word, got {name!r}")
-    if name in _FACTORIES and not replace:
-        raise DuplicateNameError(f"a space named {name!r} is already registered")
-    if isinstance(space, SearchSpace):
+    if describe is not None and not callable(describe):
+        raise TypeError(f"describe must be callable, got {type(describe).__name__}")
+    if callable(space):
+        made: SpaceFactory = space
+    else:
+        from edgenas.spaces.search_space import SearchSpace  # noqa: PLC0415  (loaded already: `space` was built)
+
+        if not isinstance(space, SearchSpace):
+            raise TypeError(f"register needs a SearchSpace or a factory, got {type(space).__name__}")
         instance = space
 
-        def factory(**options: Any) -> SearchSpace:
+        def made(**options: Any) -> SearchSpace:
             if options:
                 raise TypeError(f"space {name!r} takes no options, got {sorted(options)}")
             return instance
 
-        _FACTORIES[name] = factory
-    elif callable(space):
-        _FACTORIES[name] = space
-    else:
-        raise TypeError(f"register needs a SearchSpace or a factory, got {type(space).__name__}")
+    _SPACES.register(name, _Registration(made, describe), replace=replace)
 
 
 def unregister(name: str) -> None:
@@ -53,8 +85,7 @@ def unregister(name: str) -> None:
     Raises:
         UnknownNameError: If nothing is registered under `name`.
     """
-    _require(name)
-    del _FACTORIES[name]
+    _SPACES.unregister(name)
 
 
 def get(name: str, **options: Any) -> SearchSpace:
@@ -67,7 +98,7 @@ def get(name: str, **options: Any) -> SearchSpace:
     Raises:
         UnknownNameError: If `name` is not registered; the message lists the known names.
     """
-    return _require(name)(**options)
+    return _SPACES.get(name).factory(**options)
 
 
 def factory(name: str) -> SpaceFactory:
@@ -76,18 +107,42 @@ def factory(name: str) -> SpaceFactory:
     Raises:
         UnknownNameError: If `name` is not registered.
     """
-    return _require(name)
+    return _SPACES.get(name).factory
 
 
 def names() -> tuple[str, ...]:
     """The registered names, sorted."""
-    return tuple(sorted(_FACTORIES))
+    return _SPACES.names()
 
 
-def _require(name: str) -> SpaceFactory:
-    try:
-        return _FACTORIES[name]
-    except KeyError:
-        raise UnknownNameError(
-            f"unknown space {name!r}; known spaces: {', '.join(names()) or 'none'}"
-        ) from None
+def variants(name: str) -> tuple[dict[str, str], ...]:
+    """The options of each listed variant of a space: one per `REFERENCE_CHOICES` of its factory, else `{}`.
+
+    Raises:
+        UnknownNameError: If `name` is not registered.
+    """
+    references = getattr(factory(name), "REFERENCE_CHOICES", None)
+    return tuple({"reference": reference} for reference in references) if references else ({},)
+
+
+def describe(name: str, **options: Any) -> SpaceInfo:
+    """What `edgenas spaces` lists about the space `get(name, **options)` returns.
+
+    Uses the registration's `describe` (no space is built) or, without one,
+    builds the space and reads it.
+
+    Raises:
+        UnknownNameError: If `name` is not registered, or on an option value the space does not know.
+        TypeError: On an option the space does not take.
+    """
+    registration = _SPACES.get(name)
+    shown = {option: str(value) for option, value in options.items()}
+    if registration.describe is None:
+        return SpaceInfo.of(registration.factory(**options), name=name, options=shown)
+    info = registration.describe(**options)
+    return dataclasses.replace(info, name=name, options=tuple(shown.items()))
+
+
+def describe_all() -> tuple[SpaceInfo, ...]:
+    """`describe` of every registered space and each of its `variants`, by name."""
+    return tuple(describe(name, **options) for name in names() for options in variants(name))

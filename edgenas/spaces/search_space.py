@@ -11,21 +11,32 @@ from typing import Any
 import pyglove as pg
 
 from edgenas.errors import SpecError, UnknownNameError
+from edgenas.families import family_of_type
+from edgenas.spaces.choices import ANY_CHOICE, Choice
 from edgenas.specs import ArchSpec
-from edgenas.specs.spec_text import parse_spec, spec_types_read_with
 
-__all__ = ["ANY_CHOICE", "SearchSpace"]
-
-
-class _AnyChoice:
-    """Marks a decision whose every candidate gives the same spec (see `SearchSpace.dna_of`)."""
-
-    def __repr__(self) -> str:
-        return "ANY_CHOICE"
+__all__ = ["ANY_CHOICE", "SearchSpace", "hyper_of"]
 
 
-ANY_CHOICE = _AnyChoice()
-"""What `from_spec` puts where any candidate of a decision maps to the same spec."""
+def hyper_of(tree: Any) -> Any:
+    """The PyGlove hyper value of a choice tree (`edgenas.spaces.choices`).
+
+    A `Choice` becomes a `pg.oneof` over its candidates, a dict a `pg.Dict` (keys
+    in order), a list a `pg.List`; literals stay as they are.
+
+    Raises:
+        ValueError: If the tree holds something that is neither a dict, a list,
+            a `Choice` nor a literal.
+    """
+    if isinstance(tree, Choice):
+        return pg.oneof(list(tree.candidates))
+    if isinstance(tree, dict):
+        return pg.Dict({key: hyper_of(value) for key, value in tree.items()})
+    if isinstance(tree, (list, tuple)):
+        return pg.List([hyper_of(value) for value in tree])
+    if isinstance(tree, (int, float, str, bool, type(None))):
+        return tree
+    raise ValueError(f"a choice tree holds dicts, lists, Choices and literals, found {type(tree).__name__}")
 
 
 class SearchSpace:
@@ -166,7 +177,7 @@ class SearchSpace:
     def parse_spec(self, text: str) -> Any:
         """Parses a spec string of this space's kind, in the grammar of its points' type.
 
-        Reads what `edgenas.specs.parse_spec` reads for `spec_type` (a SpineNet
+        Reads what the family of `spec_type` reads (`Family.parse`: a SpineNet
         space also reads detectors on SpineNet backbones); it does not check that
         the spec is a point of the space (see `contains`).
 
@@ -174,7 +185,7 @@ class SearchSpace:
             SpecError: If `text` is not a spec string of that kind; the message
                 speaks of this kind's grammar only.
         """
-        return parse_spec(text, types=spec_types_read_with(self.spec_type))
+        return family_of_type(self.spec_type).parse(text)
 
     def dna_of(self, spec: ArchSpec) -> pg.DNA:
         """Finds the DNA whose point is `spec`.

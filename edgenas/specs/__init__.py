@@ -5,7 +5,6 @@ from edgenas.specs.block import BlockSpec
 from edgenas.specs.costs import NetworkCost, estimate_cost, se_reduced_filters
 from edgenas.specs.enums import Activation, BlockFn
 from edgenas.specs.detection_head import DetectionHeadSpec
-from edgenas.specs.spec_text import parse_spec
 from edgenas.specs.spinenet_arch import SpineNetSpec
 from edgenas.specs.spinenet_detector import SpineNetDetectorSpec
 from edgenas.specs.spinenet_block import SpineNetBlockFn, SpineNetBlockSpec
@@ -30,7 +29,6 @@ __all__ = [
     "SpineNetSpec",
     "estimate_cost",
     "estimate_spinenet_cost",
-    "parse_spec",
     "se_reduced_filters",
     "spinenet_reference",
     "spinenet_reference_names",

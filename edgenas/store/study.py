@@ -45,7 +45,7 @@ class Study:
         input_shape: Height, width and channels of the deployed model's input.
         num_classes: Classes of the deployed model.
         export_recipe: The version of the export recipe (how a spec becomes a model
-            file, `edgenas.export`) the study's models were exported with.
+            file, `edgenas.export_spec`) the study's models were exported with.
         created_at: When the study was created (aware; defaults to now, UTC).
 
     `input_shape`, `num_classes` and `export_recipe` are None in a study written

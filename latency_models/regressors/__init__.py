@@ -16,7 +16,10 @@ them back; `select_family` picks a family by cross-validated error.
 A regressor's JSON is numbers, strings and lists only (with ``family`` and
 ``version``), never a pickled library object, so a file written today is read
 by later library versions. Training may use scikit-learn and SciPy, imported
-inside the fit functions only: importing this package needs numpy alone.
+inside the fit functions only: importing this package needs numpy alone (and
+edgenas' plain error family and registry helper). An unknown family is edgenas'
+`UnknownNameError`; a bad option, seed or list of families to compare is a
+`latency_models.errors.RegressorOptionError`.
 """
 
 from __future__ import annotations

@@ -15,6 +15,9 @@ from typing import Any
 
 import numpy as np
 
+from edgenas.registry import Registry
+
+from ..errors import RegressorOptionError
 from ._common import Regressor, check_training_data
 from .gbt import GBT_OPTIONS, GBTRegressor, fit_gbt
 from .linear import LINEAR_OPTIONS, LinearRegressor, fit_linear
@@ -48,7 +51,7 @@ class RegressorFamily:
     options: Mapping[str, Any]
 
 
-_FAMILIES: dict[str, RegressorFamily] = {}
+_FAMILIES = Registry[str, RegressorFamily]("regressor family", plural="regressor families")
 
 
 def register_family(
@@ -63,15 +66,12 @@ def register_family(
         options: Its training options' names and defaults.
 
     Raises:
-        ValueError: The name is taken, empty, or differs from ``regressor_type.family``.
+        DuplicateNameError: The name is taken; the message lists the registered families.
+        ValueError: The name is not a non-empty word, or differs from ``regressor_type.family``.
     """
-    if not isinstance(name, str) or not name:
-        raise ValueError(f"a family name must be a non-empty string, got {name!r}")
-    if name in _FAMILIES:
-        raise ValueError(f"regressor family {name!r} is already registered")
     if getattr(regressor_type, "family", None) != name:
         raise ValueError(f"family {name!r}: its regressor type says family {getattr(regressor_type, 'family', None)!r}")
-    _FAMILIES[name] = RegressorFamily(name=name, regressor_type=regressor_type, fit=fit, options=dict(options))
+    _FAMILIES.register(name, RegressorFamily(name=name, regressor_type=regressor_type, fit=fit, options=dict(options)))
 
 
 register_family("linear", regressor_type=LinearRegressor, fit=fit_linear, options=LINEAR_OPTIONS)
@@ -87,20 +87,13 @@ def registered_families() -> tuple[str, ...]:
     return tuple(_FAMILIES)
 
 
-def _family(name: Any) -> RegressorFamily:
-    try:
-        return _FAMILIES[name]
-    except (KeyError, TypeError):
-        raise ValueError(f"unknown regressor family {name!r}; known: {list(_FAMILIES)}") from None
-
-
 def family_options(family: str) -> dict[str, Any]:
     """A family's training options and their defaults.
 
     Raises:
-        ValueError: Unknown family.
+        UnknownNameError: Unknown family; the message lists the registered ones.
     """
-    return dict(_family(family).options)
+    return dict(_FAMILIES.get(family).options)
 
 
 def fit_regressor(family: str, x: np.ndarray, y: np.ndarray, *, seed: int = 0, **options: Any) -> Regressor:
@@ -117,16 +110,17 @@ def fit_regressor(family: str, x: np.ndarray, y: np.ndarray, *, seed: int = 0, *
         The fitted regressor.
 
     Raises:
-        ValueError: Unknown family (the message lists the known ones), unknown option (the message
-            lists the family's), bad seed, bad `x`/`y`, or a bad option value.
+        UnknownNameError: Unknown family; the message lists the registered ones.
+        RegressorOptionError: Unknown option (the message lists the family's), bad seed, or a bad option value.
+        ValueError: Bad `x`/`y`.
     """
-    entry = _family(family)
+    entry = _FAMILIES.get(family)
     unknown = sorted(set(options) - set(entry.options))
     if unknown:
-        raise ValueError(f"unknown option(s) {unknown} for regressor family {family!r}; its options: "
-                         f"{sorted(entry.options)}")  # fmt: skip
+        raise RegressorOptionError(f"unknown option(s) {unknown} for regressor family {family!r}; its options: "
+                                   f"{sorted(entry.options)}")  # fmt: skip
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
+        raise RegressorOptionError(f"seed must be an integer >= 0, got {seed!r}")
     x, y = check_training_data(x, y)
     return entry.fit(x, y, seed=int(seed), **{**entry.options, **options})
 
@@ -141,10 +135,11 @@ def regressor_from_json(data: Mapping[str, Any]) -> Regressor:
         The regressor.
 
     Raises:
-        ValueError: Not an object, no or an unknown family, or malformed data for the family.
+        UnknownNameError: An unknown family; the message lists the registered ones.
+        ValueError: Not an object, no family, or malformed data for the family.
     """
     if not isinstance(data, Mapping):
         raise ValueError(f"regressor JSON must be an object, got {type(data).__name__}")
     if "family" not in data:
-        raise ValueError(f"regressor JSON lacks key 'family'; known families: {list(_FAMILIES)}")
-    return _family(data["family"]).regressor_type.from_json(data)
+        raise ValueError(f"regressor JSON lacks key 'family'; known regressor families: {', '.join(_FAMILIES.names())}")
+    return _FAMILIES.get(data["family"]).regressor_type.from_json(data)

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import RegressorOptionError
 from ._common import check_training_data
 from .registry import REGRESSOR_FAMILIES, family_options, fit_regressor
 
@@ -77,10 +78,10 @@ def kfold_indices(num_rows: int, *, folds: int, seed: int) -> list[np.ndarray]:
         The held-out row indices of each fold.
 
     Raises:
-        ValueError: `folds` out of range.
+        RegressorOptionError: `folds` out of range.
     """
     if isinstance(folds, bool) or not isinstance(folds, int) or not 2 <= folds <= num_rows:
-        raise ValueError(f"folds must be an integer in [2, {num_rows}] (the number of rows), got {folds!r}")
+        raise RegressorOptionError(f"folds must be an integer in [2, {num_rows}] (the number of rows), got {folds!r}")
     order = np.random.default_rng(seed).permutation(num_rows)
     return [np.sort(part) for part in np.array_split(order, folds)]
 
@@ -119,21 +120,22 @@ def select_family(
         The chosen family, every family's mean score and its standard error, and the score's name.
 
     Raises:
-        ValueError: No or repeated or unknown families, options for a family not listed, bad
-            `folds`, bad `x`/`y`, or (default score) a target that is not > 0.
+        UnknownNameError: An unknown family; the message lists the registered ones.
+        RegressorOptionError: No or repeated families, options for a family not listed, or bad `folds`.
+        ValueError: Bad `x`/`y`, or (default score) a target that is not > 0.
     """
     x, y = check_training_data(x, y, min_rows=2)
     families = tuple(families)
     if not families:
-        raise ValueError("no families to choose from")
+        raise RegressorOptionError("no families to choose from")
     if len(set(families)) != len(families):
-        raise ValueError(f"families repeat a name: {list(families)}")
+        raise RegressorOptionError(f"families repeat a name: {list(families)}")
     for family in families:
         family_options(family)  # raises for an unknown family, listing the known ones
     options = dict(options or {})
     stray = sorted(set(options) - set(families))
     if stray:
-        raise ValueError(f"options given for families not being compared: {stray}")
+        raise RegressorOptionError(f"options given for families not being compared: {stray}")
     if score is mean_absolute_percentage_error and not (y > 0).all():
         raise ValueError("the default score (mean absolute percentage error) needs every y > 0")
     held_out = kfold_indices(len(y), folds=folds, seed=seed)

@@ -20,7 +20,7 @@ def test_readme_flow(tmp_path):
     assert specs == space.sample(n=5, seed=0) and len(set(specs)) == 5
     model = edgenas.build_keras(a1, input_shape=(96, 96, 3), num_classes=10)
     assert model.count_params() == edgenas.estimate_cost(a1, input_shape=(96, 96, 3), num_classes=10).params
-    art = edgenas.export(
+    art = edgenas.export_spec(
         a1, formats=("tflite", "onnx"), precision="fp32", out_dir=tmp_path, input_shape=(96, 96, 3), num_classes=10
     )
     res = edgenas.profile(art.tflite_path, runtime="litert", threads=1, runs=10, warmup=2)

@@ -49,7 +49,7 @@ def test_a_python_api_export_prints_nothing_on_stderr(tmp_path: Path) -> None:
     code = (
         "import edgenas\n"
         "spec = edgenas.spaces.get('mnasnet').sample(n=1, seed=0)[0]\n"
-        f"edgenas.export(spec, formats=('tflite', 'onnx'), precision=('fp32', 'int8'), out_dir={str(tmp_path)!r},"
+        f"edgenas.export_spec(spec, formats=('tflite', 'onnx'), precision=('fp32', 'int8'), out_dir={str(tmp_path)!r},"
         " input_shape=(32, 32, 3), num_classes=10)\n"
         "print('exported')\n"
     )

@@ -14,10 +14,11 @@ import numpy as np
 import pytest
 
 from edgenas.specs.spinenet_detector import SpineNetDetectorSpec
-from latency_models.detector_collect import random_detectors
+from edgenas.collect.detectors import random_detectors
 from latency_models.detector_features import DETECTOR_FEATURES, detector_features
 from latency_models.detector_predictor import DetectorLatencyPredictor
 from latency_models.detector_train import MIN_DETECTORS, fit_detector_predictor
+from latency_models.errors import PredictorFileError
 from latency_models.measurements import MeasurementKey, MeasurementStore, NetworkMeasurement
 from latency_models.predictor import OutOfDomainError
 from latency_models.train import TrainingError, fit_predictor
@@ -92,10 +93,10 @@ def test_a_predictor_file_round_trips_and_refuses_bad_files(predictor, detectors
                        ({**data, "feature_schema": {"features": ["a"], "inputs": [], "target": "t"}}, "feature schema"),
                        ({k: v for k, v in data.items() if k != "domain"}, "malformed")):  # fmt: skip
         (tmp_path / "bad.json").write_text(json.dumps(bad))
-        with pytest.raises(ValueError, match=match):
+        with pytest.raises(PredictorFileError, match=match):
             DetectorLatencyPredictor.load(tmp_path / "bad.json")
     (tmp_path / "bad.json").write_text("{not json")
-    with pytest.raises(ValueError, match="bad.json: not a predictor file"):
+    with pytest.raises(PredictorFileError, match="bad.json: not a predictor file"):
         DetectorLatencyPredictor.load(tmp_path / "bad.json")
 
 

@@ -1,4 +1,4 @@
-"""Tests of latency_models/layers.py and layer_models.py: a network as its layers, read from the spec alone."""
+"""Tests of latency_models/layers.py: a network as its layers, read from the spec alone."""
 
 from __future__ import annotations
 
@@ -65,18 +65,3 @@ def test_skip_and_se_are_read_from_the_shapes() -> None:
     se = LayerSpec(LayerKind.MBCONV, 40, 40, strides=1, se_ratio=0.25, **base)
     plain = LayerSpec(LayerKind.MBCONV, 40, 40, strides=1, **base)
     assert layer_features(se)[MACS] > layer_features(plain)[MACS]
-
-
-@pytest.mark.slow
-def test_single_layer_models_rebuild_the_network_exactly() -> None:
-    """The single-layer models hold, between them, exactly the network's weights (BatchNorm included)."""
-    from latency_models.layer_models import build_layer_model
-
-    for spec in _references() + edgenas.spaces.get("mnasnet").sample(n=1, seed=7):
-        network = edgenas.build_keras(spec, input_shape=(64, 64, 3), num_classes=10)
-        layers = layers_of(spec, input_shape=(64, 64, 3), num_classes=10)
-        models = [build_layer_model(layer)[0] for layer in layers]
-        assert sum(m.count_params() for m in models) == network.count_params()
-        for layer, model in zip(layers, models):
-            assert model.output_shape[1:] == ((layer.out_height, layer.out_width, layer.out_channels)
-                                               if layer.kind is not LayerKind.HEAD else (10,))  # fmt: skip

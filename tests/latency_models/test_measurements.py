@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from latency_models.errors import MeasurementStoreError
 from latency_models.layers import LayerKind, LayerSpec
 from latency_models.measurements import MeasurementKey, MeasurementStore, NetworkMeasurement
 
@@ -52,11 +53,11 @@ def test_a_bad_key_is_refused(device: str, precision: str, threads: int, problem
 def test_a_file_that_is_not_a_measurement_store_is_refused(tmp_path: Path) -> None:
     junk = tmp_path / "junk.sqlite"
     junk.write_bytes(b"definitely not sqlite" * 50)
-    with pytest.raises(ValueError, match="not a latency measurement database"):
+    with pytest.raises(MeasurementStoreError, match="not a latency measurement database"):
         MeasurementStore(junk)
     other = tmp_path / "v9.sqlite"
     with sqlite3.connect(other) as conn:
         conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         conn.execute("INSERT INTO meta VALUES ('schema_version', '9')")
-    with pytest.raises(ValueError, match="schema version 9"):
+    with pytest.raises(MeasurementStoreError, match="schema version 9"):
         MeasurementStore(other)

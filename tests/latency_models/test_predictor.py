@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 import edgenas
+from latency_models.errors import PredictorFileError
 from latency_models.layers import LAYER_FEATURES, LayerKind, LayerSpec, layer_features, layers_of
 from latency_models.measurements import MeasurementKey, MeasurementStore, NetworkMeasurement
 from latency_models.predictor import LatencyPredictor, LayerDomain, OutOfDomainError
@@ -161,7 +162,7 @@ def test_a_damaged_predictor_file_is_refused(predictor: LatencyPredictor, tmp_pa
     change(data)
     path = tmp_path / "damaged.json"
     path.write_text(json.dumps(data))
-    with pytest.raises(ValueError, match=problem) as raised:
+    with pytest.raises(PredictorFileError, match=problem) as raised:
         LatencyPredictor.load(path)
     assert str(path) in str(raised.value)
 
@@ -169,7 +170,7 @@ def test_a_damaged_predictor_file_is_refused(predictor: LatencyPredictor, tmp_pa
 def test_a_file_that_is_not_json_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "model.json"
     path.write_bytes(b"\x00\x01 not json")
-    with pytest.raises(ValueError, match="not a predictor file"):
+    with pytest.raises(PredictorFileError, match="not a predictor file"):
         LatencyPredictor.load(path)
     with pytest.raises(FileNotFoundError):
         LatencyPredictor.load(tmp_path / "missing.json")

@@ -7,9 +7,14 @@ except for "nsga2", which takes a tuple of maximised objectives.
 """
 
 from edgenas.search.algorithms.builtin import evolution, grid, nsga2, ppo, random_search
-from edgenas.search.algorithms.errors import SpaceTooLargeError, UnsupportedSpaceError
-from edgenas.search.algorithms.grid import DEFAULT_MAX_GRID_POINTS, GridSearch
-from edgenas.search.algorithms.ppo import PPOController
+from edgenas.search.algorithms.errors import (
+    AlgorithmOptionError,
+    SpaceTooLargeError,
+    UnknownAlgorithmOptionError,
+    UnsupportedSpaceError,
+)
+from edgenas.search.algorithms.grid_search import DEFAULT_MAX_GRID_POINTS, GridSearch
+from edgenas.search.algorithms.ppo_controller import PPOController
 from edgenas.search.algorithms.registry import (
     AlgorithmFactory,
     algorithm_names,
@@ -20,9 +25,11 @@ from edgenas.search.algorithms.registry import (
 __all__ = [
     "DEFAULT_MAX_GRID_POINTS",
     "AlgorithmFactory",
+    "AlgorithmOptionError",
     "GridSearch",
     "PPOController",
     "SpaceTooLargeError",
+    "UnknownAlgorithmOptionError",
     "UnsupportedSpaceError",
     "algorithm_names",
     "evolution",

@@ -13,15 +13,24 @@ Feedback: "random" and "grid" ignore it; "evolution" and "ppo" take a float;
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pyglove as pg
 
-from edgenas.search.algorithms.grid import DEFAULT_MAX_GRID_POINTS, GridSearch, check_grid_size
+from edgenas.search.algorithms.errors import AlgorithmOptionError
+from edgenas.search.algorithms.grid_search import DEFAULT_MAX_GRID_POINTS, GridSearch, check_grid_size
 from edgenas.search.algorithms.mutation import DistinctUniform
-from edgenas.search.algorithms.ppo import PPOController
+from edgenas.search.algorithms.ppo_controller import PPOController
 from edgenas.search.algorithms.registry import register_algorithm
 
 __all__ = ["evolution", "grid", "nsga2", "ppo", "random_search"]
+
+
+def _check_count(name: str, value: Any, *, minimum: int) -> None:
+    """Raises `AlgorithmOptionError` unless `value` is an integer (not a bool) of at least `minimum`."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise AlgorithmOptionError(f"{name} must be an integer >= {minimum}, got {value!r}")
 
 
 def _derived_seed(seed: int, stream: int) -> int:
@@ -48,14 +57,23 @@ def evolution(
     any space; robust to noisy rewards, and good from a few hundred trials on.
     The first `population_size` trials are random. `tournament_size` defaults
     to 5, or the whole population when it is smaller.
+
+    Raises:
+        AlgorithmOptionError: `population_size` or `tournament_size` is not an
+            integer >= 2, or the tournament is larger than the population.
     """
     del space_size
+    _check_count("population_size", population_size, minimum=2)
     if tournament_size is None:
-        tournament_size = min(5, population_size) if isinstance(population_size, int) else 5
+        tournament_size = min(5, population_size)
+    _check_count("tournament_size", tournament_size, minimum=2)
     mutator = DistinctUniform(seed=_derived_seed(seed, 1))
-    return pg.evolution.regularized_evolution(
-        mutator, population_size=population_size, tournament_size=tournament_size, seed=seed
-    )
+    try:
+        return pg.evolution.regularized_evolution(
+            mutator, population_size=population_size, tournament_size=tournament_size, seed=seed
+        )
+    except ValueError as error:  # PyGlove's own check of the two sizes together
+        raise AlgorithmOptionError(str(error)) from None
 
 
 def nsga2(*, seed: int, space_size: int | None = None, population_size: int = 100) -> pg.DNAGenerator:
@@ -64,8 +82,12 @@ def nsga2(*, seed: int, space_size: int | None = None, population_size: int = 10
     When to use it: with a `ParetoReward`, to find the whole accuracy/latency
     front in one search instead of one point per latency target. The first
     `2 * population_size` trials are random.
+
+    Raises:
+        AlgorithmOptionError: `population_size` is not an integer >= 1.
     """
     del space_size
+    _check_count("population_size", population_size, minimum=1)
     mutator = DistinctUniform(seed=_derived_seed(seed, 1))
     return pg.evolution.nsga2(mutator, population_size=population_size, seed=seed)
 
@@ -79,10 +101,12 @@ def grid(
     decisions), where exhaustive evaluation is affordable and deterministic.
 
     Raises:
+        AlgorithmOptionError: `max_points` is not an integer >= 1.
         SpaceTooLargeError: If `space_size` is given and over `max_points`
             (otherwise the check runs at `setup`).
     """
     del seed
+    _check_count("max_points", max_points, minimum=1)
     if space_size is not None:
         check_grid_size(space_size, max_points=max_points)
     return GridSearch(max_points=max_points)
@@ -103,17 +127,24 @@ def ppo(
 
     When to use it: large categorical spaces with a scalar reward, as in
     MnasNet and Vertex AI NAS.
+
+    Raises:
+        AlgorithmOptionError: An option out of its range or of the wrong type
+            (PyGlove's check of `PPOController`'s fields names the field).
     """
     del space_size
-    return PPOController(
-        seed=seed,
-        learning_rate=learning_rate,
-        clip_epsilon=clip_epsilon,
-        batch_size=batch_size,
-        update_epochs=update_epochs,
-        baseline_decay=baseline_decay,
-        entropy_weight=entropy_weight,
-    )
+    try:
+        return PPOController(
+            seed=seed,
+            learning_rate=learning_rate,
+            clip_epsilon=clip_epsilon,
+            batch_size=batch_size,
+            update_epochs=update_epochs,
+            baseline_decay=baseline_decay,
+            entropy_weight=entropy_weight,
+        )
+    except (TypeError, ValueError) as error:  # PyGlove validates each field's type and range on construction
+        raise AlgorithmOptionError(str(error)) from None
 
 
 register_algorithm("random", random_search)

@@ -8,14 +8,15 @@ from typing import Any
 
 import pyglove as pg
 
-from edgenas.errors import DuplicateNameError, UnknownNameError
+from edgenas.registry import Registry
+from edgenas.search.algorithms.errors import AlgorithmOptionError, UnknownAlgorithmOptionError
 
 __all__ = ["AlgorithmFactory", "algorithm_names", "make_algorithm", "register_algorithm"]
 
 AlgorithmFactory = Callable[..., pg.DNAGenerator]
 """Takes `seed=`, `space_size=` and its own keyword options; returns a fresh DNA generator."""
 
-_FACTORIES: dict[str, AlgorithmFactory] = {}
+_FACTORIES = Registry[str, AlgorithmFactory]("algorithm")
 _COMMON = ("seed", "space_size")
 
 
@@ -25,29 +26,23 @@ def register_algorithm(name: str, factory: AlgorithmFactory) -> None:
     Args:
         name: The name users will type.
         factory: A callable taking keyword arguments `seed`, `space_size` and
-            its own options, returning a new `pg.DNAGenerator`.
+            its own options, returning a new `pg.DNAGenerator`; it raises
+            `AlgorithmOptionError` on an option value it cannot take.
 
     Raises:
         DuplicateNameError: If `name` is taken; the message lists the known names.
         ValueError: If `name` is not a non-empty word.
         TypeError: If `factory` does not take `seed` and `space_size`.
     """
-    if not isinstance(name, str) or not name or any(c.isspace() for c in name):
-        raise ValueError(f"an algorithm name must be a non-empty word, got {name!r}")
-    if name in _FACTORIES:
-        known = ", ".join(algorithm_names())
-        raise DuplicateNameError(
-            f"an algorithm named {name!r} is already registered; known algorithms: {known}"
-        )
     parameters = inspect.signature(factory).parameters
     if not all(p in parameters for p in _COMMON):
         raise TypeError(f"algorithm factory {name!r} must take keyword arguments seed and space_size")
-    _FACTORIES[name] = factory
+    _FACTORIES.register(name, factory)
 
 
 def algorithm_names() -> tuple[str, ...]:
     """The registered algorithm names, sorted."""
-    return tuple(sorted(_FACTORIES))
+    return _FACTORIES.names()
 
 
 def make_algorithm(name: str, *, seed: int, space_size: int | None = None, **options: Any) -> pg.DNAGenerator:
@@ -64,21 +59,24 @@ def make_algorithm(name: str, *, seed: int, space_size: int | None = None, **opt
 
     Raises:
         UnknownNameError: If `name` is not registered; the message lists the known names.
-        TypeError: On an option the algorithm does not take; the message lists those it takes.
-        ValueError: On a seed that is not an integer, or an invalid option value.
+        UnknownAlgorithmOptionError: (a `TypeError`) On an option the algorithm does not take; the message
+            lists those it takes.
+        AlgorithmOptionError: (a `ValueError`) On a seed that is not an integer, or an invalid option value;
+            the message starts with ``algorithm 'NAME': ``.
+        SpaceTooLargeError: If grid search is asked for a space over its `max_points`.
     """
-    try:
-        factory = _FACTORIES[name]
-    except KeyError:
-        raise UnknownNameError(
-            f"unknown algorithm {name!r}; known algorithms: {', '.join(algorithm_names())}"
-        ) from None
+    factory = _FACTORIES.get(name)
     if isinstance(seed, bool) or not isinstance(seed, int):
-        raise ValueError(f"seed must be an integer, got {seed!r}")
+        raise AlgorithmOptionError(f"seed must be an integer, got {seed!r}")
     if space_size is not None and (isinstance(space_size, bool) or not isinstance(space_size, int)):
-        raise ValueError(f"space_size must be an integer or None, got {space_size!r}")
+        raise AlgorithmOptionError(f"space_size must be an integer or None, got {space_size!r}")
     accepted = sorted(p for p in inspect.signature(factory).parameters if p not in _COMMON)
     unknown = sorted(set(options) - set(accepted))
     if unknown:
-        raise TypeError(f"algorithm {name!r} takes options {accepted or 'none'}; got unknown {unknown}")
-    return factory(seed=seed, space_size=space_size, **options)
+        raise UnknownAlgorithmOptionError(
+            f"algorithm {name!r} takes options {accepted or 'none'}; got unknown {unknown}"
+        )
+    try:
+        return factory(seed=seed, space_size=space_size, **options)
+    except AlgorithmOptionError as error:
+        raise AlgorithmOptionError(f"algorithm {name!r}: {error}") from None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from devices.farm.address import FarmAddress
+from devices.farm.errors import FarmConfigError
 
 
 @pytest.mark.parametrize(
@@ -36,6 +37,7 @@ def test_a_farm_address_gives_the_url_and_the_tag(text: str, base_url: str, tag:
     ],
 )
 def test_a_bad_farm_address_says_what_is_expected(text: str, problem: str) -> None:
-    with pytest.raises(ValueError, match=problem) as raised:
+    with pytest.raises(FarmConfigError, match=problem) as raised:
         FarmAddress.parse(text)
     assert "farm://HOST:PORT/TAG" in str(raised.value)
+    assert isinstance(raised.value, ValueError)  # what callers caught before

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from devices import ProfileSettings
-from devices.farm.errors import InventoryError
+from devices.farm.errors import FarmConfigError, InventoryError, UnknownBackendError, UnknownDeviceError
 from devices.farm.inventory import DEFAULT_TIMEOUT_S, DeviceEntry, Inventory, load_inventory, parse_inventory
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -81,8 +81,10 @@ def test_the_inventory_answers_tags_and_devices_by_name(tmp_path: Path) -> None:
 
     assert inventory.tags() == frozenset({"x86", "cpu", "soc=bcm2711", "soc=tensor-g2", "android"})
     assert inventory.device("pixel-7").backend == "adb"
-    with pytest.raises(KeyError, match="no device 'nope'.*local-1, pi4-kitchen, pixel-7"):
+    with pytest.raises(UnknownDeviceError) as raised:
         inventory.device("nope")
+    assert str(raised.value) == f"no device 'nope' in {inventory.source}; devices: local-1, pi4-kitchen, pixel-7"
+    assert isinstance(raised.value, KeyError) and isinstance(raised.value, FarmConfigError)
 
 
 def test_entries_are_frozen_and_their_connection_read_only(tmp_path: Path) -> None:
@@ -120,7 +122,7 @@ def test_known_backends_can_be_given() -> None:
     data = {"devices": [{"name": "board", "backend": "usb", "tags": ["arm"]}]}
     inventory = parse_inventory(data, source="test", known_backends=("usb",))
     assert inventory.devices[0].backend == "usb"
-    with pytest.raises(InventoryError, match="test: device 'board': unknown backend 'usb'; known backends: local"):
+    with pytest.raises(UnknownBackendError, match="^test: device 'board': unknown backend 'usb'; known backends: local"):
         parse_inventory(data, source="test", known_backends=("local",))
 
 

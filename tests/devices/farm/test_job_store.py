@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from devices import LatencyResult, ProfileSettings
-from devices.farm.errors import UnknownJobError
+from devices.farm.errors import FarmConfigError, UnknownJobError
 from devices.farm.job import Job, JobState
 from devices.farm.job_store import JobStore
 
@@ -144,13 +144,13 @@ def test_listeners_hear_queued_and_finished_jobs(store: JobStore) -> None:
 def test_a_file_that_is_not_a_job_database_is_refused(tmp_path: Path) -> None:
     text = tmp_path / "notes.sqlite"
     text.write_text("not sqlite at all " * 100)
-    with pytest.raises(ValueError, match="not a farm job database"):
+    with pytest.raises(FarmConfigError, match=f"^{text}: not a farm job database: file is not a database$"):
         JobStore(text)
     other = tmp_path / "other.sqlite"
     with sqlite3.connect(other) as conn:
         conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         conn.execute("INSERT INTO meta VALUES ('schema_version', '99')")
-    with pytest.raises(ValueError, match="schema version 99"):
+    with pytest.raises(FarmConfigError, match="schema version 99"):
         JobStore(other)
 
 

@@ -6,20 +6,18 @@ zero on every calibration image, the quantizer gave it scale 7.84e-9, and the
 convolution writing it had a requantization scale of 390-1100 (XNNPACK takes < 256).
 """
 
-import importlib
 
 import keras
 import numpy as np
 import pytest
 from ai_edge_litert.interpreter import Interpreter, OpResolverType
 
-from edgenas import export
+from edgenas import export_spec
 from edgenas.export._int8_ranges import CONSTANT_ZERO_SCALE, NOMINAL_SCALE, widen_constant_zero_ranges
 from edgenas.export.settings import Precision
 from edgenas.specs import ArchSpec
 
-# By name: `edgenas.export` the attribute is the export function, not the package.
-tflite_module = importlib.import_module("edgenas.export.tflite")
+from edgenas.export import tflite as tflite_module
 
 # Point 41 of spaces.get("mnasnet").sample(n=300, seed=0): its stage1_block0 SE bottleneck
 # (4 channels, from 16 input filters) is dead under export's seeded weights, at 224x224 and at 32x32.
@@ -55,7 +53,7 @@ def _scales_of(path, name_part: str) -> list[float]:
 
 def test_formerly_refused_mnasnet_point_loads_in_xnnpack_at_int8(tmp_path):
     spec = ArchSpec.parse(_FORMERLY_REFUSED)
-    path = export(spec, out_dir=tmp_path, precision="int8", input_shape=_SHAPE, num_classes=10).tflite_path
+    path = export_spec(spec, out_dir=tmp_path, precision="int8", input_shape=_SHAPE, num_classes=10).tflite_path
     interpreter = _interpreter(path)  # raised "failed to create XNNPACK runtime" before the fix
     assert any(op["op_name"] == "DELEGATE" for op in interpreter._get_ops_details())  # noqa: SLF001
     # The case is still exercised: calibration saw the SE bottleneck's output constant at zero.

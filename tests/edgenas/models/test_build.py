@@ -77,5 +77,8 @@ def test_input_smaller_than_total_stride_is_rejected():
 
 
 def test_unknown_spec_type_is_rejected():
-    with pytest.raises(UnknownNameError, match="no Keras builder for str"):
+    with pytest.raises(UnknownNameError) as unknown:
         build_keras("relu-stem32-...")
+    assert str(unknown.value) == (
+        "unknown spec type 'str'; known spec types: ArchSpec, SpineNetDetectorSpec, SpineNetSpec"
+    )

@@ -114,7 +114,7 @@ class FakeDevice(DeviceBackend):
 
 
 def search(tmp_path: Path, trials: int, **overrides: Any) -> Any:
-    """`edgenas.search` of `trials` random MnasNet candidates at 64x64, 10 classes, on `FakeDevice("board")`."""
+    """`edgenas.run_search` of `trials` random MnasNet candidates at 64x64, 10 classes, on `FakeDevice("board")`."""
     options: dict[str, Any] = dict(
         reward=make_reward("mnasnet-soft", target_ms=2.0),
         trials=trials,
@@ -128,4 +128,4 @@ def search(tmp_path: Path, trials: int, **overrides: Any) -> Any:
         progress=False,
     )
     options.update(overrides)
-    return edgenas.search(edgenas.spaces.get("mnasnet"), **options)
+    return edgenas.run_search(edgenas.spaces.get("mnasnet"), **options)

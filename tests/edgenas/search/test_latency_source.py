@@ -43,7 +43,7 @@ def _predictor_file(folder: Path, *, scale: float, precision: str = "fp32") -> P
 
 
 def _search(tmp_path: Path, trials: int, *, reward: str = "mnasnet-soft", **options):
-    return edgenas.search(
+    return edgenas.run_search(
         edgenas.spaces.get("mnasnet"),
         reward=make_reward(reward, target_ms=2.0),
         trials=trials,
@@ -98,7 +98,7 @@ def test_a_predictor_that_does_not_fit_the_search_is_refused_before_any_trial(tm
         _search(tmp_path, 1, latency=f"predicted:{int8}")
     fp32 = _predictor_file(tmp_path, scale=0.05)
     with pytest.raises(EdgenasError, match=r"trained at input shape\(s\) \[\[64, 64, 3\]\], not \[96, 96, 3\]"):
-        edgenas.search(edgenas.spaces.get("mnasnet"), reward=make_reward("mnasnet-soft", target_ms=2.0), trials=1,
+        edgenas.run_search(edgenas.spaces.get("mnasnet"), reward=make_reward("mnasnet-soft", target_ms=2.0), trials=1,
                        db=tmp_path / "s.sqlite", input_shape=(96, 96, 3), num_classes=CLASSES,
                        latency=f"predicted:{fp32}", progress=False)  # fmt: skip
     with pytest.raises(EdgenasError, match="no predictor file"):

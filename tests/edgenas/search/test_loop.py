@@ -34,7 +34,7 @@ def _run(tmp_path, trials, *, resume=False, **overrides):
     )
     space = overrides.pop("space", None) or edgenas.spaces.get("mnasnet")
     options.update(overrides)
-    return edgenas.search(space, **options)
+    return edgenas.run_search(space, **options)
 
 
 @pytest.mark.slow

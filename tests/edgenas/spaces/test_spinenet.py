@@ -12,7 +12,7 @@ import pytest
 from edgenas import spaces
 from edgenas.cli import main
 from edgenas.errors import SpecError, UnknownNameError
-from edgenas.search.algorithms.ppo import check_categorical
+from edgenas.search.algorithms.ppo_controller import check_categorical
 from edgenas.spaces.spinenet import (
     SPINENET_CHOICES,
     MultisetPermutation,

@@ -1,10 +1,13 @@
 import pyglove as pg
 import pytest
 
-from edgenas.errors import DuplicateNameError, UnknownNameError
+from edgenas.errors import DuplicateNameError, EdgenasError, UnknownNameError
+from edgenas.search.algorithms import registry
 from edgenas.search.algorithms import (
+    AlgorithmOptionError,
     GridSearch,
     PPOController,
+    UnknownAlgorithmOptionError,
     algorithm_names,
     make_algorithm,
     random_search,
@@ -63,6 +66,55 @@ def test_invalid_option_values_raise():
         make_algorithm("evolution", seed=0, population_size=5, tournament_size=10)
     with pytest.raises(ValueError, match="learning_rate must be positive"):
         make_algorithm("ppo", seed=0, learning_rate=0.0)
+
+
+@pytest.mark.parametrize(
+    ("name", "options", "message"),
+    [
+        ("evolution", {"population_size": 1}, "algorithm 'evolution': population_size must be an integer >= 2, got 1"),
+        ("evolution", {"population_size": "abc"},
+         "algorithm 'evolution': population_size must be an integer >= 2, got 'abc'"),
+        ("evolution", {"population_size": 2.5},
+         "algorithm 'evolution': population_size must be an integer >= 2, got 2.5"),
+        ("evolution", {"tournament_size": True},
+         "algorithm 'evolution': tournament_size must be an integer >= 2, got True"),
+        ("evolution", {"population_size": 4, "tournament_size": 9},
+         "algorithm 'evolution': The value of `population_size` (4) must be no less than the value of "
+         "`tournament_size` (9)."),
+        ("nsga2", {"population_size": 0}, "algorithm 'nsga2': population_size must be an integer >= 1, got 0"),
+        ("grid", {"max_points": "x"}, "algorithm 'grid': max_points must be an integer >= 1, got 'x'"),
+        ("ppo", {"learning_rate": 0}, "algorithm 'ppo': learning_rate must be positive, got 0.0"),
+        ("ppo", {"batch_size": 0}, "algorithm 'ppo': Value 0 is out of range (min=1, max=None). (path=batch_size)"),
+        ("ppo", {"learning_rate": "fast"},
+         "algorithm 'ppo': Expect <class 'float'> but encountered <class 'str'>: fast. (path=learning_rate)"),
+    ],
+)
+def test_bad_option_values_are_algorithm_option_errors_naming_the_algorithm(name, options, message):
+    with pytest.raises(AlgorithmOptionError) as raised:
+        make_algorithm(name, seed=0, **options)
+    assert str(raised.value) == message
+    assert isinstance(raised.value, EdgenasError) and isinstance(raised.value, ValueError)
+
+
+def test_unknown_option_and_bad_seed_are_edgenas_errors():
+    with pytest.raises(UnknownAlgorithmOptionError) as raised:
+        make_algorithm("random", seed=0, population_size=10)
+    assert isinstance(raised.value, EdgenasError) and isinstance(raised.value, TypeError)
+    with pytest.raises(AlgorithmOptionError, match=r"^seed must be an integer, got 1.5$"):
+        make_algorithm("random", seed=1.5)
+
+
+def test_a_factory_bug_is_not_turned_into_an_option_error():
+    def broken(*, seed, space_size=None):
+        raise ValueError("bug")
+
+    register_algorithm("broken-factory", broken)
+    try:
+        with pytest.raises(ValueError, match="^bug$") as raised:
+            make_algorithm("broken-factory", seed=0)
+        assert not isinstance(raised.value, EdgenasError)
+    finally:
+        registry._FACTORIES.unregister("broken-factory")
 
 
 def test_a_small_population_gets_a_tournament_that_fits():

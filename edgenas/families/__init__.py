@@ -1,0 +1,53 @@
+"""Families: one record per kind of network, which the rest of edgenas asks instead of testing spec types.
+
+    from edgenas.families import family_of
+    family = family_of(spec)
+    family.deployment.input_shape, family.metric.name, family.outputs(spec, input_shape=..., num_classes=...)
+
+`register_family(MyFamily())` adds a kind of network (one module, one call);
+`parse_spec` reads a spec string of any registered family. Importing this
+package does not import TensorFlow.
+"""
+
+from edgenas.families.chain_classifier import ChainClassifierFamily
+from edgenas.families.family import (
+    AccuracyMetric,
+    DeploymentDefaults,
+    Family,
+    OutputSignature,
+    PredictorKind,
+    Task,
+)
+from edgenas.families.registry import (
+    families,
+    family_named,
+    family_of,
+    family_of_type,
+    parse_spec,
+    register_family,
+    spec_types,
+    unregister_family,
+)
+from edgenas.families.spinenet_detector import SpineNetDetectorFamily
+
+register_family(ChainClassifierFamily())
+register_family(SpineNetDetectorFamily())
+
+__all__ = [
+    "AccuracyMetric",
+    "ChainClassifierFamily",
+    "DeploymentDefaults",
+    "Family",
+    "OutputSignature",
+    "PredictorKind",
+    "SpineNetDetectorFamily",
+    "Task",
+    "families",
+    "family_named",
+    "family_of",
+    "family_of_type",
+    "parse_spec",
+    "register_family",
+    "spec_types",
+    "unregister_family",
+]

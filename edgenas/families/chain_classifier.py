@@ -1,0 +1,75 @@
+"""The chain classifier family: `ArchSpec` networks (MnasNet's space), stem, stages of blocks, head, logits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from edgenas.families.family import (
+    AccuracyMetric,
+    DeploymentDefaults,
+    Family,
+    OutputSignature,
+    PredictorKind,
+    Task,
+)
+from edgenas.specs.arch import ArchSpec
+from edgenas.specs.costs import NetworkCost, estimate_cost
+
+__all__ = ["CLASSIFICATION", "CLASSIFIER_DEFAULTS", "ChainClassifierFamily"]
+
+CLASSIFICATION = AccuracyMetric(name="accuracy", short="acc", axis_label="accuracy (proxy task, fraction)")
+"""Top-1 accuracy of a classifier on the proxy task."""
+
+CLASSIFIER_DEFAULTS = DeploymentDefaults((224, 224, 3), 1000)
+"""ImageNet's: 224x224 images, 1,000 classes."""
+
+
+class ChainClassifierFamily(Family):
+    """Chain classifiers: one output, `(1, num_classes)` logits; layer-wise latency predictors."""
+
+    name = "chain_classifier"
+    spec_types = (ArchSpec,)
+    task = Task.CLASSIFICATION
+    metric = CLASSIFICATION
+    deployment = CLASSIFIER_DEFAULTS
+    predictor_kind = PredictorKind.LAYERWISE
+
+    def check_input(self, spec: ArchSpec, *, input_shape: Any, num_classes: int) -> tuple[int, int, int]:
+        """The input as three ints if the chain's total stride fits in it (any class count: 0 is the pooled features)."""
+        del num_classes  # the builder refuses a negative count in its own words
+        return spec.check_input_shape(input_shape)
+
+    def input_multiple(self, spec: ArchSpec) -> int:
+        """The total stride: any height and width at least that are legal."""
+        return spec.total_stride
+
+    def outputs(
+        self, spec: ArchSpec, *, input_shape: tuple[int, int, int], num_classes: int
+    ) -> tuple[OutputSignature, ...]:
+        """One unnamed output: logits `(1, num_classes)`, or the pooled features `(1, head_filters)` for 0 classes."""
+        self.check_input(spec, input_shape=input_shape, num_classes=num_classes)
+        return (OutputSignature(name="", shape=(1, num_classes or spec.head_filters)),)
+
+    def cost(self, spec: ArchSpec, *, input_shape: tuple[int, int, int], num_classes: int) -> NetworkCost:
+        """`estimate_cost`: the exact Keras parameter count and MACs of the built network."""
+        shape = self.check_input(spec, input_shape=input_shape, num_classes=num_classes)
+        return estimate_cost(spec, input_shape=shape, num_classes=num_classes)
+
+    def build(self, spec: ArchSpec, *, input_shape: tuple[int, int, int], num_classes: int, **options: Any) -> Any:
+        """The chain's Keras model (`edgenas.models.chain.build_chain`)."""
+        from edgenas.models.chain import build_chain  # noqa: PLC0415  (imports TensorFlow)
+
+        return build_chain(spec, input_shape=input_shape, num_classes=num_classes, **options)
+
+    @property
+    def proxy_task_type(self) -> type:
+        """`edgenas.proxy.ProxyTask`."""
+        from edgenas.proxy.task import ProxyTask  # noqa: PLC0415
+
+        return ProxyTask
+
+    def train_proxy(self, spec: ArchSpec, task: Any) -> Any:
+        """`edgenas.proxy.train_and_evaluate`."""
+        from edgenas.proxy.train import train_and_evaluate  # noqa: PLC0415
+
+        return train_and_evaluate(spec, task)

@@ -1,0 +1,37 @@
+"""`edgenas search` exit statuses: a search no candidate can pass, and one that finishes no trial, exit 1."""
+
+import os
+import sys
+
+from edgenas.cli import main
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), os.pardir, "search"))
+import _search_fakes as fakes  # noqa: E402
+
+
+def _search_argv(db, *extra):
+    return ["search", "--space", "mnasnet", "--target-ms", "5", "--algorithm", "random", "--trials", "3",
+            "--db", str(db), "--proxy-steps", "3", "--proxy-image-size", "32", *extra]  # fmt: skip
+
+
+def test_search_at_an_input_size_no_candidate_takes_exits_1_before_the_store_exists(capsys, tmp_path, monkeypatch):
+    pool = fakes.install(monkeypatch)
+    code = main(_search_argv(tmp_path / "s.sqlite", "--input-size", "7"))
+    out, err = capsys.readouterr()
+    assert (code, out) == (1, "")
+    assert err == (
+        "edgenas: error: input shape [7, 7, 3] does not fit space 'mnasnet': input 7x7 is smaller than the "
+        "network's total stride 32\n"
+    )
+    assert pool.evaluated == [] and not (tmp_path / "s.sqlite").exists()
+
+
+def test_search_whose_trials_all_fail_exits_1_and_says_why(capsys, tmp_path, monkeypatch):
+    fakes.install(monkeypatch, fakes.failing("the converter gave up"))
+    code = main(_search_argv(tmp_path / "s.sqlite"))
+    out, err = capsys.readouterr()
+    assert (code, out) == (1, "")
+    assert err.splitlines()[-1] + "\n" == (  # after the progress bar
+        "edgenas: error: 0 of 3 trials of study 'default' finished; the last failure, trial #2: ExportError: the "
+        f"converter gave up (the failed trials are kept in {tmp_path / 's.sqlite'})\n"
+    )

@@ -41,6 +41,8 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+from _tflite_files import xnnpack_partitions  # noqa: E402  (beside this script)
+
 _COCO_CLASSES = 91
 _ANCHORS_PER_LOCATION = 9
 
@@ -150,7 +152,7 @@ def _measure_one(key: str, args: argparse.Namespace, out_dir: str) -> _Row:
         artifact = result.get("tflite", precision)
         assert not artifact.cached, "a fresh folder must not hold the artifact"
         size_bytes[precision] = artifact.size_bytes
-        partitions[precision] = _xnnpack_partitions(artifact.path)
+        partitions[precision] = xnnpack_partitions(artifact.path)
         latency[precision] = device.measure(artifact.path, settings)
         keras.backend.clear_session()
     return _Row(
@@ -165,15 +167,6 @@ def _measure_one(key: str, args: argparse.Namespace, out_dir: str) -> _Row:
         partitions=partitions,
         latency=latency,
     )
-
-
-def _xnnpack_partitions(path: object) -> int:
-    """How many XNNPACK delegate nodes LiteRT made of the file (1: it took the whole graph)."""
-    from ai_edge_litert.interpreter import Interpreter
-
-    interpreter = Interpreter(model_path=str(path), num_threads=1)
-    interpreter.allocate_tensors()
-    return sum(op["op_name"] == "DELEGATE" for op in interpreter._get_ops_details())  # noqa: SLF001
 
 
 def _table(rows: list[_Row]) -> list[str]:

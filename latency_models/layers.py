@@ -43,7 +43,13 @@ class LayerKind(enum.StrEnum):
     STEM = "stem"  # 3x3 conv, BatchNorm, activation
     CONV = "conv"  # k x k conv, BatchNorm, activation
     MBCONV = "mbconv"  # inverted residual, optional SE, skip when shapes allow
+    FUSED_MBCONV = "fused_mbconv"  # k x k expansion (or one k x k conv at ratio 1), optional SE, 1x1 projection
     HEAD = "head"  # 1x1 conv to the head width, global pooling, classifier
+
+
+_RESIDUAL_KINDS = (LayerKind.MBCONV, LayerKind.FUSED_MBCONV)
+_KIND_OF_BLOCK = {BlockFn.CONV: LayerKind.CONV, BlockFn.MBCONV: LayerKind.MBCONV,
+                  BlockFn.FUSED_MBCONV: LayerKind.FUSED_MBCONV}  # fmt: skip
 
 
 @dataclasses.dataclass(frozen=True)
@@ -58,9 +64,9 @@ class LayerSpec:
         in_width: Width of its input.
         kernel_size: Kernel of its main convolution (1 for the head).
         strides: Stride of its main convolution.
-        expand_ratio: Expansion of an mbconv (1 otherwise).
-        se_ratio: SE ratio of an mbconv (0 otherwise).
-        activation: The network's activation.
+        expand_ratio: Expansion of an mbconv or fused mbconv (1 otherwise).
+        se_ratio: SE ratio of an mbconv or fused mbconv (0 otherwise).
+        activation: The layer's activation: its block's own, else the network's.
         num_classes: Classifier outputs of the head (0 otherwise).
     """
 
@@ -88,8 +94,8 @@ class LayerSpec:
 
     @property
     def has_skip(self) -> bool:
-        """Whether an mbconv adds its input to its output."""
-        return self.kind is LayerKind.MBCONV and self.strides == 1 and self.in_channels == self.out_channels
+        """Whether an mbconv or fused mbconv adds its input to its output."""
+        return self.kind in _RESIDUAL_KINDS and self.strides == 1 and self.in_channels == self.out_channels
 
     def to_json(self) -> dict[str, Any]:
         """A JSON object of every field."""
@@ -137,13 +143,17 @@ def layer_fields(
     fields: list[LayerFields] = [("stem", channels, spec.stem_filters, height, width, 3, 2, 1, 0.0, act, 0)]
     height, width, channels = -(-height // 2), -(-width // 2), spec.stem_filters
     for block in spec.blocks:
+        if block.block_fn not in _KIND_OF_BLOCK:  # a new block kind must get its own layer kind, not pass as another
+            raise ValueError(f"no layer kind for {block.block_fn.value} blocks; known: "
+                             f"{', '.join(fn.value for fn in _KIND_OF_BLOCK)}")  # fmt: skip
+        kind = _KIND_OF_BLOCK[block.block_fn].value
         is_conv = block.block_fn is BlockFn.CONV
-        kind = "conv" if is_conv else "mbconv"
         expand, se = (1, 0.0) if is_conv else (block.expand_ratio, float(block.se_ratio))
         out, kernel = block.output_filters, block.kernel_size
+        block_act = spec.activation_of(block).value
         for repeat in range(block.num_repeats):
             strides = block.strides if repeat == 0 else 1
-            fields.append((kind, channels, out, height, width, kernel, strides, expand, se, act, 0))
+            fields.append((kind, channels, out, height, width, kernel, strides, expand, se, block_act, 0))
             height, width, channels = -(-height // strides), -(-width // strides), out
     fields.append(("head", channels, spec.head_filters, height, width, 1, 1, 1, 0.0, act, num_classes))
     return fields
@@ -163,7 +173,7 @@ def layers_of(
 
 
 LAYER_FEATURES = (
-    "is_stem", "is_conv", "is_mbconv", "is_head",
+    "is_stem", "is_conv", "is_mbconv", "is_fused_mbconv", "is_head",
     "macs_m", "expand_macs_m", "depthwise_macs_m", "se_macs_m", "project_macs_m", "dense_conv_macs_m",
     "params_k", "in_activation_k", "expanded_activation_k", "out_activation_k",
     "kernel_size", "strides", "expand_ratio", "has_se", "has_skip",
@@ -182,7 +192,23 @@ def layer_features(layer: LayerSpec) -> tuple[float, ...]:
     expand_macs = depthwise_macs = se_macs = project_macs = dense_macs = 0
     expanded = cin
     params = 0
-    if kind is LayerKind.MBCONV:
+    if kind is LayerKind.FUSED_MBCONV:
+        expanded = cin * layer.expand_ratio
+        if layer.expand_ratio != 1:  # a full k x k expansion with the stride, then SE and a 1x1 projection
+            expand_macs = out_px * k2 * cin * expanded
+            params += k2 * cin * expanded
+            se_px = out_px
+            project_macs = out_px * expanded * cout
+            params += expanded * cout
+        else:  # SE gates the input, then one k x k conv with the stride
+            se_px = in_px
+            dense_macs = out_px * k2 * cin * cout
+            params += k2 * cin * cout
+        if layer.se_ratio > 0:
+            reduced = se_reduced_filters(cin, layer.se_ratio)
+            se_macs = 2 * expanded * reduced + se_px * expanded
+            params += 2 * expanded * reduced
+    elif kind is LayerKind.MBCONV:
         expanded = cin * layer.expand_ratio
         if layer.expand_ratio != 1:
             expand_macs = in_px * cin * expanded
@@ -204,9 +230,9 @@ def layer_features(layer: LayerSpec) -> tuple[float, ...]:
     macs = expand_macs + depthwise_macs + se_macs + project_macs + dense_macs
     return (
         float(kind is LayerKind.STEM), float(kind is LayerKind.CONV),
-        float(kind is LayerKind.MBCONV), float(kind is LayerKind.HEAD),
+        float(kind is LayerKind.MBCONV), float(kind is LayerKind.FUSED_MBCONV), float(kind is LayerKind.HEAD),
         macs / 1e6, expand_macs / 1e6, depthwise_macs / 1e6, se_macs / 1e6, project_macs / 1e6, dense_macs / 1e6,
-        params / 1e3, in_px * cin / 1e3, out_px * expanded / 1e3 if kind is LayerKind.MBCONV else 0.0,
+        params / 1e3, in_px * cin / 1e3, out_px * expanded / 1e3 if kind in _RESIDUAL_KINDS else 0.0,
         out_px * cout / 1e3,
         float(layer.kernel_size), float(layer.strides), float(layer.expand_ratio), float(layer.se_ratio > 0),
         float(layer.has_skip), float(cin), float(cout), in_px / 1e3, out_px / 1e3,

@@ -58,7 +58,7 @@ FILE_VERSION = 2
 """2: the network model predicts latency / layer sum (1 predicted the latency itself)."""
 
 NETWORK_FEATURES = (
-    "layer_sum_ms", "stem_ms", "conv_ms", "mbconv_ms", "head_ms",
+    "layer_sum_ms", "stem_ms", "conv_ms", "mbconv_ms", "fused_mbconv_ms", "head_ms",
     "macs_m", "params_k", "activation_k", "expanded_activation_k",
     "num_layers", "num_se_layers", "num_skip_layers", "num_stride2_layers",
     "inverse_layer_sum_per_ms",
@@ -69,8 +69,9 @@ layer sum, lets a linear ratio model express a fixed per-network overhead."""
 NETWORK_TARGET = "latency_over_layer_sum"
 """What the network model predicts: the network's latency divided by `layer_sum_ms`."""
 
-_KIND_COLUMN = {LayerKind.STEM: 1, LayerKind.CONV: 2, LayerKind.MBCONV: 3, LayerKind.HEAD: 4}
 _F = {name: i for i, name in enumerate(LAYER_FEATURES)}
+_N = {name: i for i, name in enumerate(NETWORK_FEATURES)}
+_KIND_COLUMN = {kind: _N[f"{kind.value}_ms"] for kind in LayerKind}
 _RANGE_FIELDS = ("in_channels", "out_channels", "in_height", "in_width")
 
 
@@ -185,16 +186,16 @@ def _layer_sums(layers: Sequence[LayerSpec], layer_ms: Sequence[float]) -> list[
     row = [0.0] * (len(NETWORK_FEATURES) - 1)
     for layer, ms in zip(layers, layer_ms, strict=True):
         f = layer_features(layer)
-        row[0] += ms
+        row[_N["layer_sum_ms"]] += ms
         row[_KIND_COLUMN[layer.kind]] += ms
-        row[5] += f[_F["macs_m"]]
-        row[6] += f[_F["params_k"]]
-        row[7] += f[_F["in_activation_k"]] + f[_F["out_activation_k"]]
-        row[8] += f[_F["expanded_activation_k"]]
-        row[9] += 1
-        row[10] += f[_F["has_se"]]
-        row[11] += f[_F["has_skip"]]
-        row[12] += layer.strides == 2
+        row[_N["macs_m"]] += f[_F["macs_m"]]
+        row[_N["params_k"]] += f[_F["params_k"]]
+        row[_N["activation_k"]] += f[_F["in_activation_k"]] + f[_F["out_activation_k"]]
+        row[_N["expanded_activation_k"]] += f[_F["expanded_activation_k"]]
+        row[_N["num_layers"]] += 1
+        row[_N["num_se_layers"]] += f[_F["has_se"]]
+        row[_N["num_skip_layers"]] += f[_F["has_skip"]]
+        row[_N["num_stride2_layers"]] += layer.strides == 2
     return row
 
 
@@ -371,7 +372,8 @@ class LatencyPredictor:
         if (not isinstance(schema, dict) or schema.get("layer") != list(LAYER_FEATURES)
                 or schema.get("network") != list(NETWORK_FEATURES)
                 or schema.get("network_target") != NETWORK_TARGET):  # fmt: skip
-            raise PredictorFileError(f"{source}: the file's feature schema differs from this edgenas version's")
+            raise PredictorFileError(f"{source}: the file's feature schema differs from this edgenas version's; "
+                                     "retrain it from its measurement store (edgenas predictor train)")
         try:
             info = PredictorInfo(
                 device=str(data["device"]),

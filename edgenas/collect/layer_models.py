@@ -33,7 +33,7 @@ def build_layer_model(layer: LayerSpec, *, seed: int = 0) -> tuple[Any, Any]:
     import keras  # noqa: PLC0415
 
     from edgenas.export.calibration import calibrate_batchnorm, calibration_images  # noqa: PLC0415
-    from edgenas.models.layers import BatchNormConfig, conv_bn_act, mbconv, plain_conv  # noqa: PLC0415
+    from edgenas.models.layers import BatchNormConfig, conv_bn_act, fused_mbconv, mbconv, plain_conv  # noqa: PLC0415
 
     keras.utils.set_random_seed(seed)
     shape = (layer.in_height, layer.in_width, layer.in_channels)
@@ -43,15 +43,18 @@ def build_layer_model(layer: LayerSpec, *, seed: int = 0) -> tuple[Any, Any]:
         build = conv_bn_act if layer.kind is LayerKind.STEM else plain_conv
         x = build(inputs, filters=layer.out_channels, kernel_size=layer.kernel_size, strides=layer.strides,
                   activation=act, bn=bn, name="layer")  # fmt: skip
-    elif layer.kind is LayerKind.MBCONV:
-        x = mbconv(inputs, filters=layer.out_channels, kernel_size=layer.kernel_size, strides=layer.strides,
-                   expand_ratio=layer.expand_ratio, se_ratio=layer.se_ratio, activation=act, bn=bn, name="layer")  # fmt: skip
-    else:
+    elif layer.kind in (LayerKind.MBCONV, LayerKind.FUSED_MBCONV):
+        block = mbconv if layer.kind is LayerKind.MBCONV else fused_mbconv
+        x = block(inputs, filters=layer.out_channels, kernel_size=layer.kernel_size, strides=layer.strides,
+                  expand_ratio=layer.expand_ratio, se_ratio=layer.se_ratio, activation=act, bn=bn, name="layer")  # fmt: skip
+    elif layer.kind is LayerKind.HEAD:
         x = conv_bn_act(inputs, filters=layer.out_channels, kernel_size=1, strides=1, activation=act, bn=bn,
                         name="head")  # fmt: skip
         x = keras.layers.GlobalAveragePooling2D(name="pool")(x)
         if layer.num_classes:
             x = keras.layers.Dense(layer.num_classes, name="classifier")(x)
+    else:
+        raise ValueError(f"no single-layer model for a {layer.kind.value} layer")
     model = keras.Model(inputs, x, name="layer")
     images = calibration_images(input_shape=shape, count=_CALIBRATION_IMAGES, seed=seed)
     calibrate_batchnorm(model, images[:2])

@@ -1,4 +1,4 @@
-"""The chain classifier family: `ArchSpec` networks (MnasNet's space), stem, stages of blocks, head, logits."""
+"""The chain classifier family: `ArchSpec` networks (the mnasnet and efficientnet_v2 spaces): stem, stages, head, logits."""
 
 from __future__ import annotations
 

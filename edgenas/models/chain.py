@@ -5,10 +5,13 @@ from __future__ import annotations
 import keras
 
 from edgenas.errors import SpecError
-from edgenas.models.layers import BatchNormConfig, conv_bn_act, mbconv, plain_conv
+from edgenas.models.layers import BatchNormConfig, conv_bn_act, fused_mbconv, mbconv, plain_conv
 from edgenas.specs import ArchSpec, BlockFn
 
 __all__ = ["build_chain"]
+
+_INVERTED_RESIDUALS = {BlockFn.MBCONV: mbconv, BlockFn.FUSED_MBCONV: fused_mbconv}
+"""The builder of each block kind with expansion and SE (a `conv` block has neither)."""
 
 
 def build_chain(
@@ -22,6 +25,9 @@ def build_chain(
     name: str | None = None,
 ) -> keras.Model:
     """Builds a chain classifier: stem, the stages of blocks, 1x1 head conv, pooling, dense logits.
+
+    The stem and head use the network's activation; each block its own
+    (`ArchSpec.activation_of`). The inference graph has no stochastic depth.
 
     Args:
         spec: The architecture.
@@ -43,6 +49,7 @@ def build_chain(
     inputs = keras.Input(shape=tuple(int(v) for v in input_shape), name="image")
     x = conv_bn_act(inputs, filters=spec.stem_filters, kernel_size=3, strides=2, activation=act, bn=bn, name="stem")
     for stage_index, block in enumerate(spec.blocks):
+        block_act = spec.activation_of(block)
         for repeat in range(block.num_repeats):
             strides = block.strides if repeat == 0 else 1
             block_name = f"stage{stage_index}_block{repeat}"
@@ -52,19 +59,19 @@ def build_chain(
                     filters=block.output_filters,
                     kernel_size=block.kernel_size,
                     strides=strides,
-                    activation=act,
+                    activation=block_act,
                     bn=bn,
                     name=block_name,
                 )
             else:
-                x = mbconv(
+                x = _INVERTED_RESIDUALS[block.block_fn](
                     x,
                     filters=block.output_filters,
                     kernel_size=block.kernel_size,
                     strides=strides,
                     expand_ratio=block.expand_ratio,
                     se_ratio=block.se_ratio,
-                    activation=act,
+                    activation=block_act,
                     bn=bn,
                     name=block_name,
                 )

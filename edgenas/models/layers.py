@@ -1,4 +1,7 @@
-"""Keras building blocks of chain networks: conv, mbconv (inverted residual) and SE."""
+"""Keras building blocks of chain networks: conv, mbconv (inverted residual), fused mbconv and SE.
+
+Fused-MBConv: EfficientNetV2, Tan and Le, ICML 2021, https://arxiv.org/abs/2104.00298.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,15 @@ import keras
 
 from edgenas.specs import Activation, se_reduced_filters
 
-__all__ = ["BatchNormConfig", "activation_layer", "conv_bn_act", "mbconv", "plain_conv", "squeeze_excite"]
+__all__ = [
+    "BatchNormConfig",
+    "activation_layer",
+    "conv_bn_act",
+    "fused_mbconv",
+    "mbconv",
+    "plain_conv",
+    "squeeze_excite",
+]
 
 
 class BatchNormConfig:
@@ -132,6 +143,62 @@ def mbconv(
             x, input_filters=input_filters, se_ratio=se_ratio, activation=activation, name=f"{name}_se"
         )
     x = conv_bn_act(x, filters=filters, kernel_size=1, strides=1, activation=None, bn=bn, name=f"{name}_project")
+    if strides == 1 and input_filters == filters:
+        x = keras.layers.Add(name=f"{name}_add")([shortcut, x])
+    return x
+
+
+def fused_mbconv(
+    x: keras.KerasTensor,
+    *,
+    filters: int,
+    kernel_size: int,
+    strides: int,
+    expand_ratio: int,
+    se_ratio: float,
+    activation: Activation,
+    bn: BatchNormConfig,
+    name: str,
+) -> keras.KerasTensor:
+    """The fused inverted-residual block of EfficientNetV2.
+
+    With `expand_ratio` > 1: a full k x k expansion convolution that carries the
+    stride (BatchNorm, activation), optional SE, and a linear 1x1 projection
+    (BatchNorm). With `expand_ratio` 1: optional SE on the input, then one k x k
+    convolution with the stride, BatchNorm and activation. An identity skip
+    when the stride is 1 and the filters agree. The layer order, biases and SE
+    widths are those of Keras' `FusedMBConvBlock` in inference (no stochastic depth).
+    """
+    input_filters = x.shape[-1]
+    shortcut = x
+    if expand_ratio != 1:
+        x = conv_bn_act(
+            x,
+            filters=input_filters * expand_ratio,
+            kernel_size=kernel_size,
+            strides=strides,
+            activation=activation,
+            bn=bn,
+            name=f"{name}_expand",
+        )
+    if se_ratio > 0:
+        x = squeeze_excite(
+            x, input_filters=input_filters, se_ratio=se_ratio, activation=activation, name=f"{name}_se"
+        )
+    if expand_ratio != 1:
+        x = conv_bn_act(
+            x, filters=filters, kernel_size=1, strides=1, activation=None, bn=bn, name=f"{name}_project"
+        )
+    else:
+        x = conv_bn_act(
+            x,
+            filters=filters,
+            kernel_size=kernel_size,
+            strides=strides,
+            activation=activation,
+            bn=bn,
+            name=f"{name}_project",
+        )
     if strides == 1 and input_filters == filters:
         x = keras.layers.Add(name=f"{name}_add")([shortcut, x])
     return x

@@ -5,6 +5,11 @@ from edgenas.specs.block import BlockSpec
 from edgenas.specs.costs import NetworkCost, estimate_cost, se_reduced_filters
 from edgenas.specs.enums import Activation, BlockFn
 from edgenas.specs.detection_head import DetectionHeadSpec
+from edgenas.specs.efficientnet_v2_references import (
+    EFFICIENTNET_V2_STRIDES,
+    efficientnet_v2_reference,
+    efficientnet_v2_reference_names,
+)
 from edgenas.specs.spinenet_arch import SpineNetSpec
 from edgenas.specs.spinenet_detector import SpineNetDetectorSpec
 from edgenas.specs.spinenet_block import SpineNetBlockFn, SpineNetBlockSpec
@@ -19,6 +24,7 @@ __all__ = [
     "BlockFn",
     "BlockSpec",
     "DetectionHeadSpec",
+    "EFFICIENTNET_V2_STRIDES",
     "NetworkCost",
     "SpineNetBlockFn",
     "SpineNetBlockSpec",
@@ -27,6 +33,8 @@ __all__ = [
     "SpineNetMBConv",
     "SpineNetScaling",
     "SpineNetSpec",
+    "efficientnet_v2_reference",
+    "efficientnet_v2_reference_names",
     "estimate_cost",
     "estimate_spinenet_cost",
     "se_reduced_filters",

@@ -39,7 +39,13 @@ class ArchSpec:
         blocks: The stages, input to output.
         stem_filters: Filters of the 3x3 stride-2 stem convolution.
         head_filters: Filters of the 1x1 convolution before global pooling.
-        activation: The non-linearity of every block, the stem and the head.
+        activation: The non-linearity of the stem, the head, and every block
+            without one of its own (`BlockSpec.activation`).
+
+    Raises:
+        SpecError: On no blocks, a non-positive width, an unknown activation, or
+            a block whose own activation is the network's (write None instead:
+            one network has one spec and one string).
     """
 
     blocks: tuple[BlockSpec, ...]
@@ -60,6 +66,16 @@ class ArchSpec:
         object.__setattr__(
             self, "activation", coerce_enum(Activation, self.activation, field="activation")
         )
+        for index, block in enumerate(blocks):
+            if block.activation is self.activation:
+                raise SpecError(
+                    f"block {index}: activation {block.activation.value!r} is the network's; "
+                    "leave the block's activation unset (None) for the network's"
+                )
+
+    def activation_of(self, block: BlockSpec) -> Activation:
+        """The non-linearity inside `block`: its own, else the network's."""
+        return self.activation if block.activation is None else block.activation
 
     def __str__(self) -> str:
         parts = [self.activation.value, f"stem{self.stem_filters}"]

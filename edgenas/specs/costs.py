@@ -45,6 +45,82 @@ def _same_out(size: int, stride: int) -> int:
     return math.ceil(size / stride)
 
 
+@dataclasses.dataclass(frozen=True)
+class _BlockShape:
+    """What one block's cost depends on besides its own choices."""
+
+    in_filters: int
+    out_filters: int
+    in_pixels: int
+    out_pixels: int
+    kernel_area: int
+
+
+def _conv_bn(*, cin: int, cout: int, kernel_area: int, pixels: int) -> tuple[int, int]:
+    """(params, MACs) of a bias-free convolution writing `pixels` pixels, and its BatchNorm."""
+    return kernel_area * cin * cout + _BN_VALUES_PER_CHANNEL * cout, pixels * kernel_area * cin * cout
+
+
+def _se_cost(*, input_filters: int, channels: int, se_ratio: float, pixels: int) -> tuple[int, int]:
+    """(params, MACs) of an SE module gating `channels` maps of `pixels` pixels.
+
+    The squeeze is `se_reduced_filters(input_filters, se_ratio)` wide; both 1x1
+    convolutions have biases; the gate's multiply counts one MAC per value.
+    """
+    reduced = se_reduced_filters(input_filters, se_ratio)
+    params = channels * reduced + reduced + reduced * channels + channels
+    return params, 2 * channels * reduced + pixels * channels
+
+
+def _conv_cost(shape: _BlockShape) -> NetworkCost:
+    """A `conv` block: k x k convolution, BatchNorm, activation."""
+    params, macs = _conv_bn(
+        cin=shape.in_filters, cout=shape.out_filters, kernel_area=shape.kernel_area, pixels=shape.out_pixels
+    )
+    return NetworkCost(params=params, macs=macs, largest_activation=shape.out_pixels * shape.out_filters)
+
+
+def _mbconv_cost(shape: _BlockShape, *, expand_ratio: int, se_ratio: float) -> NetworkCost:
+    """An `mbconv` block: 1x1 expansion (ratio > 1), depthwise k x k, SE, 1x1 projection."""
+    cin, cout = shape.in_filters, shape.out_filters
+    expanded = cin * expand_ratio
+    params = macs = 0
+    if expand_ratio != 1:
+        p, m = _conv_bn(cin=cin, cout=expanded, kernel_area=1, pixels=shape.in_pixels)
+        params, macs = params + p, macs + m
+    params += shape.kernel_area * expanded + _BN_VALUES_PER_CHANNEL * expanded
+    macs += shape.out_pixels * shape.kernel_area * expanded
+    if se_ratio > 0:
+        p, m = _se_cost(input_filters=cin, channels=expanded, se_ratio=se_ratio, pixels=shape.out_pixels)
+        params, macs = params + p, macs + m
+    p, m = _conv_bn(cin=expanded, cout=cout, kernel_area=1, pixels=shape.out_pixels)
+    largest = max(shape.in_pixels * expanded, shape.out_pixels * cout)  # the expansion's (or the input's) map
+    return NetworkCost(params=params + p, macs=macs + m, largest_activation=largest)
+
+
+def _fused_mbconv_cost(shape: _BlockShape, *, expand_ratio: int, se_ratio: float) -> NetworkCost:
+    """A `fused_mbconv` block: k x k expansion with the stride (ratio > 1), SE, 1x1 projection.
+
+    With ratio 1 it is one k x k convolution with the stride; its SE, if any,
+    gates the block's input (Keras' `FusedMBConvBlock`).
+    """
+    cin, cout = shape.in_filters, shape.out_filters
+    if expand_ratio == 1:
+        params = macs = 0
+        if se_ratio > 0:
+            params, macs = _se_cost(input_filters=cin, channels=cin, se_ratio=se_ratio, pixels=shape.in_pixels)
+        p, m = _conv_bn(cin=cin, cout=cout, kernel_area=shape.kernel_area, pixels=shape.out_pixels)
+        return NetworkCost(params=params + p, macs=macs + m, largest_activation=shape.out_pixels * cout)
+    expanded = cin * expand_ratio
+    params, macs = _conv_bn(cin=cin, cout=expanded, kernel_area=shape.kernel_area, pixels=shape.out_pixels)
+    if se_ratio > 0:
+        p, m = _se_cost(input_filters=cin, channels=expanded, se_ratio=se_ratio, pixels=shape.out_pixels)
+        params, macs = params + p, macs + m
+    p, m = _conv_bn(cin=expanded, cout=cout, kernel_area=1, pixels=shape.out_pixels)
+    largest = shape.out_pixels * max(expanded, cout)
+    return NetworkCost(params=params + p, macs=macs + m, largest_activation=largest)
+
+
 def estimate_cost(
     spec: ArchSpec, *, input_shape: tuple[int, int, int] = (224, 224, 3), num_classes: int = 1000
 ) -> NetworkCost:
@@ -75,27 +151,25 @@ def estimate_cost(
         for repeat in range(block.num_repeats):
             stride = block.strides if repeat == 0 else 1
             out_h, out_w = _same_out(height, stride), _same_out(width, stride)
-            k2 = block.kernel_size**2
-            out_filters = block.output_filters
+            shape = _BlockShape(
+                in_filters=filters,
+                out_filters=block.output_filters,
+                in_pixels=height * width,
+                out_pixels=out_h * out_w,
+                kernel_area=block.kernel_size**2,
+            )
             if block.block_fn is BlockFn.CONV:
-                params += k2 * filters * out_filters + bn * out_filters
-                macs += out_h * out_w * k2 * filters * out_filters
-            else:
-                expanded = filters * block.expand_ratio
-                largest = max(largest, height * width * expanded)  # the expansion's (or the input's) map
-                if block.expand_ratio != 1:
-                    params += filters * expanded + bn * expanded
-                    macs += height * width * filters * expanded
-                params += k2 * expanded + bn * expanded
-                macs += out_h * out_w * k2 * expanded
-                if block.se_ratio > 0:
-                    reduced = se_reduced_filters(filters, block.se_ratio)
-                    params += expanded * reduced + reduced + reduced * expanded + expanded
-                    macs += 2 * expanded * reduced + out_h * out_w * expanded
-                params += expanded * out_filters + bn * out_filters
-                macs += out_h * out_w * expanded * out_filters
-            largest = max(largest, out_h * out_w * out_filters)
-            filters, height, width = out_filters, out_h, out_w
+                part = _conv_cost(shape)
+            elif block.block_fn is BlockFn.FUSED_MBCONV:
+                part = _fused_mbconv_cost(shape, expand_ratio=block.expand_ratio, se_ratio=block.se_ratio)
+            elif block.block_fn is BlockFn.MBCONV:
+                part = _mbconv_cost(shape, expand_ratio=block.expand_ratio, se_ratio=block.se_ratio)
+            else:  # a new BlockFn needs its cost here, never a silent 0
+                raise SpecError(f"no cost model for block_fn {block.block_fn.value!r}")
+            params += part.params
+            macs += part.macs
+            largest = max(largest, part.largest_activation)
+            filters, height, width = block.output_filters, out_h, out_w
     params += filters * spec.head_filters + bn * spec.head_filters
     macs += height * width * filters * spec.head_filters
     largest = max(largest, height * width * spec.head_filters, num_classes)

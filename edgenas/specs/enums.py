@@ -19,10 +19,16 @@ class BlockFn(enum.StrEnum):
     """Inverted residual: 1x1 expansion (skipped when the ratio is 1), depthwise
     k x k, optional squeeze-and-excitation, linear 1x1 projection, identity skip
     when stride is 1 and input and output filters agree."""
+    FUSED_MBCONV = "fused_mbconv"
+    """Fused inverted residual (EfficientNetV2): the 1x1 expansion and the depthwise
+    k x k fused into one full k x k convolution that carries the stride, optional
+    squeeze-and-excitation, linear 1x1 projection; with ratio 1, one k x k
+    convolution with BatchNorm and activation (SE, if any, gates its input).
+    Identity skip when stride is 1 and input and output filters agree."""
 
 
 class Activation(enum.StrEnum):
-    """The non-linearity used throughout a network."""
+    """A non-linearity: a network's (stem, head, blocks), or one block's that differs from it."""
 
     RELU = "relu"
     RELU6 = "relu6"

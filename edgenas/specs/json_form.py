@@ -64,8 +64,18 @@ def parse_blocks(raw_blocks: list[Any], from_json: Callable[[Any], _B]) -> tuple
     return tuple(blocks)
 
 
-def check_block_object(data: object, *, what: str, fields: Sequence[str]) -> dict[str, Any]:
-    """Checks a block's JSON object: a dict with exactly `fields` (missing ones listed in field order).
+def check_block_object(
+    data: object, *, what: str, fields: Sequence[str], optional: Sequence[str] = ()
+) -> dict[str, Any]:
+    """Checks a block's JSON object: a dict with exactly `fields`, plus any of `optional`.
+
+    Missing keys are listed in field order, unknown keys sorted.
+
+    Args:
+        data: The decoded JSON value.
+        what: The block's name in messages, e.g. "block".
+        fields: The keys every object has.
+        optional: Keys an object may have (written only when they are set).
 
     Raises:
         SpecParseError: On a value that is not an object, or missing or unknown keys.
@@ -73,7 +83,7 @@ def check_block_object(data: object, *, what: str, fields: Sequence[str]) -> dic
     if not isinstance(data, dict):
         raise SpecParseError(f"a {what} must be a JSON object, got {type(data).__name__}")
     missing = [name for name in fields if name not in data]
-    unknown = sorted(set(data) - set(fields))
+    unknown = sorted(set(data) - set(fields) - set(optional))
     if missing or unknown:
         raise SpecParseError(f"{what} JSON: missing keys {missing}, unknown keys {unknown}")
     return data

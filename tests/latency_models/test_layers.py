@@ -35,8 +35,9 @@ def test_the_layers_follow_the_builder_block_by_block() -> None:
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_the_layers_macs_add_up_to_the_networks(seed: int) -> None:
-    specs = _references() + edgenas.spaces.get("mnasnet").sample(n=5, seed=seed)
+@pytest.mark.parametrize("space", ["mnasnet", "efficientnet_v2"])
+def test_the_layers_macs_add_up_to_the_networks(space: str, seed: int) -> None:
+    specs = _references() + edgenas.spaces.get(space).sample(n=5, seed=seed)
     for spec in specs:
         for shape in ((224, 224, 3), (160, 128, 3)):
             layers = layers_of(spec, input_shape=shape, num_classes=1000)
@@ -65,3 +66,24 @@ def test_skip_and_se_are_read_from_the_shapes() -> None:
     se = LayerSpec(LayerKind.MBCONV, 40, 40, strides=1, se_ratio=0.25, **base)
     plain = LayerSpec(LayerKind.MBCONV, 40, 40, strides=1, **base)
     assert layer_features(se)[MACS] > layer_features(plain)[MACS]
+
+
+def test_fused_blocks_and_block_activations_become_their_own_layers() -> None:
+    """A fused block is a `fused_mbconv` layer (never an mbconv), with its block's activation where it has one."""
+    space = edgenas.spaces.get("efficientnet_v2")
+    b0 = space.reference("efficientnetv2_b0")
+    layers = layers_of(b0, input_shape=(224, 224, 3), num_classes=1000)
+    kinds = [x.kind for x in layers]
+    assert kinds == [LayerKind.STEM, *[LayerKind.FUSED_MBCONV] * 5, *[LayerKind.MBCONV] * 16, LayerKind.HEAD]
+    first = layers[1]
+    assert (first.in_channels, first.out_channels, first.expand_ratio, first.has_skip) == (32, 16, 1, False)
+    assert [x.has_skip for x in layers[2:6]] == [False, True, False, True]
+    relu_blocks = [b for s in space.sample(n=20, seed=4) for b in s.blocks if b.activation is not None]
+    assert relu_blocks, "the space's samples must hold blocks with an activation of their own"
+    for spec in space.sample(n=20, seed=4):
+        block_acts = [b.activation or spec.activation for b in spec.blocks for _ in range(b.num_repeats)]
+        assert [x.activation for x in layers_of(spec)[1:-1]] == block_acts
+    fused = layer_features(LayerSpec(LayerKind.FUSED_MBCONV, 24, 24, 28, 28, 3, strides=1, expand_ratio=4))
+    assert fused[LAYER_FEATURES.index("is_fused_mbconv")] == 1.0
+    assert fused[LAYER_FEATURES.index("is_mbconv")] == 0.0
+    assert fused[LAYER_FEATURES.index("has_skip")] == 1.0

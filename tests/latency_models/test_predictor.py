@@ -109,6 +109,12 @@ def test_questions_outside_the_domain_raise_clear_errors(predictor: LatencyPredi
         domain.check(LayerSpec(LayerKind.MBCONV, 4000, 24, 112, 112, 3, 2, expand_ratio=6, activation=act))
     with pytest.raises(OutOfDomainError, match="never saw a conv layer .* and swish"):
         domain.check(LayerSpec(LayerKind.CONV, 16, 24, 112, 112, 3, 2, activation=edgenas.specs.enums.Activation.SWISH))
+    # A predictor of the mnasnet space never saw a fused block: an EfficientNetV2 is refused, not summed as mbconvs.
+    with pytest.raises(OutOfDomainError, match="never saw a fused_mbconv layer with kernel 3, stride 1, expansion 4"):
+        domain.check(LayerSpec(LayerKind.FUSED_MBCONV, 24, 24, 56, 56, 3, 1, expand_ratio=4, activation=act))
+    b0 = edgenas.spaces.get("efficientnet_v2").reference("efficientnetv2_b0")
+    with pytest.raises(OutOfDomainError, match="never saw a"):
+        predictor.predict(b0)
 
 
 def test_tree_models_extrapolate_to_networks_slower_than_any_trained_on(tmp_path: Path) -> None:

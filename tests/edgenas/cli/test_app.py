@@ -67,7 +67,8 @@ def test_spaces_json_has_one_object_per_row(capsys):
     code, out, _ = _run(capsys, "spaces", "--json")
     assert code == 0
     rows = [json.loads(line) for line in out.splitlines()]
-    assert rows[0] == {
+    assert [row["space"] for row in rows[:2]] == ["efficientnet_v2", "mnasnet"]  # by name, then by --reference
+    assert rows[1] == {
         "space": "mnasnet",
         "kind": "search space",
         "task": "classification",

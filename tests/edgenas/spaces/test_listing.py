@@ -31,6 +31,7 @@ def test_the_listed_numbers_are_those_of_the_built_space(name, options):
 def test_every_builtin_space_and_reference_is_listed_with_its_task():
     listed = {(info.name, info.command_line): info for info in spaces.describe_all()}
     assert list(listed) == [
+        ("efficientnet_v2", "--reference efficientnetv2_b0"),
         ("mnasnet", "--reference mobilenet_v2"),
         ("mnasnet", "--reference mnasnet_a1"),
         ("spinenet", "--reference spinenet49s"),
@@ -50,10 +51,20 @@ def test_every_builtin_space_and_reference_is_listed_with_its_task():
         references=("mnasnet_a1",),
         description="MnasNet backbone, 7 stages around mnasnet_a1",
     )
+    assert listed["efficientnet_v2", "--reference efficientnetv2_b0"] == SpaceInfo(
+        name="efficientnet_v2",
+        options=(("reference", "efficientnetv2_b0"),),
+        spec_type=ArchSpec,
+        size=24_346_898_290_704_384,
+        num_decisions=42,
+        references=("efficientnetv2_b0",),
+        description="EfficientNetV2 backbone, 6 blocks around efficientnetv2_b0",
+    )
     mobile = listed["spinenet_mbconv", "--reference spinenet_mobile49xs"]
     assert (mobile.spec_type, mobile.task, mobile.family.name) == (SpineNetSpec, Task.DETECTION, "spinenet_detector")
     assert (mobile.num_decisions, mobile.references) == (33, ("spinenet_mobile49xs",))
     assert listed["mnasnet", "--reference mobilenet_v2"].task is Task.CLASSIFICATION
+    assert listed["efficientnet_v2", "--reference efficientnetv2_b0"].family.name == "chain_classifier"
     assert listed["spinenet", "--reference spinenet49"].references == ()  # SpineNet-49 is no point of it
 
 
@@ -74,7 +85,7 @@ def test_describe_checks_options_as_get_does():
     known = "known: spinenet_mobile49xs, spinenet_mobile49s, spinenet_mobile49"
     with pytest.raises(UnknownNameError, match=f"unknown spinenet_mbconv reference 'spinenet49'; {known}"):
         spaces.describe("spinenet_mbconv", reference="spinenet49")
-    with pytest.raises(UnknownNameError, match="unknown space 'resnet'; known spaces: mnasnet, spinenet"):
+    with pytest.raises(UnknownNameError, match="unknown space 'resnet'; known spaces: efficientnet_v2, mnasnet, spinenet"):
         spaces.describe("resnet")
     default = spaces.describe("spinenet_mbconv")  # records the options given: none
     assert default == dataclasses.replace(spaces.describe("spinenet_mbconv", reference="spinenet_mobile49"), options=())

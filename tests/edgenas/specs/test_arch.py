@@ -75,3 +75,44 @@ def test_from_json_rejects_bad_documents():
 def test_empty_spec_is_rejected():
     with pytest.raises(SpecError, match="at least one block"):
         ArchSpec(blocks=())
+
+
+_MIXED = (
+    "swish-stem32-fused_mbconv_r1_k3_s1_e1_se0_c16_relu-fused_mbconv_r2_k5_s2_e4_se0.25_c32"
+    "-mbconv_r3_k3_s2_e6_se0.25_c48_relu-head1280"
+)
+
+
+def test_blocks_may_have_their_own_activation():
+    spec = ArchSpec.parse(_MIXED)
+    assert str(spec) == _MIXED
+    assert [b.activation for b in spec.blocks] == [Activation.RELU, None, Activation.RELU]
+    assert [spec.activation_of(b) for b in spec.blocks] == [Activation.RELU, Activation.SWISH, Activation.RELU]
+    assert ArchSpec.from_json(spec.to_json_string()) == spec
+    assert [("activation" in b) for b in spec.to_json()["blocks"]] == [True, False, True]
+
+
+def test_a_block_activation_equal_to_the_networks_is_refused():
+    with pytest.raises(SpecError) as error:
+        ArchSpec.parse(_MIXED.replace("c32", "c32_swish"))
+    assert str(error.value) == (
+        "block 1: activation 'swish' is the network's; leave the block's activation unset (None) for the network's"
+    )
+    block = BlockSpec.parse("mbconv_r1_k3_s1_e1_se0_c16_relu6")
+    with pytest.raises(SpecError, match="block 0: activation 'relu6' is the network's"):
+        ArchSpec(blocks=(block,), activation="relu6")
+    data = ArchSpec.parse(_MIXED).to_json()
+    data["blocks"][0]["activation"] = "swish"
+    with pytest.raises(SpecError, match="block 0: activation 'swish' is the network's"):
+        ArchSpec.from_json(data)
+
+
+def test_json_written_before_block_activations_still_reads():
+    old = (
+        '{"activation":"relu6","blocks":[{"block_fn":"mbconv","expand_ratio":1,"kernel_size":3,"num_repeats":1,'
+        '"output_filters":16,"se_ratio":0.0,"strides":1}],"head_filters":1280,"schema":"edgenas.ArchSpec/1",'
+        '"stem_filters":32}'
+    )
+    spec = ArchSpec.from_json(old)
+    assert str(spec) == "relu6-stem32-mbconv_r1_k3_s1_e1_se0_c16-head1280"
+    assert spec.to_json_string() == old

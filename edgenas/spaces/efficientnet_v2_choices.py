@@ -19,11 +19,10 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import math
 from typing import Any, ClassVar
 
 from edgenas.errors import SpecError
-from edgenas.spaces.choices import Choice, decision_sizes, has_point
+from edgenas.spaces.choices import Choice, has_point
 from edgenas.spaces.space_info import SpaceInfo
 from edgenas.specs import (
     Activation,
@@ -205,15 +204,8 @@ class EfficientNetV2Encoding:
 
     def info(self) -> SpaceInfo:
         """What `edgenas spaces` lists about the space (equal to what the built space reports)."""
-        sizes = decision_sizes(self.tree())
-        return SpaceInfo(
-            name=self.name,
-            spec_type=ArchSpec,
-            size=math.prod(sizes),
-            num_decisions=len(sizes),
-            references=self.references(),
-            description=self.description,
-        )
+        return SpaceInfo.of_tree(self.tree(), name=self.name, spec_type=ArchSpec, references=self.references(),
+                                 description=self.description)
 
 
 @functools.cache

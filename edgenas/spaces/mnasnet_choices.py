@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import math
 from typing import Any, ClassVar
 
 from edgenas.errors import SpecError, UnknownNameError
-from edgenas.spaces.choices import ANY_CHOICE, Choice, decision_sizes, has_point
+from edgenas.spaces.choices import ANY_CHOICE, Choice, has_point
 from edgenas.spaces.space_info import SpaceInfo
 from edgenas.specs import Activation, ArchSpec, BlockFn, BlockSpec
 
@@ -278,15 +277,8 @@ class MnasNetEncoding:
 
     def info(self) -> SpaceInfo:
         """What `edgenas spaces` lists about the space (equal to what the built space reports)."""
-        sizes = decision_sizes(self.tree())
-        return SpaceInfo(
-            name=self.name,
-            spec_type=ArchSpec,
-            size=math.prod(sizes),
-            num_decisions=len(sizes),
-            references=self.references(),
-            description=self.description,
-        )
+        return SpaceInfo.of_tree(self.tree(), name=self.name, spec_type=ArchSpec, references=self.references(),
+                                 description=self.description)
 
 
 @functools.cache

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -53,6 +54,17 @@ class SpaceInfo:
             raise ValueError(f"options must be (option, value) string pairs, got {self.options!r}")
         if self.size < 1 or self.num_decisions < 0:
             raise ValueError(f"space {self.name!r}: size {self.size} and decisions {self.num_decisions} are impossible")
+
+    @classmethod
+    def of_tree(
+        cls, tree: Any, *, name: str, spec_type: type, references: tuple[str, ...], description: str
+    ) -> SpaceInfo:
+        """The listing of a space declared as a choice tree (`edgenas.spaces.choices`), without building it."""
+        from edgenas.spaces.choices import decision_sizes  # noqa: PLC0415  (choices imports nothing of ours)
+
+        sizes = decision_sizes(tree)
+        return cls(name=name, spec_type=spec_type, size=math.prod(sizes), num_decisions=len(sizes),
+                   references=references, description=description)  # fmt: skip
 
     @classmethod
     def of(cls, space: Any, *, name: str | None = None, options: Mapping[str, str] | None = None) -> SpaceInfo:

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from edgenas.errors import SpecError, UnknownNameError
-from edgenas.spaces.choices import Choice, decision_sizes, has_point
+from edgenas.spaces.choices import Choice, has_point
 from edgenas.spaces.space_info import SpaceInfo
 from edgenas.specs import SpineNetBlockFn, SpineNetBlockSpec, SpineNetFamily, SpineNetSpec
 from edgenas.specs.enums import coerce_enum
@@ -473,15 +473,8 @@ class SpineNetEncoding:
 
     def info(self) -> SpaceInfo:
         """What `edgenas spaces` lists about the space (equal to what the built space reports)."""
-        sizes = decision_sizes(self.tree())
-        return SpaceInfo(
-            name=self.name,
-            spec_type=SpineNetSpec,
-            size=math.prod(sizes),
-            num_decisions=len(sizes),
-            references=self.references(),
-            description=self.description,
-        )
+        return SpaceInfo.of_tree(self.tree(), name=self.name, spec_type=SpineNetSpec, references=self.references(),
+                                 description=self.description)
 
 
 @dataclasses.dataclass(frozen=True)

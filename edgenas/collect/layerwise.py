@@ -71,7 +71,8 @@ def space_layers(
     space: Any, *, input_shape: tuple[int, int, int], num_classes: int, seed: int = 0
 ) -> list[LayerSpec]:
     """Every distinct layer of the space's networks, found by sampling until a further
-    `_SATURATION_SAMPLES` architectures bring no new one; in round-robin order over layer types."""
+    `_SATURATION_SAMPLES` architectures bring no new one; in round-robin order over layer types
+    (kind, kernel, stride, expansion, SE, activation), so that a collection cut short still covers every type."""
     found: dict[LayerSpec, None] = {}
     round_index = 0
     while True:
@@ -83,7 +84,9 @@ def space_layers(
             break
     by_type: dict[tuple[object, ...], list[LayerSpec]] = {}
     for layer in found:
-        by_type.setdefault((layer.kind, layer.kernel_size, layer.strides, layer.expand_ratio, layer.se_ratio), []).append(layer)
+        # The type a predictor's domain checks (activation included: efficientnet_v2 chooses it per stage).
+        layer_type = (layer.kind, layer.kernel_size, layer.strides, layer.expand_ratio, layer.se_ratio, layer.activation)
+        by_type.setdefault(layer_type, []).append(layer)
     rng = random.Random(seed)
     groups = [by_type[t] for t in sorted(by_type, key=str)]
     for group in groups:

@@ -15,18 +15,25 @@ import pytest
 import edgenas
 from devices import DeviceUnavailableError, LocalDevice
 from edgenas.collect.layerwise import collect, space_layers
+from latency_models.layers import LayerSpec
 from latency_models.measurements import MeasurementKey, MeasurementStore
 from latency_models.train import MIN_LAYERS, MIN_NETWORKS, fit_predictor
 
 SHAPE = (64, 64, 3)
 
 
-def test_the_layer_list_covers_the_space_with_every_type_early() -> None:
-    space = edgenas.spaces.get("mnasnet")
+def _layer_type(layer: LayerSpec) -> tuple[object, ...]:
+    return layer.kind, layer.kernel_size, layer.strides, layer.expand_ratio, layer.se_ratio, layer.activation
+
+
+@pytest.mark.parametrize(("space_name", "distinct"), [("mnasnet", 1096), ("efficientnet_v2", 4225)])
+def test_the_layer_list_covers_the_space_with_every_type_early(space_name: str, distinct: int) -> None:
+    """Every (kind, kernel, stride, expansion, SE, activation) a predictor's domain checks comes first."""
+    space = edgenas.spaces.get(space_name)
     layers = space_layers(space, input_shape=(224, 224, 3), num_classes=1000, seed=0)
-    assert len(layers) == len(set(layers)) == 1096
-    types = {(x.kind, x.kernel_size, x.strides, x.expand_ratio, x.se_ratio) for x in layers}
-    first = {(x.kind, x.kernel_size, x.strides, x.expand_ratio, x.se_ratio) for x in layers[: len(types)]}
+    assert len(layers) == len(set(layers)) == distinct
+    types = {_layer_type(x) for x in layers}
+    first = {_layer_type(x) for x in layers[: len(types)]}
     assert first == types  # round-robin: the first len(types) layers are one of each type
 
 

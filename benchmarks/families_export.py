@@ -36,7 +36,8 @@ from typing import Any
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from _tflite_files import xnnpack_partitions  # noqa: E402  (beside this script)
+from _text_table import aligned_lines  # noqa: E402  (beside this script)
+from _tflite_files import xnnpack_partitions  # noqa: E402
 
 _NOT_BUILT_YET = (
     ("MobileNetV2 + FPN + RetinaNet", 320, "detection on chain backbones (issue 14, part 3)"),
@@ -203,13 +204,7 @@ def _table(rows: list[_Row]) -> list[str]:
         body.append(cells)
     for label, size, why in _NOT_BUILT_YET:
         body.append([label, "-", f"{size}x{size}", *(["-"] * 8), f"not built yet: {why}"])
-    widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header))]
-    left = {0, 1}
-
-    def fmt(cells: tuple[str, ...] | list[str]) -> str:
-        return "  ".join(c.ljust(w) if i in left else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
-
-    return [fmt(header), "  ".join("-" * w for w in widths), *(fmt(cells) for cells in body)]
+    return aligned_lines(header, body, left={0, 1})
 
 
 def main() -> None:

@@ -41,7 +41,8 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from _tflite_files import xnnpack_partitions  # noqa: E402  (beside this script)
+from _text_table import aligned_lines  # noqa: E402  (beside this script)
+from _tflite_files import xnnpack_partitions  # noqa: E402
 
 _COCO_CLASSES = 91
 _ANCHORS_PER_LOCATION = 9
@@ -187,13 +188,7 @@ def _table(rows: list[_Row]) -> list[str]:
             cells.append(f"{result.latency_ms:.2f} / {result.p90_ms:.2f} ms{stable}")
         cells.append(f"{row.partitions['fp32']} / {row.partitions['int8']}")
         body.append(cells)
-    widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header))]
-    left = {0, 3}
-
-    def fmt(cells: tuple[str, ...] | list[str]) -> str:
-        return "  ".join(c.ljust(w) if i in left else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
-
-    return [fmt(header), "  ".join("-" * w for w in widths), *(fmt(cells) for cells in body)]
+    return aligned_lines(header, body, left={0, 3})
 
 
 def main() -> None:

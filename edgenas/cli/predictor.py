@@ -86,7 +86,7 @@ def _collect(args: argparse.Namespace) -> int:
 
     family = _space_family(args.space)
     if _whole_network_predictor(family):
-        return _collect_detectors(args)
+        return _collect_detectors(args, family=family)
     if args.scaling_space:
         raise CliError(f"--scaling-space sizes SpineNet detectors; {args.space!r} is a {family.name} space")
     with MeasurementStore(args.db) as store:
@@ -110,11 +110,11 @@ def _collect(args: argparse.Namespace) -> int:
     return 0
 
 
-def _collect_detectors(args: argparse.Namespace) -> int:
+def _collect_detectors(args: argparse.Namespace, *, family: Any) -> int:
     from edgenas.collect.detectors import collect_detectors  # noqa: PLC0415
     from latency_models.measurements import MeasurementStore  # noqa: PLC0415
 
-    deployment = _space_family(args.space).deployment
+    deployment = family.deployment
     with MeasurementStore(args.db) as store:
         summary = collect_detectors(
             args.space,

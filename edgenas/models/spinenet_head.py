@@ -16,14 +16,15 @@ import math
 
 import keras
 
+from edgenas.families.spinenet_detector import BOX_OUTPUTS, CLASS_OUTPUTS
 from edgenas.models.layers import BatchNormConfig, activation_layer
 from edgenas.specs import Activation
 from edgenas.specs.detection_head import DetectionHeadSpec
 
 __all__ = ["CLASS_OUTPUT", "BOX_OUTPUT", "retinanet_head"]
 
-CLASS_OUTPUT = "class_outputs"
-BOX_OUTPUT = "box_outputs"
+CLASS_OUTPUT = CLASS_OUTPUTS  # the family's export signature names the outputs; the head uses those names
+BOX_OUTPUT = BOX_OUTPUTS
 _PRIOR = 0.01
 
 

@@ -1,6 +1,6 @@
-"""Numbers that decide a SpineNet detector's latency, computed from its spec alone.
+"""Numbers that decide a detector's latency, computed from its spec alone.
 
-A detector (`SpineNetDetectorSpec` at an input shape and class count) is
+A SpineNet detector (`SpineNetDetectorSpec` at an input shape and class count) is
 described by the compute and memory traffic of its two parts, each counted
 analytically, nothing built:
 
@@ -13,6 +13,13 @@ analytically, nothing built:
 - the RetinaNet head: its MACs and parameters on every output level, and the
   size of its two outputs (anchors x (classes + 4)).
 
+Detectors on chain backbones (`ChainDetectorSpec`, `NasFpnDetectorSpec`) get
+the same features, counted on their backbone and decoder
+(`latency_models.chain_detector_features`), so one regressor design serves
+every kind. `DETECTOR_KINDS` names the kinds by spec type (the names of their
+edgenas families); `detector_features` dispatches on it: the spec types are
+this predictor's grammar.
+
 `latency_models.detector_predictor` learns a device's latency from these.
 """
 
@@ -20,12 +27,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from edgenas.specs.detection_head import DetectionHeadSpec
+from edgenas.specs.chain_backbone_detector import ChainBackboneDetector
+from edgenas.specs.chain_detector import ChainDetectorSpec
+from edgenas.specs.detection_head_costs import head_cost
+from edgenas.specs.nasfpn_detector import NasFpnDetectorSpec
 from edgenas.specs.spinenet_arch import NUM_STEM_BLOCKS, SpineNetSpec
 from edgenas.specs.spinenet_costs import estimate_spinenet_cost
 from edgenas.specs.spinenet_detector import SpineNetDetectorSpec
 
-__all__ = ["DETECTOR_FEATURES", "detector_features", "head_cost"]
+from .chain_detector_features import chain_detector_features
+from .errors import OutOfDomainError
+
+# `head_cost` lives in `edgenas.specs.detection_head_costs` (the detector families count with it too);
+# it stays importable from here, the detector predictor's feature module.
+__all__ = ["DETECTOR_FEATURES", "DETECTOR_KINDS", "DetectorSpec", "detector_features", "detector_kind", "head_cost"]
 
 DETECTOR_FEATURES = (
     "total_macs_m", "backbone_macs_m", "head_macs_m", "backbone_params_k", "head_params_k",
@@ -36,51 +51,54 @@ DETECTOR_FEATURES = (
 )  # fmt: skip
 """Names of the entries of `detector_features`, in order."""
 
+DetectorSpec = SpineNetDetectorSpec | ChainDetectorSpec | NasFpnDetectorSpec
+"""The spec types a detector predictor reads."""
 
-def head_cost(
-    head: DetectionHeadSpec, *, levels: Sequence[int], input_shape: Sequence[int], filters_in: int, num_classes: int
-) -> tuple[int, int]:
-    """Parameters and MACs of the RetinaNet head (shared towers, BatchNorm per conv and level, two outputs).
+DETECTOR_KINDS: dict[type, str] = {
+    SpineNetDetectorSpec: "spinenet_detector",
+    ChainDetectorSpec: "chain_detector",
+    NasFpnDetectorSpec: "nasfpn_detector",
+}
+"""The kind of each detector spec type: the name of its edgenas family (a predictor's domain lists kinds)."""
 
-    Args:
-        head: The head.
-        levels: Output levels it runs on (min_level..max_level).
-        input_shape: The detector's input (height, width, channels).
-        filters_in: Channels of the backbone's outputs.
-        num_classes: Classes of the class subnet.
 
-    Returns:
-        (parameters, MACs) for one image.
+def detector_kind(detector: object) -> str:
+    """The `DETECTOR_KINDS` name of a detector spec.
+
+    Raises:
+        OutOfDomainError: It is not a detector spec type this reads (the message lists the ones it reads).
     """
-    height, width = int(input_shape[0]), int(input_shape[1])
-    f, anchors = head.head_num_filters, head.num_anchors
-    params = macs = 0
-    for outputs in (anchors * num_classes, anchors * 4):  # the class subnet, then the box subnet
-        cin = filters_in
-        for _ in range(head.head_num_convs):
-            per_pixel = 9 * cin + cin * f if head.use_separable_conv else 9 * cin * f
-            params += per_pixel + f + 2 * f * len(levels)  # kernel(s), bias, BatchNorm scale and offset per level
-            macs += per_pixel * sum((height >> level) * (width >> level) for level in levels)
-            cin = f
-        per_pixel = 9 * cin + cin * outputs if head.use_separable_conv else 9 * cin * outputs
-        params += per_pixel + outputs
-        macs += per_pixel * sum((height >> level) * (width >> level) for level in levels)
-    return params, macs
+    kind = DETECTOR_KINDS.get(type(detector))
+    if kind is None:
+        *others, last = (t.__name__ for t in DETECTOR_KINDS)
+        raise OutOfDomainError(
+            f"a detector latency predictor reads {', '.join(others)} or {last}, not {type(detector).__name__}"
+        )
+    return kind
 
 
-def detector_features(
-    detector: SpineNetDetectorSpec, *, input_shape: Sequence[int], num_classes: int
-) -> list[float]:
+def detector_features(detector: DetectorSpec, *, input_shape: Sequence[int], num_classes: int) -> list[float]:
     """The `DETECTOR_FEATURES` of a detector at an input shape and class count.
 
     Args:
-        detector: Backbone and head.
+        detector: A SpineNet detector (backbone and head) or a detector on a chain backbone (backbone,
+            FPN or NAS-FPN decoder, head).
         input_shape: Height, width, channels.
         num_classes: Classes of the head.
 
     Raises:
-        SpecError: The input shape does not suit the backbone.
+        SpecError: The input shape does not suit the detector.
+        OutOfDomainError: `detector` is not of a `DETECTOR_KINDS` type.
     """
+    detector_kind(detector)
+    if isinstance(detector, ChainBackboneDetector):
+        named = chain_detector_features(detector, input_shape=input_shape, num_classes=num_classes)
+        return [named[name] for name in DETECTOR_FEATURES]
+    return _spinenet_features(detector, input_shape=input_shape, num_classes=num_classes)
+
+
+def _spinenet_features(detector: SpineNetDetectorSpec, *, input_shape: Sequence[int], num_classes: int) -> list[float]:
+    """`detector_features` of a SpineNet detector (module docstring)."""
     spec: SpineNetSpec = detector.backbone
     height, width, _ = spec.check_input_shape(input_shape)
     backbone = estimate_spinenet_cost(spec, input_shape=input_shape)

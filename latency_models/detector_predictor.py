@@ -1,7 +1,8 @@
-"""`DetectorLatencyPredictor`: a SpineNet detector's latency on one device, predicted from its spec.
+"""`DetectorLatencyPredictor`: a detector's latency on one device, predicted from its spec.
 
-SpineNet graphs are not chains, so the per-layer table of `LatencyPredictor`
-does not describe them. This predictor works on the whole detector, from
+Detector graphs (SpineNet backbones; FPN and NAS-FPN decoders on chain
+backbones) are not chains, so the per-layer table of `LatencyPredictor` does
+not describe them. This predictor works on the whole detector, from
 `DETECTOR_FEATURES` (compute, parameters, activation traffic and op counts of
 backbone and head, all counted from the spec). A regressor predicts the
 latency per million MACs from each feature per million MACs, plus the MACs and
@@ -16,9 +17,13 @@ The file also keeps the model's **worst cross-validated relative error**
 `p / (1 + error_bound)` ms. `edgenas scale` prunes a scaling point only when
 even that lower bound misses the budget.
 
-A predictor file is plain JSON (`DETECTOR_FILE_FORMAT`, `DETECTOR_FILE_VERSION`).
-Asking about another family (mobile or ResNet-style), another class count, or
-an input size outside the trained range raises `OutOfDomainError`.
+A predictor file is plain JSON (`DETECTOR_FILE_FORMAT`, `DETECTOR_FILE_VERSION`;
+version 1 files, from before chain-backbone detectors, are SpineNet ones).
+Its domain names the kinds of detector it was trained on (`DETECTOR_KINDS`:
+`spinenet_detector`, `chain_detector`, `nasfpn_detector`), and for each the
+variety it saw (SpineNet families, chain backbones' block types). Asking about
+another kind, family or block type, another class count, or an input size
+outside the trained range raises `OutOfDomainError`.
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ import numpy as np
 from edgenas.specs.spinenet_detector import SpineNetDetectorSpec
 
 from ._json_file import read_json_file, write_json_file
-from .detector_features import DETECTOR_FEATURES, detector_features
+from .detector_features import DETECTOR_FEATURES, DETECTOR_KINDS, DetectorSpec, detector_features, detector_kind
 from .errors import OutOfDomainError, PredictorFileError
 from .regressors import Regressor, regressor_from_json
 
@@ -46,11 +51,15 @@ __all__ = [
     "DetectorDomain",
     "DetectorLatencyPredictor",
     "DetectorPredictorInfo",
+    "domain_variety",
     "model_inputs",
 ]
 
 DETECTOR_FILE_FORMAT = "edgenas-detector-latency-predictor"
-DETECTOR_FILE_VERSION = 1
+DETECTOR_FILE_VERSION = 2
+"""2: the domain names its kinds and block types (version 1 files are read as SpineNet predictors)."""
+_READABLE_VERSIONS = (1, DETECTOR_FILE_VERSION)
+_SPINENET = DETECTOR_KINDS[SpineNetDetectorSpec]
 DETECTOR_TARGET = "latency_ms_per_total_macs_m"
 """What the regressor predicts: the latency divided by `DETECTOR_FEATURES[0]` (total MACs in millions)."""
 
@@ -70,27 +79,83 @@ def model_inputs(features: np.ndarray) -> np.ndarray:
 _SCHEMA = {"features": list(DETECTOR_FEATURES), "inputs": list(DETECTOR_INPUTS), "target": DETECTOR_TARGET}
 
 
+def domain_variety(detector: DetectorSpec) -> tuple[str, ...]:
+    """What a domain records of a detector besides its kind: a SpineNet's family, a chain backbone's block types.
+
+    SpineNet: `("mobile",)` or `("resnet",)`. Chain backbones: the block
+    functions of its stages, e.g. `("conv", "mbconv")`.
+
+    Raises:
+        OutOfDomainError: `detector` is not of a `DETECTOR_KINDS` type.
+    """
+    if detector_kind(detector) == _SPINENET:
+        return (detector.family.value,)
+    return tuple(sorted({block.block_fn.value for block in detector.backbone.blocks}))
+
+
 @dataclasses.dataclass(frozen=True)
 class DetectorDomain:
     """The detectors a predictor was trained on.
 
     Attributes:
-        families: SpineNet families ("mobile", "resnet").
+        kinds: Kinds of detector (`DETECTOR_KINDS` names: "spinenet_detector", "chain_detector", "nasfpn_detector").
+        families: SpineNet families ("mobile", "resnet"); empty without SpineNet detectors.
         num_classes: Class counts.
         min_image_size: Smallest input height or width.
         max_image_size: Largest input height or width.
+        block_fns: Block functions of the chain backbones ("conv", "mbconv", "fused_mbconv"); empty without them.
     """
 
+    kinds: tuple[str, ...]
     families: tuple[str, ...]
     num_classes: tuple[int, ...]
     min_image_size: int
     max_image_size: int
+    block_fns: tuple[str, ...] = ()
 
-    def check(self, detector: SpineNetDetectorSpec, *, input_shape: Sequence[int], num_classes: int) -> None:
+    @classmethod
+    def spanning(
+        cls, detectors: Sequence[DetectorSpec], *, num_classes: Sequence[int], image_sizes: Sequence[int]
+    ) -> DetectorDomain:
+        """The domain of a training set: its detectors' kinds and varieties, its class counts and input sides.
+
+        Raises:
+            ValueError: No detectors, class counts or sizes.
+            OutOfDomainError: A detector is not of a `DETECTOR_KINDS` type.
+        """
+        if not detectors or not num_classes or not image_sizes:
+            raise ValueError("a domain needs detectors, class counts and input sizes")
+        families, block_fns = set(), set()
+        for detector in detectors:
+            (families if detector_kind(detector) == _SPINENET else block_fns).update(domain_variety(detector))
+        return cls(
+            kinds=tuple(sorted({detector_kind(d) for d in detectors})),
+            families=tuple(sorted(families)),
+            num_classes=tuple(sorted({int(c) for c in num_classes})),
+            min_image_size=int(min(image_sizes)),
+            max_image_size=int(max(image_sizes)),
+            block_fns=tuple(sorted(block_fns)),
+        )
+
+    def check(self, detector: DetectorSpec, *, input_shape: Sequence[int], num_classes: int) -> None:
         """Raises `OutOfDomainError` naming what is outside the domain."""
-        family = detector.family.value
-        if family not in self.families:
-            raise OutOfDomainError(f"the predictor was trained on {'/'.join(self.families)} SpineNets, not {family}")
+        kind = detector_kind(detector)
+        if kind not in self.kinds:
+            raise OutOfDomainError(f"the predictor was trained on {'/'.join(self.kinds)} networks, not {kind}")
+        variety = domain_variety(detector)
+        if kind == _SPINENET:
+            family = variety[0]
+            if family not in self.families:
+                raise OutOfDomainError(
+                    f"the predictor was trained on {'/'.join(self.families)} SpineNets, not {family}"
+                )
+        else:
+            unseen = [fn for fn in variety if fn not in self.block_fns]
+            if unseen:
+                raise OutOfDomainError(
+                    f"the predictor was trained on chain backbones of {'/'.join(self.block_fns)} blocks, "
+                    f"not {'/'.join(unseen)}"
+                )
         if num_classes not in self.num_classes:
             raise OutOfDomainError(f"the predictor was trained with num_classes {list(self.num_classes)}, not {num_classes}")
         for size in (int(input_shape[0]), int(input_shape[1])):
@@ -127,7 +192,7 @@ class DetectorPredictorInfo:
 
 
 class DetectorLatencyPredictor:
-    """Predicts a SpineNet detector's latency (see the module docstring).
+    """Predicts a detector's latency (see the module docstring).
 
     Args:
         info: What it describes.
@@ -152,7 +217,7 @@ class DetectorLatencyPredictor:
         self.error_bound = float(error_bound)
 
     def predict_many(
-        self, detectors: Sequence[SpineNetDetectorSpec], *, input_shapes: Sequence[Sequence[int]], num_classes: int
+        self, detectors: Sequence[DetectorSpec], *, input_shapes: Sequence[Sequence[int]], num_classes: int
     ) -> np.ndarray:
         """Predicted latencies in ms, one per detector (each at its input shape).
 
@@ -172,7 +237,7 @@ class DetectorLatencyPredictor:
         ])  # fmt: skip
         return rows[:, 0] * np.maximum(self.model.predict(model_inputs(rows)), 0.0)
 
-    def predict(self, detector: SpineNetDetectorSpec, *, input_shape: Sequence[int], num_classes: int) -> float:
+    def predict(self, detector: DetectorSpec, *, input_shape: Sequence[int], num_classes: int) -> float:
         """The predicted latency of one detector, in ms (see `predict_many`)."""
         return float(self.predict_many([detector], input_shapes=[input_shape], num_classes=num_classes)[0])
 
@@ -197,8 +262,9 @@ class DetectorLatencyPredictor:
             "created_at": info.created_at,
             "training": info.training,
             "feature_schema": _SCHEMA,
-            "domain": {"families": list(domain.families), "num_classes": list(domain.num_classes),
-                       "min_image_size": domain.min_image_size, "max_image_size": domain.max_image_size},  # fmt: skip
+            "domain": {"kinds": list(domain.kinds), "families": list(domain.families),
+                       "num_classes": list(domain.num_classes), "min_image_size": domain.min_image_size,
+                       "max_image_size": domain.max_image_size, "block_fns": list(domain.block_fns)},  # fmt: skip
             "error_bound": self.error_bound,
             "model": self.model.to_json(),
         }
@@ -217,9 +283,10 @@ class DetectorLatencyPredictor:
         if not isinstance(data, dict) or data.get("format") != DETECTOR_FILE_FORMAT:
             raise PredictorFileError(f"{source}: not an edgenas detector latency predictor file "
                                      f"(no format {DETECTOR_FILE_FORMAT!r})")  # fmt: skip
-        if data.get("version") != DETECTOR_FILE_VERSION:
+        if data.get("version") not in _READABLE_VERSIONS:
+            readable = " and ".join(str(v) for v in _READABLE_VERSIONS)
             raise PredictorFileError(f"{source}: detector predictor file version {data.get('version')!r}; "
-                                     f"this edgenas reads {DETECTOR_FILE_VERSION}")  # fmt: skip
+                                     f"this edgenas reads versions {readable}")  # fmt: skip
         if data.get("feature_schema") != _SCHEMA:
             raise PredictorFileError(f"{source}: the file's feature schema differs from this edgenas version's")
         try:
@@ -234,11 +301,19 @@ class DetectorLatencyPredictor:
                 training=dict(data.get("training", {})),
             )
             d = data["domain"]
+            version_1 = data["version"] == 1  # SpineNet detectors only, no block types recorded
+            kinds = (_SPINENET,) if version_1 else tuple(str(k) for k in d["kinds"])
+            unknown = sorted(set(kinds) - set(DETECTOR_KINDS.values()))
+            if unknown:
+                raise ValueError(f"unknown detector kinds {unknown}; this edgenas knows "
+                                 f"{sorted(DETECTOR_KINDS.values())}")  # fmt: skip
             domain = DetectorDomain(
+                kinds=kinds,
                 families=tuple(str(f) for f in d["families"]),
                 num_classes=tuple(int(c) for c in d["num_classes"]),
                 min_image_size=int(d["min_image_size"]),
                 max_image_size=int(d["max_image_size"]),
+                block_fns=() if version_1 else tuple(str(f) for f in d["block_fns"]),
             )
             return cls(info=info, domain=domain, model=regressor_from_json(data["model"]),
                        error_bound=float(data["error_bound"]))  # fmt: skip

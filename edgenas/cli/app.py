@@ -90,7 +90,8 @@ def _build_parser() -> argparse.ArgumentParser:
     export.add_argument("--precision", type=csv_list, default=["fp32"], help="fp32,int8 (default fp32)")
     export.add_argument("--out", required=True, help="artifact folder")
     export.add_argument("--input-size", type=input_shape, metavar="SIZE",
-                        help="default: 224 for a classifier, 256 for a SpineNet detector")
+                        help="default: the family's: 224 for a classifier, 256 for a SpineNet detector, "
+                        "320 with an FPN, 384 with a NAS-FPN")
     export.add_argument("--num-classes", type=positive_int, help="default: 1000 for a classifier, 91 for a detector")
     export.add_argument("--seed", type=int, default=0, help="seed of weights and calibration data")
     export.add_argument("--json", action="store_true", help="print one JSON object per artifact")
@@ -154,6 +155,15 @@ def _build_parser() -> argparse.ArgumentParser:
 def _space_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--space", required=True, help="a registered space (see `edgenas spaces`)")
     parser.add_argument("--reference", help="the space's reference network (e.g. mnasnet_a1)")
+    parser.add_argument(
+        "--task",
+        help="the task the space's networks are searched for: classification or detection "
+        "(default: the space's own; mnasnet and efficientnet_v2 also take detection: FPN + RetinaNet)",
+    )
+    parser.add_argument(
+        "--backbone",
+        help="nasfpn: the fixed backbone, a chain spec string or a reference name (default: mobilenet_v2)",
+    )
 
 
 def _load_plugins(modules: Sequence[str]) -> None:
@@ -168,7 +178,12 @@ def _load_plugins(modules: Sequence[str]) -> None:
 def _get_space(args: argparse.Namespace):  # noqa: ANN202
     from edgenas import spaces  # noqa: PLC0415
 
-    options = {"reference": args.reference} if args.reference else {}
+    given = {"reference": args.reference, "task": args.task, "backbone": args.backbone}
+    options = {option: value for option, value in given.items() if value}
+    takes = getattr(spaces.factory(args.space), "OPTIONS", ())
+    if "backbone" in options and "backbone" not in takes:
+        raise CliError(f"space {args.space!r} takes no --backbone: its networks are its own backbone "
+                       "(--backbone picks the fixed backbone of nasfpn)")  # fmt: skip
     try:
         return spaces.get(args.space, **options)
     except TypeError as error:

@@ -11,6 +11,9 @@ from edgenas.cli.errors import CliError
 
 __all__ = ["add_predictor_parser", "cmd_predictor"]
 
+_TASK_HELP = ("with --space: the task its networks are measured for, classification or detection (default: the "
+              "space's own; mnasnet and efficientnet_v2 also take detection: FPN + RetinaNet)")  # fmt: skip
+
 
 def add_predictor_parser(sub: Any) -> None:
     """Adds ``predictor collect/train/eval`` to the CLI's sub-commands."""
@@ -18,19 +21,27 @@ def add_predictor_parser(sub: Any) -> None:
     actions = predictor.add_subparsers(dest="predictor_command", required=True, metavar="ACTION")
 
     collect = actions.add_parser("collect", help="measure layers and networks of a space on a device")
-    collect.add_argument("--space", required=True, help="a space with chain networks (e.g. mnasnet), or a SpineNet "
-                                                        "space (random detectors sized by a scaling space)")
+    collect.add_argument("--space", required=True, help="a space with chain networks (e.g. mnasnet), a SpineNet "
+                                                        "space (random detectors sized by a scaling space), or a "
+                                                        "detection space (nasfpn; mnasnet with --task detection)")
+    collect.add_argument("--task", help=_TASK_HELP)
     collect.add_argument("--device", default="local", help="local (default) or farm://HOST:PORT/TAG")
     collect.add_argument("--precision", choices=["fp32", "int8"], default="fp32")
     collect.add_argument("--threads", type=positive_int, default=1)
     collect.add_argument("--budget-min", type=positive_float, required=True, help="wall-clock budget in minutes")
     collect.add_argument("--db", required=True, help="the measurement store (SQLite; resumed when it exists)")
     collect.add_argument("--input-size", type=input_shape, metavar="SIZE",
-                         help="chain networks' input (default: the family's, 224; detectors take their scaling "
-                              "point's size)")
+                         help="chain networks' input (default: the family's, 224; SpineNet detectors take their "
+                              "scaling point's size, detectors on chain backbones --image-sizes)")
     collect.add_argument("--num-classes", type=positive_int,
                          help="default: the family's (1000 for chain networks, 91 for detectors)")
-    collect.add_argument("--scaling-space", help="detectors: the sizes drawn (default by the topologies' family)")
+    collect.add_argument("--scaling-space", help="SpineNet detectors: the sizes drawn (default by the topologies' "
+                                                 "family)")
+    collect.add_argument("--image-sizes", type=_sides, metavar="SIDES",
+                         help="detectors on chain backbones (FPN, NAS-FPN): square input sides, one drawn per "
+                              "detector, e.g. 256,320 (default: the family's, 320 for FPN, 384 for NAS-FPN)")
+    collect.add_argument("--max-detectors", type=positive_int,
+                         help="detectors: stop after measuring this many (default: only the budget stops)")
     collect.add_argument("--layer-share", type=fraction, default=0.45, help="largest share of the budget for layers")
     collect.add_argument("--seed", type=int, default=0)
 
@@ -40,6 +51,7 @@ def add_predictor_parser(sub: Any) -> None:
     train.add_argument("--precision", choices=["fp32", "int8"], help="default: the store's only one")
     train.add_argument("--threads", type=positive_int, help="default: the store's only one")
     train.add_argument("--space", help="default: the store's only one")
+    train.add_argument("--task", help=_TASK_HELP)
     train.add_argument("--families", default="linear,gbt,mlp", help="regressor families to choose from")
     train.add_argument("--out", required=True, help="the predictor file (.json)")
     train.add_argument("--seed", type=int, default=0)
@@ -48,6 +60,17 @@ def add_predictor_parser(sub: Any) -> None:
     evaluate.add_argument("--model", required=True, help="a predictor file")
     evaluate.add_argument("--db", required=True, help="a measurement store with held-out networks")
     evaluate.add_argument("--plot", help="predicted-vs-measured PNG (default: beside the model)")
+
+
+def _sides(text: str) -> list[int]:
+    """`SIDE[,SIDE...]`: positive integers (whether the detectors take them is the command's check)."""
+    try:
+        sides = [int(item) for item in text.split(",") if item.strip()]
+    except ValueError:
+        sides = []
+    if not sides or min(sides) < 1:
+        raise argparse.ArgumentTypeError(f"expected comma-separated positive input sides (e.g. 256,320), got {text!r}")
+    return sides
 
 
 def cmd_predictor(args: argparse.Namespace) -> int:
@@ -65,12 +88,17 @@ def _device(text: str) -> Any:
     return device_from_argument(text)
 
 
-def _space_family(name: str) -> Any:
-    """The family of a registered space's points (`Family`)."""
+def _space_family(name: str, *, task: str | None = None) -> Any:
+    """The family of a registered space's points (`Family`), for `task` (default: the space's own).
+
+    Raises:
+        UnknownNameError: No such space, or its networks serve no such task (the message names the ones they serve).
+    """
     from edgenas import spaces  # noqa: PLC0415
     from edgenas.families import family_of_type  # noqa: PLC0415
 
-    return family_of_type(spaces.get(name).spec_type)
+    space = spaces.get(name) if task is None else spaces.get(name, task=task)
+    return family_of_type(space.spec_type)
 
 
 def _whole_network_predictor(family: Any) -> bool:
@@ -84,11 +112,14 @@ def _collect(args: argparse.Namespace) -> int:
     from edgenas.collect.layerwise import collect  # noqa: PLC0415
     from latency_models.measurements import MeasurementStore  # noqa: PLC0415
 
-    family = _space_family(args.space)
+    family = _space_family(args.space, task=args.task)
     if _whole_network_predictor(family):
         return _collect_detectors(args, family=family)
     if args.scaling_space:
         raise CliError(f"--scaling-space sizes SpineNet detectors; {args.space!r} is a {family.name} space")
+    for option, value in (("--image-sizes", args.image_sizes), ("--max-detectors", args.max_detectors)):
+        if value is not None:
+            raise CliError(f"{option} is for detector spaces; {args.space!r} is a {family.name} space")
     with MeasurementStore(args.db) as store:
         summary = collect(
             args.space,
@@ -115,6 +146,9 @@ def _collect_detectors(args: argparse.Namespace, *, family: Any) -> int:
     from latency_models.measurements import MeasurementStore  # noqa: PLC0415
 
     deployment = family.deployment
+    if args.input_size is not None:
+        raise CliError("--input-size sets chain networks' input; SpineNet detectors take their scaling point's size "
+                       "(--scaling-space), detectors on chain backbones --image-sizes (e.g. 256,320)")
     with MeasurementStore(args.db) as store:
         summary = collect_detectors(
             args.space,
@@ -125,6 +159,9 @@ def _collect_detectors(args: argparse.Namespace, *, family: Any) -> int:
             budget_min=args.budget_min,
             num_classes=deployment.num_classes if args.num_classes is None else args.num_classes,
             scaling_space=args.scaling_space,
+            task=args.task,
+            image_sizes=args.image_sizes,
+            max_detectors=args.max_detectors,
             seed=args.seed,
         )
     print(f"measured {summary.measured} detectors ({summary.total} in the store) in {summary.elapsed_s / 60:.1f} min; "
@@ -172,9 +209,15 @@ def _train(args: argparse.Namespace) -> int:
         threads = args.threads or _only({k.threads for k in keys if k.precision == precision}, "threads", args.db)
         families = [f.strip() for f in args.families.split(",") if f.strip()]
         key = MeasurementKey(args.device, precision, threads)
-        family = _space_family(args.space) if args.space else _stored_family(store.networks(key), db=args.db)
+        if args.task and not args.space:
+            raise CliError("--task picks the task of --space's networks; name the space too (e.g. --space mnasnet "
+                           "--task detection)")  # fmt: skip
+        if args.space:
+            family = _space_family(args.space, task=args.task)
+        else:
+            family = _stored_family(store.networks(key), db=args.db)
         if family is not None and _whole_network_predictor(family):
-            return _train_detectors(store, key, families=families, args=args)
+            return _train_detectors(store, key, family=family, families=families, args=args)
         predictor = fit_predictor(store, key, space=args.space, families=families, seed=args.seed)
     path = predictor.save(args.out)
     training = predictor.info.training
@@ -187,10 +230,11 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _train_detectors(store: Any, key: Any, *, families: list[str], args: argparse.Namespace) -> int:
+def _train_detectors(store: Any, key: Any, *, family: Any, families: list[str], args: argparse.Namespace) -> int:
+    """Fits a detector predictor on the store's detectors of `family` (a detector kind is its family's name)."""
     from latency_models.detector_train import fit_detector_predictor  # noqa: PLC0415
 
-    predictor = fit_detector_predictor(store, key, families=families, seed=args.seed)
+    predictor = fit_detector_predictor(store, key, kinds=(family.name,), families=families, seed=args.seed)
     path = predictor.save(args.out)
     t = predictor.info.training
     print(f"detector predictor {path}: {t['detectors']} detectors of {', '.join(predictor.info.spaces)}; "
@@ -233,6 +277,7 @@ def _eval(args: argparse.Namespace) -> int:
 def _eval_detectors(args: argparse.Namespace) -> int:
     import numpy as np  # noqa: PLC0415
 
+    from latency_models.detector_features import detector_kind  # noqa: PLC0415
     from latency_models.detector_predictor import DetectorLatencyPredictor  # noqa: PLC0415
     from latency_models.detector_train import detector_rows  # noqa: PLC0415
     from latency_models.evaluation import format_evaluations, metrics, plot_evaluation  # noqa: PLC0415
@@ -242,11 +287,16 @@ def _eval_detectors(args: argparse.Namespace) -> int:
     info = predictor.info
     if not Path(args.db).is_file():
         raise CliError(f"no measurement store at {args.db!r}")
+    kinds = predictor.domain.kinds
     with MeasurementStore(args.db) as store:
-        rows = detector_rows(store, MeasurementKey(info.device, info.precision, info.threads))
+        every = detector_rows(store, MeasurementKey(info.device, info.precision, info.threads))
+    rows = [(spec, n) for spec, n in every if detector_kind(spec) in kinds]
     if len(rows) < 2:
-        raise CliError(f"{args.db} holds {len(rows)} SpineNet detectors measured on {info.device} "
-                         f"({info.precision}, {info.threads} thread(s)); an evaluation needs at least 2")  # fmt: skip
+        others = sorted({detector_kind(spec) for spec, _ in every} - set(kinds))
+        besides = f" (besides {len(every) - len(rows)} of {', '.join(others)}, which it does not serve)" if others else ""
+        raise CliError(f"{args.db} holds {len(rows)} {'/'.join(kinds)} networks measured on {info.device} "
+                       f"({info.precision}, {info.threads} thread(s)){besides}; the predictor was trained on "
+                       f"{'/'.join(kinds)} networks and an evaluation needs at least 2")  # fmt: skip
     predicted = np.concatenate([
         predictor.predict_many([spec], input_shapes=[n.input_shape], num_classes=n.num_classes) for spec, n in rows
     ])  # fmt: skip
@@ -254,6 +304,6 @@ def _eval_detectors(args: argparse.Namespace) -> int:
     print(format_evaluations([evaluation]))
     print(f"the file's pruning bound (worst cross-validated error): {100 * predictor.error_bound:.2f} %")
     plot = Path(args.plot) if args.plot else Path(args.model).with_suffix(".eval.png")
-    plot_evaluation(evaluation, plot, title=f"{info.device} {info.precision} {info.threads}t, SpineNet detectors")
+    plot_evaluation(evaluation, plot, title=f"{info.device} {info.precision} {info.threads}t, {'/'.join(kinds)}")
     print(f"plot: {plot}")
     return 0

@@ -10,6 +10,7 @@ package does not import TensorFlow.
 """
 
 from edgenas.families.chain_classifier import ChainClassifierFamily
+from edgenas.families.chain_detector import ChainDetectorFamily
 from edgenas.families.family import (
     AccuracyMetric,
     DeploymentDefaults,
@@ -17,7 +18,9 @@ from edgenas.families.family import (
     OutputSignature,
     PredictorKind,
     Task,
+    TaskForm,
 )
+from edgenas.families.nasfpn_detector import NasFpnDetectorFamily
 from edgenas.families.registry import (
     families,
     family_named,
@@ -31,17 +34,22 @@ from edgenas.families.registry import (
 from edgenas.families.spinenet_detector import SpineNetDetectorFamily
 
 register_family(ChainClassifierFamily())
+register_family(ChainDetectorFamily())
+register_family(NasFpnDetectorFamily())
 register_family(SpineNetDetectorFamily())
 
 __all__ = [
     "AccuracyMetric",
     "ChainClassifierFamily",
+    "ChainDetectorFamily",
     "DeploymentDefaults",
     "Family",
+    "NasFpnDetectorFamily",
     "OutputSignature",
     "PredictorKind",
     "SpineNetDetectorFamily",
     "Task",
+    "TaskForm",
     "families",
     "family_named",
     "family_of",

@@ -11,7 +11,9 @@ from edgenas.families.family import (
     OutputSignature,
     PredictorKind,
     Task,
+    TaskForm,
 )
+from edgenas.errors import SpecError
 from edgenas.specs.arch import ArchSpec
 from edgenas.specs.costs import NetworkCost, estimate_cost
 
@@ -54,6 +56,25 @@ class ChainClassifierFamily(Family):
         """`estimate_cost`: the exact Keras parameter count and MACs of the built network."""
         shape = self.check_input(spec, input_shape=input_shape, num_classes=num_classes)
         return estimate_cost(spec, input_shape=shape, num_classes=num_classes)
+
+    def task_forms(self) -> tuple[TaskForm, ...]:
+        """Detection: the chain as the backbone of `default_chain_detector` (FPN and RetinaNet head, mobile sizes)."""
+        from edgenas.specs.chain_detector import ChainDetectorSpec, default_chain_detector  # noqa: PLC0415
+
+        def unwrap(spec: Any) -> ArchSpec:
+            if not isinstance(spec, ChainDetectorSpec) or spec != default_chain_detector(spec.backbone):
+                raise SpecError(f"not the default detector of a chain backbone: {spec}")
+            return spec.backbone
+
+        return (
+            TaskForm(
+                task=Task.DETECTION,
+                spec_type=ChainDetectorSpec,
+                wrap=default_chain_detector,
+                unwrap=unwrap,
+                description="+ FPN + RetinaNet head (separable, 128 filters)",
+            ),
+        )
 
     def build(self, spec: ArchSpec, *, input_shape: tuple[int, int, int], num_classes: int, **options: Any) -> Any:
         """The chain's Keras model (`edgenas.models.chain.build_chain`)."""

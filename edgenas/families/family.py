@@ -29,6 +29,7 @@ __all__ = [
     "OutputSignature",
     "PredictorKind",
     "Task",
+    "TaskForm",
 ]
 
 
@@ -90,6 +91,28 @@ class OutputSignature:
 
     name: str
     shape: tuple[int, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class TaskForm:
+    """Another task a family's networks serve inside a larger network (a chain backbone in a detector).
+
+    A space of the family's networks gets this form with `task=` (`edgenas.spaces.get("mnasnet",
+    task="detection")`): the same decisions, each point wrapped.
+
+    Attributes:
+        task: The task the wrapped networks do.
+        spec_type: The wrapped networks' spec type (owned by another family).
+        wrap: Turns one of the family's specs into the wrapped network's.
+        unwrap: The inverse on wrapped specs; raises `SpecError` for a spec `wrap` does not make.
+        description: What the wrapping adds, for listings ("+ FPN + RetinaNet head").
+    """
+
+    task: Task
+    spec_type: type
+    wrap: Callable[[Any], Any]
+    unwrap: Callable[[Any], Any]
+    description: str
 
 
 class Family(abc.ABC):
@@ -178,6 +201,10 @@ class Family(abc.ABC):
         `params` is exactly Keras' `count_params()` of `build` (BatchNorm moving
         statistics included); the test over every registered space holds each family to it.
         """
+
+    def task_forms(self) -> tuple[TaskForm, ...]:
+        """The other tasks its networks serve when wrapped (default: none)."""
+        return ()
 
     # -- models -----------------------------------------------------------------------------------
 

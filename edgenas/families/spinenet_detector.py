@@ -14,17 +14,12 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from edgenas.errors import ExportError, SpecError
-from edgenas.families.family import (
-    AccuracyMetric,
-    DeploymentDefaults,
-    Family,
-    OutputSignature,
-    PredictorKind,
-    Task,
-)
+from edgenas.errors import SpecError
+from edgenas.families.family import DeploymentDefaults, OutputSignature
+from edgenas.families.retinanet import BOX_OUTPUTS, CLASS_OUTPUTS, DETECTION, RetinaNetFamily
 from edgenas.specs.costs import NetworkCost
 from edgenas.specs.detection_head import DetectionHeadSpec, default_detection_head
+from edgenas.specs.detection_head_costs import head_cost
 from edgenas.specs.spinenet_arch import SpineNetSpec
 from edgenas.specs.spinenet_costs import estimate_spinenet_cost
 from edgenas.specs.spinenet_detector import SpineNetDetectorSpec
@@ -32,18 +27,11 @@ from edgenas.specs.spinenet_family import SpineNetFamily
 
 __all__ = ["CLASS_OUTPUTS", "BOX_OUTPUTS", "DETECTION", "DETECTOR_DEFAULTS", "SpineNetDetectorFamily"]
 
-DETECTION = AccuracyMetric(name="AP@0.5", short="AP@0.5", axis_label="AP@0.5 (detection proxy)")
-"""COCO-style AP at IoU 0.5 of a detector on the detection proxy task."""
-
 DETECTOR_DEFAULTS = DeploymentDefaults((256, 256, 3), 91)
 """A SpineNet detector's: 256x256 (SpineNet-Mobile-49XS's input, the smallest published), COCO's 91 class
 ids as in TF Model Garden's RetinaNet configs."""
 
-CLASS_OUTPUTS = "class_outputs"
-BOX_OUTPUTS = "box_outputs"
-
 _BN_SAMPLES_AT_COARSEST_LEVEL = 64
-_HEAD_REDRAW_STREAM = 1  # the head's weights draw from their own seeded stream
 _HEAD_SUBNETS = 2  # the class subnet and the box subnet
 
 SpineNetNetwork = SpineNetSpec | SpineNetDetectorSpec
@@ -59,15 +47,13 @@ def backbone_and_head(spec: SpineNetNetwork, *, num_classes: int) -> tuple[Spine
     return spec, default_detection_head(mobile, endpoints_num_filters=spec.endpoints_num_filters)
 
 
-class SpineNetDetectorFamily(Family):
+class SpineNetDetectorFamily(RetinaNetFamily):
     """SpineNet RetinaNet detectors: two named outputs; whole-detector latency predictors."""
 
     name = "spinenet_detector"
     spec_types = (SpineNetSpec, SpineNetDetectorSpec)
-    task = Task.DETECTION
-    metric = DETECTION
     deployment = DETECTOR_DEFAULTS
-    predictor_kind = PredictorKind.WHOLE_NETWORK
+    noun = "SpineNet detector"
 
     def check_input(self, spec: SpineNetNetwork, *, input_shape: Any, num_classes: int) -> tuple[int, int, int]:
         """A detector needs classes; its input's sides must be multiples of the coarsest level's stride."""
@@ -105,13 +91,11 @@ class SpineNetDetectorFamily(Family):
         """The backbone's cost plus its head's (none for a backbone with 0 classes); params are Keras' count.
 
         The head's weights and MACs are counted from its settings
-        (`latency_models.detector_features.head_cost`, the detector predictor's
+        (`edgenas.specs.detection_head_costs.head_cost`, also the detector predictor's
         feature, which leaves out BatchNorm's moving statistics); its BatchNorms'
         moving mean and variance (one BatchNorm per tower conv, level and subnet)
         are added here, as the backbone's estimate counts its own.
         """
-        from latency_models.detector_features import head_cost  # noqa: PLC0415  (plain data)
-
         backbone, head = backbone_and_head(spec, num_classes=num_classes)
         shape = backbone.check_input_shape(input_shape)
         cost = estimate_spinenet_cost(backbone, input_shape=shape)
@@ -156,48 +140,6 @@ class SpineNetDetectorFamily(Family):
         level = backbone.max_block_level
         cells = max(1, (input_shape[0] >> level) * (input_shape[1] >> level))
         return max(default, math.ceil(_BN_SAMPLES_AT_COARSEST_LEVEL / cells))
-
-    def initialise_for_export(self, model: Any, *, seed: int) -> None:
-        """Redraws every kernel of the RetinaNet head's convolutions from N(0, 1 / fan_in), seeded.
-
-        With their RetinaNet initialisation (normal, stddev 0.01) each tower conv's
-        output variance is far below BatchNorm's epsilon, the signal shrinks ~30x per
-        conv, and the exported files would output constants (the class prior bias and
-        ~1e-9 box deltas), which makes int8 ranges and runtime comparisons
-        meaningless. Biases (the class prior) are kept. A depthwise kernel's fan-in
-        is its window; a pointwise or full convolution's is window x input channels.
-
-        Raises:
-            ExportError: If the model has no head convolution.
-        """
-        import keras  # noqa: PLC0415
-        import numpy as np  # noqa: PLC0415
-
-        rng = np.random.default_rng([seed, _HEAD_REDRAW_STREAM])
-        redrawn = 0
-        for layer in model.layers:
-            if not layer.name.startswith((f"{CLASS_OUTPUTS}_", f"{BOX_OUTPUTS}_")):
-                continue
-            if isinstance(layer, keras.layers.SeparableConv2D):
-                kernels = [(layer.depthwise_kernel, 2), (layer.pointwise_kernel, 3)]
-            elif isinstance(layer, keras.layers.Conv2D):
-                kernels = [(layer.kernel, 3)]
-            else:
-                continue
-            for variable, fan_in_axes in kernels:
-                shape = tuple(variable.shape)
-                fan_in = int(np.prod(shape[:fan_in_axes]))
-                variable.assign(rng.normal(0.0, 1.0 / np.sqrt(fan_in), size=shape).astype(np.float32))
-                redrawn += 1
-        if not redrawn:
-            raise ExportError("found no detection-head convolution to initialise in the SpineNet detector")
-
-    @property
-    def proxy_task_type(self) -> type:
-        """`edgenas.proxy.DetectionProxyTask`."""
-        from edgenas.proxy.detection_task import DetectionProxyTask  # noqa: PLC0415
-
-        return DetectionProxyTask
 
     def train_proxy(self, spec: SpineNetNetwork, task: Any) -> Any:
         """`edgenas.proxy.train_and_evaluate_detection`, with a detector spec's own head."""

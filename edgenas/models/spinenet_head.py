@@ -16,7 +16,7 @@ import math
 
 import keras
 
-from edgenas.families.spinenet_detector import BOX_OUTPUTS, CLASS_OUTPUTS
+from edgenas.families.retinanet import BOX_OUTPUTS, CLASS_OUTPUTS
 from edgenas.models.layers import BatchNormConfig, activation_layer
 from edgenas.specs import Activation
 from edgenas.specs.detection_head import DetectionHeadSpec

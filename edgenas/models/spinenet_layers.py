@@ -9,6 +9,7 @@ from __future__ import annotations
 import keras
 
 from edgenas.models.layers import BatchNormConfig, activation_layer, conv_bn_act, mbconv
+from edgenas.models.upsample import upsample_nearest
 from edgenas.specs import Activation, SpineNetBlockFn, SpineNetMBConv
 
 __all__ = ["block_group", "bottleneck_block", "resample_mobile", "resample_resnet", "residual_block"]
@@ -114,56 +115,6 @@ def block_group(
     return x
 
 
-# XNNPACK (LiteRT 2.3) delegates a CONCATENATION of at most 5 inputs; the largest
-# power of two within that is the factor one up-sampling stage repeats by.
-_MAX_STAGE_FACTOR = 4
-
-
-def _repeat_stage(x: keras.KerasTensor, *, factor: int, name: str, last: bool) -> keras.KerasTensor:
-    """Nearest-neighbour up-sampling by `factor` from concatenations and reshapes.
-
-    Concatenating `factor` copies of an (H, W, C) map along the channels and
-    reading the result as (H, W * factor, C) repeats every pixel `factor` times
-    along the width; concatenating `factor` copies of that along the width and
-    reading it as (H * factor, W * factor, C) repeats every row `factor` times.
-
-    Args:
-        x: A feature map with a static (H, W, C) shape.
-        factor: How many times each pixel is repeated along both axes.
-        name: Prefix of the layer names.
-        last: Whether this is the final stage (its output layer is then `name`).
-    """
-    height, width, channels = x.shape[1:]
-    x = keras.layers.Concatenate(axis=-1, name=f"{name}_wcat")([x] * factor)
-    x = keras.layers.Reshape((height, width * factor, channels), name=f"{name}_w")(x)
-    x = keras.layers.Concatenate(axis=2, name=f"{name}_hcat")([x] * factor)
-    out_name = name if last else f"{name}_h"
-    return keras.layers.Reshape((height * factor, width * factor, channels), name=out_name)(x)
-
-
-def _upsample(x: keras.KerasTensor, *, levels: int, name: str) -> keras.KerasTensor:
-    """Nearest-neighbour up-sampling by 2**levels, built so that XNNPACK runs all of it.
-
-    Equal, element for element, to `keras.layers.UpSampling2D(2**levels,
-    interpolation="nearest")`, whose TFLite form (RESHAPE + TILE) XNNPACK does
-    not take: each TILE split the graph into one more delegate partition and ran
-    on LiteRT's own kernels. Here it is made of CONCATENATION and RESHAPE only
-    (`_repeat_stage`), in stages of factor 4 (2 for an odd last level), since
-    XNNPACK takes concatenations of at most 5 inputs. These ops carry int8
-    tensors unchanged (one shared scale), so fp32 and int8 files stay exact.
-
-    Args:
-        x: A feature map with a static (H, W, C) shape.
-        levels: How many levels to go up (the factor is 2**levels).
-        name: Prefix of the layer names; the output layer is named `{name}_up`.
-    """
-    factors = [_MAX_STAGE_FACTOR] * (levels // 2) + [2] * (levels % 2)
-    for stage, factor in enumerate(factors):
-        last = stage == len(factors) - 1
-        x = _repeat_stage(x, factor=factor, name=f"{name}_up" if last else f"{name}_up{stage}", last=last)
-    return x
-
-
 def resample_resnet(
     x: keras.KerasTensor,
     *,
@@ -201,7 +152,7 @@ def resample_resnet(
         for step in range(target_level - source_level - 1):
             x = keras.layers.MaxPooling2D(pool_size=3, strides=2, padding="same", name=f"{name}_pool{step}")(x)
     elif target_level < source_level:
-        x = _upsample(x, levels=source_level - target_level, name=name)
+        x = upsample_nearest(x, levels=source_level - target_level, name=name)
     return conv_bn_act(
         x, filters=target_channels, kernel_size=1, strides=1, activation=None, bn=bn, name=f"{name}_expand"
     )
@@ -228,7 +179,7 @@ def resample_mobile(
         x = bn.layer(f"{name}_down{step}_bn")(x)
         x = activation_layer(activation, f"{name}_down{step}_act")(x)
     if target_level < source_level:
-        x = _upsample(x, levels=source_level - target_level, name=name)
+        x = upsample_nearest(x, levels=source_level - target_level, name=name)
     return conv_bn_act(
         x, filters=target_channels, kernel_size=1, strides=1, activation=None, bn=bn, name=f"{name}_expand"
     )

@@ -1,4 +1,7 @@
-"""`train_and_evaluate_detection`: train a SpineNet candidate's proxy detector briefly, report its AP at IoU 0.5.
+"""Train a candidate's proxy detector briefly and report its AP at IoU 0.5.
+
+`train_and_evaluate_detector` is what every detector family shares;
+`train_and_evaluate_detection` is the SpineNet family's proxy on it.
 
 The losses are RetinaNet's, with TF Model Garden's RetinaNet settings: a
 sigmoid focal loss (alpha 0.25, gamma 1.5) over every anchor that is not
@@ -13,6 +16,7 @@ import dataclasses
 import functools
 import math
 import time
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -31,7 +35,14 @@ if TYPE_CHECKING:
     import keras
     import tensorflow as tf
 
-__all__ = ["DetectionProxyResult", "detection_anchors", "detection_data_for", "train_and_evaluate_detection"]
+__all__ = [
+    "DetectionProxyResult",
+    "detection_anchors",
+    "detection_data_for",
+    "level_anchors",
+    "train_and_evaluate_detection",
+    "train_and_evaluate_detector",
+]
 
 FOCAL_ALPHA = 0.25
 FOCAL_GAMMA = 1.5
@@ -57,7 +68,7 @@ class DetectionProxyResult:
         eval_s: Wall time to run and score the held-out images.
         params: Parameters of the proxy detector (Keras count).
         num_validation: Held-out images.
-        proxy_spec: The reduced backbone that was trained.
+        proxy_spec: The reduced network that was trained (a SpineNet backbone, a chain detector, ...).
     """
 
     accuracy: float
@@ -70,7 +81,7 @@ class DetectionProxyResult:
     eval_s: float
     params: int
     num_validation: int
-    proxy_spec: SpineNetSpec
+    proxy_spec: Any
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.accuracy <= 1.0:
@@ -101,14 +112,16 @@ def detection_data_for(task: DetectionProxyTask) -> DetectionData:
 
 
 def detection_anchors(spec: SpineNetSpec, task: DetectionProxyTask) -> np.ndarray:
-    """All anchors `(A, 4)` of the proxy detector, in the head's output order (levels low to high)."""
+    """All anchors `(A, 4)` of a SpineNet proxy detector, in the head's output order (levels low to high)."""
+    return level_anchors(range(spec.min_level, spec.max_level + 1), task)
+
+
+def level_anchors(levels: Sequence[int], task: DetectionProxyTask) -> np.ndarray:
+    """All anchors `(A, 4)` over consecutive `levels` at the task's image size, levels low to high."""
     from edgenas.models.anchors import generate_anchors  # noqa: PLC0415  (numpy only)
 
     per_level = generate_anchors(
-        (task.image_size, task.image_size),
-        min_level=spec.min_level,
-        max_level=spec.max_level,
-        anchor_size=task.anchor_size,
+        (task.image_size, task.image_size), min_level=min(levels), max_level=max(levels), anchor_size=task.anchor_size
     )
     return np.concatenate([per_level[level] for level in sorted(per_level)]).astype(np.float32)
 
@@ -168,7 +181,7 @@ def _training_batches(
 def train_and_evaluate_detection(
     spec: SpineNetSpec, task: DetectionProxyTask | None = None, *, head: DetectionHeadSpec | None = None
 ) -> DetectionProxyResult:
-    """Trains the proxy detector of `spec` on the generated detection data and scores AP@0.5 on held-out images.
+    """Trains the proxy detector of a SpineNet `spec` on the generated detection data and scores AP@0.5.
 
     A pure function of `(spec, task)`; it keeps TensorFlow's memory in the calling
     process, so a search runs it in recycled worker processes.
@@ -185,31 +198,61 @@ def train_and_evaluate_detection(
         ProxyConfigError: If `spec` is not a SpineNet spec or cannot be reduced to the task.
         ProxyTrainingError: If the loss became NaN or infinite.
     """
-    import keras  # noqa: PLC0415
-
-    from edgenas.models.spinenet import build_spinenet  # noqa: PLC0415
-    from edgenas.models.spinenet_head import BOX_OUTPUT, CLASS_OUTPUT  # noqa: PLC0415
-
     task = DetectionProxyTask() if task is None else task
     if not isinstance(task, DetectionProxyTask):
         raise ProxyConfigError(f"a SpineNet candidate needs a DetectionProxyTask, got {type(task).__name__}")
     reduced = detection_proxy_spec(spec, task)
     reduced.check_input_shape((task.image_size, task.image_size, 3))
+
+    def build() -> keras.Model:
+        from edgenas.models.spinenet import build_spinenet  # noqa: PLC0415
+
+        return build_spinenet(
+            reduced,
+            input_shape=(task.image_size, task.image_size, 3),
+            num_classes=task.num_classes,
+            bn_momentum=task.bn_momentum,
+            detection_head=detection_proxy_head(reduced, task, head=head),
+        )
+
+    return train_and_evaluate_detector(
+        build, levels=range(reduced.min_level, reduced.max_level + 1), task=task, proxy_spec=reduced
+    )
+
+
+def train_and_evaluate_detector(
+    build: Callable[[], keras.Model], *, levels: Sequence[int], task: DetectionProxyTask, proxy_spec: Any
+) -> DetectionProxyResult:
+    """Trains a proxy detector on the task's generated data and scores AP@0.5 on its held-out images.
+
+    What every detector family shares: the anchors of `levels` at the task's
+    image size, RetinaNet's losses, one `fit` call, the evaluation. The family
+    reduces its candidate and says how to build the reduced detector.
+
+    Args:
+        build: Builds the reduced detector (called once, after the task's seed is set): an
+            image input of the task's size, outputs named `class_outputs` and `box_outputs`
+            over the anchors of `levels`, low level first.
+        levels: The detector's output levels.
+        task: The detection proxy task.
+        proxy_spec: The reduced network's spec, reported in the result.
+
+    Raises:
+        ProxyTrainingError: If the loss became NaN or infinite.
+    """
+    import keras  # noqa: PLC0415
+
+    from edgenas.models.spinenet_head import BOX_OUTPUT, CLASS_OUTPUT  # noqa: PLC0415
+
     data = detection_data_for(task)
-    anchors = detection_anchors(reduced, task)
+    anchors = level_anchors(levels, task)
     labels = assign_anchors_batch(anchors, data.train.boxes, data.train.classes)
     positive = (labels.class_targets >= 0).astype(np.float32)[..., None]
     box_targets = np.concatenate([labels.box_targets, positive], axis=-1)
 
     start = time.perf_counter()
     keras.utils.set_random_seed(task.seed)
-    model = build_spinenet(
-        reduced,
-        input_shape=(task.image_size, task.image_size, 3),
-        num_classes=task.num_classes,
-        bn_momentum=task.bn_momentum,
-        detection_head=detection_proxy_head(reduced, task, head=head),
-    )
+    model = build()
     focal, box = _losses()
     schedule = keras.optimizers.schedules.CosineDecay(task.learning_rate, decay_steps=task.steps)
     model.compile(optimizer=keras.optimizers.Adam(schedule, clipnorm=10.0),
@@ -230,7 +273,7 @@ def train_and_evaluate_detection(
     train_loss = float(np.mean(step_losses[-tenth:])) if step_losses else math.nan
     if len(step_losses) < task.steps or not math.isfinite(train_loss):
         raise ProxyTrainingError(
-            f"detection proxy training of {reduced} diverged: loss {train_loss} after "
+            f"detection proxy training of {proxy_spec} diverged: loss {train_loss} after "
             f"{len(step_losses)} of {task.steps} steps"
         )
 
@@ -253,5 +296,5 @@ def train_and_evaluate_detection(
         eval_s=eval_s,
         params=int(model.count_params()),
         num_validation=data.val.num_images,
-        proxy_spec=reduced,
+        proxy_spec=proxy_spec,
     )

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from edgenas.errors import SpecError
 from edgenas.families import AccuracyMetric, Family, family_of, parse_spec
 from edgenas.families.chain_classifier import CLASSIFICATION
-from edgenas.families.spinenet_detector import DETECTION
+from edgenas.families.retinanet import DETECTION
 from edgenas.store import Trial
 
 __all__ = ["CLASSIFICATION", "DETECTION", "AccuracyMetric", "accuracy_metric"]

@@ -57,6 +57,7 @@ class LatencySource(abc.ABC):
 
     label: str
     predictor_space: str | None = None
+    predictor_family: str | None = None
     """The search space a predictor behind this source covers (None: nothing is predicted)."""
 
     @abc.abstractmethod
@@ -86,6 +87,7 @@ class _Predicted(LatencySource):
         self._sha256 = sha256_file(source) if source and Path(source).is_file() else "0" * 64
         self.label = f"predicted[{predictor.info.device}]"
         self.predictor_space = str(predictor.info.space)
+        self.predictor_family = _family_of_space(self.predictor_space)
         self._shape: tuple[int, int, int] = (224, 224, 3)
         self._classes = 1000
 
@@ -125,6 +127,7 @@ class _Hybrid(LatencySource):
         self._measurements = measurements
         self.label = f"hybrid[{measured.device.name}]"
         self.predictor_space = predicted.predictor_space
+        self.predictor_family = predicted.predictor_family
         self.measured_count = 0
 
     def check(self, **kwargs: Any) -> None:
@@ -149,6 +152,18 @@ class _Hybrid(LatencySource):
                                      result.latency_ms)  # fmt: skip
         with MeasurementStore(self._measurements) as store:
             store.add_network(key, network, json.dumps(result.to_json()))
+
+
+def _family_of_space(name: str) -> str | None:
+    """The family name of a registered space's own points (None if no such space is registered)."""
+    from edgenas import spaces  # noqa: PLC0415
+    from edgenas.errors import UnknownNameError  # noqa: PLC0415
+    from edgenas.families import family_of_type  # noqa: PLC0415
+
+    try:
+        return family_of_type(spaces.get(name).spec_type).name
+    except UnknownNameError:
+        return None
 
 
 def _load_predictor(value: Any) -> tuple[Any, str]:

@@ -329,13 +329,19 @@ def search(
             f"the latency predictor covers space {source.predictor_space!r}, not {space.name!r}; "
             "train one on this space's measurements (edgenas predictor collect/train) or time on a device"
         )
+    if source.predictor_family not in (None, family.name):
+        raise EdgenasError(
+            f"the latency predictor predicts {source.predictor_family} networks (space "
+            f"{source.predictor_space!r}); this search's candidates are {family.name} networks "
+            f"({type(point).__name__}); time them on a device (latency='measured' or a device backend)"
+        )
     source.check(input_shape=tuple(input_shape), num_classes=num_classes, precision=precision, threads=threads)
     from edgenas.export.store import RECIPE_VERSION  # noqa: PLC0415  (what export keys artifacts by)
 
     new_study = Study(  # built (and so checked) before the store is opened
         name=study,
         space=space.name,
-        space_options=json.dumps({}, sort_keys=True),
+        space_options=json.dumps(space.options, sort_keys=True),
         space_fingerprint=space_fingerprint(space),
         reward=json.dumps(reward.to_json(), sort_keys=True),
         algorithm=_algorithm_label(algorithm, options),

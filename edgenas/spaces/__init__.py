@@ -20,6 +20,7 @@ from edgenas.spaces import registry
 from edgenas.spaces.choices import ANY_CHOICE, Choice
 from edgenas.spaces.efficientnet_v2_choices import EfficientNetV2SpaceFactory, describe_efficientnet_v2
 from edgenas.spaces.mnasnet_choices import MnasNetSpaceFactory, StageChoices, describe_mnasnet
+from edgenas.spaces.nasfpn_factory import NasFpnSpaceFactory, describe_nasfpn
 from edgenas.spaces.registry import describe, describe_all, factory, get, names, register, unregister, variants
 from edgenas.spaces.space_info import SpaceInfo
 from edgenas.spaces.spinenet_choices import FACTORIES as _SPINENET_FACTORIES
@@ -27,6 +28,7 @@ from edgenas.spaces.spinenet_choices import SpineNetChoices
 
 register("mnasnet", MnasNetSpaceFactory(), describe=describe_mnasnet)
 register("efficientnet_v2", EfficientNetV2SpaceFactory(), describe=describe_efficientnet_v2)
+register("nasfpn", NasFpnSpaceFactory(), describe=describe_nasfpn)
 for _name, _factory in _SPINENET_FACTORIES.items():
     register(_name, _factory, describe=_factory.describe)
 del _name, _factory
@@ -34,6 +36,7 @@ del _name, _factory
 _LAZY = {
     "SearchSpace": "edgenas.spaces.search_space",
     "MnasNetSpace": "edgenas.spaces.mnasnet",
+    "NasFpnSpace": "edgenas.spaces.nasfpn",
     "EfficientNetV2Space": "edgenas.spaces.efficientnet_v2",
     "SpineNetSpace": "edgenas.spaces.spinenet",
 }
@@ -44,6 +47,7 @@ __all__ = [
     "Choice",
     "EfficientNetV2Space",
     "MnasNetSpace",
+    "NasFpnSpace",
     "SearchSpace",
     "SpaceInfo",
     "SpineNetChoices",

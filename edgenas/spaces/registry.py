@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from edgenas.registry import Registry
 from edgenas.spaces.space_info import SpaceInfo
+from edgenas.spaces.task_form import TASK_OPTION, tasks_of, with_task, with_task_info
 
 if TYPE_CHECKING:
     from edgenas.spaces.search_space import SearchSpace
@@ -93,12 +94,17 @@ def get(name: str, **options: Any) -> SearchSpace:
 
     Args:
         name: A registered name (see `names()`).
-        **options: Options of the space's factory, e.g. `reference="mnasnet_a1"`.
+        **options: Options of the space's factory, e.g. `reference="mnasnet_a1"`, and
+            `task=` ("classification", "detection"): the space's networks for that task
+            (`edgenas.spaces.task_form`; default: the space's own).
 
     Raises:
-        UnknownNameError: If `name` is not registered; the message lists the known names.
+        UnknownNameError: If `name` is not registered (the message lists the known names), or
+            its networks serve no such task (the message names the tasks they serve).
     """
-    return _SPACES.get(name).factory(**options)
+    task = options.pop(TASK_OPTION, None)
+    space = _SPACES.get(name).factory(**options)
+    return space if task is None else with_task(space, task)
 
 
 def factory(name: str) -> SpaceFactory:
@@ -137,12 +143,20 @@ def describe(name: str, **options: Any) -> SpaceInfo:
     """
     registration = _SPACES.get(name)
     shown = {option: str(value) for option, value in options.items()}
+    task = options.pop(TASK_OPTION, None)
     if registration.describe is None:
-        return SpaceInfo.of(registration.factory(**options), name=name, options=shown)
-    info = registration.describe(**options)
-    return dataclasses.replace(info, name=name, options=tuple(shown.items()))
+        info = SpaceInfo.of(registration.factory(**options), name=name, options=shown)
+    else:
+        info = dataclasses.replace(registration.describe(**options), name=name, options=tuple(shown.items()))
+    return info if task is None else with_task_info(info, task)
 
 
 def describe_all() -> tuple[SpaceInfo, ...]:
-    """`describe` of every registered space and each of its `variants`, by name."""
-    return tuple(describe(name, **options) for name in names() for options in variants(name))
+    """`describe` of every registered space and each of its `variants`, by name, then of its other tasks' forms."""
+    listed = []
+    for name in names():
+        for options in variants(name):
+            info = describe(name, **options)
+            listed.append(info)
+            listed.extend(describe(name, **options, task=task) for task in tasks_of(info.spec_type)[1:])
+    return tuple(listed)

@@ -60,6 +60,10 @@ class SearchSpace:
             For a hyper value made of `pg.List`, `pg.Dict`, literals and
             `pg.oneof` over literals this turns DNA into specs without
             `pg.materialize`, about a hundred times faster.
+        options: The factory options that make this space differ from the
+            registration's default one though its decisions are the same (such
+            as `{"task": "detection"}`); a study records them and a resume must
+            give the same.
     """
 
     def __init__(
@@ -72,6 +76,7 @@ class SearchSpace:
         references: Mapping[str, ArchSpec] | None = None,
         description: str = "",
         plain_values: bool = False,
+        options: Mapping[str, str] | None = None,
     ) -> None:
         if not isinstance(name, str) or not name:
             raise ValueError(f"a space needs a non-empty name, got {name!r}")
@@ -81,6 +86,7 @@ class SearchSpace:
         self._from_spec = from_spec
         self._references = dict(references or {})
         self._description = description
+        self._options = dict(options or {})
         self._dna_spec = pg.dna_spec(hyper)
         self._plain = _PlainTemplate.build(hyper, self._dna_spec) if plain_values else None
 
@@ -93,6 +99,11 @@ class SearchSpace:
     def description(self) -> str:
         """One line for listings."""
         return self._description
+
+    @property
+    def options(self) -> dict[str, str]:
+        """The options that set this space apart from its registration's default (a copy; see the constructor)."""
+        return dict(self._options)
 
     @property
     def hyper(self) -> Any:
@@ -241,10 +252,41 @@ class SearchSpace:
             references=self._references,
             description=self._description if description is None else description,
             plain_values=self._plain is not None,
+            options=self._options,
         )
         if self._from_spec is not None:
             derived._references = {k: v for k, v in self._references.items() if derived.contains(v)}
         return derived
+
+    def transformed(
+        self,
+        *,
+        to_point: Callable[[Any], Any],
+        from_point: Callable[[Any], Any],
+        options: Mapping[str, str],
+        description: str,
+    ) -> SearchSpace:
+        """The same decisions, each point replaced by `to_point(point)` (e.g. a backbone by its detector).
+
+        Args:
+            to_point: Turns one of this space's points into the new space's.
+            from_point: Its inverse on the new points; raises `SpecError` for a spec
+                that `to_point` does not make (so `dna_of` refuses it).
+            options: What sets the new space apart (recorded by studies, see the constructor).
+            description: One line for listings.
+        """
+        inner_to, inner_from = self._to_spec, self._from_spec
+        space = SearchSpace(
+            self._name,
+            self._hyper,
+            lambda value: to_point(inner_to(value)),
+            from_spec=None if inner_from is None else (lambda spec: inner_from(from_point(spec))),
+            references={name: to_point(spec) for name, spec in self._references.items()},
+            description=description,
+            plain_values=self._plain is not None,
+            options={**self._options, **options},
+        )
+        return space
 
     def contains(self, spec: ArchSpec) -> bool:
         """Whether `spec` is a point of this space."""

@@ -2,9 +2,12 @@
 
 from edgenas.specs.arch import ArchSpec
 from edgenas.specs.block import BlockSpec
+from edgenas.specs.chain_detector import ChainDetectorSpec, default_chain_detector, mobilenet_v2_fpn_retinanet
+from edgenas.specs.chain_detector_costs import estimate_chain_detector_cost
 from edgenas.specs.costs import NetworkCost, estimate_cost, se_reduced_filters
 from edgenas.specs.enums import Activation, BlockFn
 from edgenas.specs.detection_head import DetectionHeadSpec
+from edgenas.specs.fpn import FpnSpec
 from edgenas.specs.efficientnet_v2_references import (
     EFFICIENTNET_V2_STRIDES,
     efficientnet_v2_reference,
@@ -23,8 +26,10 @@ __all__ = [
     "ArchSpec",
     "BlockFn",
     "BlockSpec",
+    "ChainDetectorSpec",
     "DetectionHeadSpec",
     "EFFICIENTNET_V2_STRIDES",
+    "FpnSpec",
     "NetworkCost",
     "SpineNetBlockFn",
     "SpineNetBlockSpec",
@@ -33,10 +38,13 @@ __all__ = [
     "SpineNetMBConv",
     "SpineNetScaling",
     "SpineNetSpec",
+    "default_chain_detector",
     "efficientnet_v2_reference",
     "efficientnet_v2_reference_names",
+    "estimate_chain_detector_cost",
     "estimate_cost",
     "estimate_spinenet_cost",
+    "mobilenet_v2_fpn_retinanet",
     "se_reduced_filters",
     "spinenet_reference",
     "spinenet_reference_names",

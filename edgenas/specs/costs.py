@@ -14,7 +14,7 @@ from edgenas.errors import SpecError
 from edgenas.specs.arch import ArchSpec
 from edgenas.specs.enums import BlockFn
 
-__all__ = ["NetworkCost", "estimate_cost", "se_reduced_filters"]
+__all__ = ["NetworkCost", "estimate_cost", "se_reduced_filters", "stages_cost"]
 
 _BN_VALUES_PER_CHANNEL = 4
 
@@ -137,6 +137,28 @@ def estimate_cost(
     Raises:
         SpecError: If the input shape is not three positive integers.
     """
+    stages, (filters, height, width) = _stages_cost(spec, input_shape=input_shape)
+    bn = _BN_VALUES_PER_CHANNEL
+    params = stages.params + filters * spec.head_filters + bn * spec.head_filters
+    macs = stages.macs + height * width * filters * spec.head_filters
+    largest = max(stages.largest_activation, height * width * spec.head_filters, num_classes)
+    if num_classes:
+        params += spec.head_filters * num_classes + num_classes
+        macs += spec.head_filters * num_classes
+    return NetworkCost(params=params, macs=macs, largest_activation=largest)
+
+
+def stages_cost(spec: ArchSpec, *, input_shape: tuple[int, int, int]) -> NetworkCost:
+    """The stem and stages of a chain, without its 1x1 head, pooling and classifier (a detector's backbone).
+
+    Raises:
+        SpecError: If the input shape is not three positive integers.
+    """
+    return _stages_cost(spec, input_shape=input_shape)[0]
+
+
+def _stages_cost(spec: ArchSpec, *, input_shape: tuple[int, int, int]) -> tuple[NetworkCost, tuple[int, int, int]]:
+    """The stem and stages' cost, and the last stage's (filters, height, width)."""
     if len(input_shape) != 3 or any(int(v) < 1 for v in input_shape):
         raise SpecError(f"input_shape must be (height, width, channels), got {input_shape!r}")
     height, width, channels = (int(v) for v in input_shape)
@@ -170,10 +192,4 @@ def estimate_cost(
             macs += part.macs
             largest = max(largest, part.largest_activation)
             filters, height, width = block.output_filters, out_h, out_w
-    params += filters * spec.head_filters + bn * spec.head_filters
-    macs += height * width * filters * spec.head_filters
-    largest = max(largest, height * width * spec.head_filters, num_classes)
-    if num_classes:
-        params += spec.head_filters * num_classes + num_classes
-        macs += spec.head_filters * num_classes
-    return NetworkCost(params=params, macs=macs, largest_activation=largest)
+    return NetworkCost(params=params, macs=macs, largest_activation=largest), (filters, height, width)

@@ -9,10 +9,27 @@ backbone's endpoints (Mobile-49XS 24, Mobile-49S 40, Mobile-49 48 filters).
 from __future__ import annotations
 
 import dataclasses
+import re
 
-from edgenas.errors import SpecError
+from edgenas.errors import SpecError, SpecParseError
 
-__all__ = ["MOBILE_FALLBACK_HEAD_FILTERS", "DetectionHeadSpec", "default_detection_head"]
+__all__ = [
+    "HEAD_EXAMPLE",
+    "HEAD_FIELDS",
+    "MOBILE_FALLBACK_HEAD_FILTERS",
+    "DetectionHeadSpec",
+    "default_detection_head",
+    "head_token",
+    "parse_head_token",
+]
+
+HEAD_EXAMPLE = "head_c4_f48_a9_sep"
+"""A head token as `head_token` writes it (for error messages)."""
+
+HEAD_FIELDS = ("head_num_convs", "head_num_filters", "num_anchors", "use_separable_conv")
+"""The fields of a head, in the order of its JSON object."""
+
+_HEAD_RE = re.compile(r"head_c(?P<convs>\d+)_f(?P<filters>\d+)_a(?P<anchors>\d+)(?P<sep>_sep)?")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,3 +89,41 @@ def default_detection_head(mobile: bool, *, endpoints_num_filters: int | None = 
         filters = MOBILE_FALLBACK_HEAD_FILTERS if width is None else width
         return DetectionHeadSpec(head_num_filters=filters, use_separable_conv=True)
     return DetectionHeadSpec()
+
+
+def head_token(head: DetectionHeadSpec) -> str:
+    """The head's token in a detector's spec string: `head_c{convs}_f{filters}_a{anchors}`, `_sep` if separable."""
+    suffix = "_sep" if head.use_separable_conv else ""
+    return f"head_c{head.head_num_convs}_f{head.head_num_filters}_a{head.num_anchors}{suffix}"
+
+
+def parse_head_token(token: str, *, text: str, what: str) -> DetectionHeadSpec:
+    """The head a token names, strictly (`parse_head_token(head_token(h), ...) == h`).
+
+    Args:
+        token: The head's part of a detector's spec string.
+        text: The whole spec string, for messages.
+        what: What the spec string is ("SpineNet detector spec"), for messages.
+
+    Raises:
+        SpecParseError: If the token is malformed or not canonical.
+        SpecError: If it names an invalid head.
+    """
+    match = _HEAD_RE.fullmatch(token)
+    if match is None:
+        raise SpecParseError(
+            f"malformed {what} {text!r}: the head token is {token!r}, expected e.g. '{HEAD_EXAMPLE}' "
+            "(head_c<convs>_f<filters>_a<anchors>, '_sep' for separable convs)"
+        )
+    try:
+        head = DetectionHeadSpec(
+            head_num_convs=int(match["convs"]),
+            head_num_filters=int(match["filters"]),
+            num_anchors=int(match["anchors"]),
+            use_separable_conv=match["sep"] is not None,
+        )
+    except SpecError as error:
+        raise SpecError(f"{what} {text!r}: {error}") from None
+    if head_token(head) != token:
+        raise SpecParseError(f"{what} head {token!r} is not in canonical form; write {head_token(head)!r}")
+    return head

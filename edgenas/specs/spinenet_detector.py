@@ -23,12 +23,18 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import re
 from collections.abc import Sequence
 from typing import Any
 
 from edgenas.errors import SpecError, SpecParseError
-from edgenas.specs.detection_head import DetectionHeadSpec, default_detection_head
+from edgenas.specs.detection_head import (
+    HEAD_EXAMPLE,
+    HEAD_FIELDS,
+    DetectionHeadSpec,
+    default_detection_head,
+    head_token,
+    parse_head_token,
+)
 from edgenas.specs.json_form import canonical_json, check_block_object, parse_envelope
 from edgenas.specs.spinenet_arch import SpineNetSpec
 from edgenas.specs.spinenet_family import SpineNetFamily
@@ -37,39 +43,7 @@ __all__ = ["SpineNetDetectorSpec"]
 
 _SCHEMA = "edgenas.SpineNetDetectorSpec/1"
 _HEAD_SEPARATOR = "|"
-_HEAD_RE = re.compile(r"head_c(?P<convs>\d+)_f(?P<filters>\d+)_a(?P<anchors>\d+)(?P<sep>_sep)?")
-_HEAD_EXAMPLE = "head_c4_f48_a9_sep"
-_HEAD_FIELDS = ("head_num_convs", "head_num_filters", "num_anchors", "use_separable_conv")
 _JSON_KEYS = frozenset({"schema", "backbone", "head"})
-
-
-def _head_token(head: DetectionHeadSpec) -> str:
-    """`head_c{convs}_f{filters}_a{anchors}`, plus `_sep` for separable convs."""
-    suffix = "_sep" if head.use_separable_conv else ""
-    return f"head_c{head.head_num_convs}_f{head.head_num_filters}_a{head.num_anchors}{suffix}"
-
-
-def _parse_head_token(token: str, text: str) -> DetectionHeadSpec:
-    match = _HEAD_RE.fullmatch(token)
-    if match is None:
-        raise SpecParseError(
-            f"malformed SpineNet detector spec {text!r}: the head token is {token!r}, "
-            f"expected e.g. '{_HEAD_EXAMPLE}' (head_c<convs>_f<filters>_a<anchors>, '_sep' for separable convs)"
-        )
-    try:
-        head = DetectionHeadSpec(
-            head_num_convs=int(match["convs"]),
-            head_num_filters=int(match["filters"]),
-            num_anchors=int(match["anchors"]),
-            use_separable_conv=match["sep"] is not None,
-        )
-    except SpecError as error:
-        raise SpecError(f"SpineNet detector spec {text!r}: {error}") from None
-    if _head_token(head) != token:
-        raise SpecParseError(
-            f"SpineNet detector head {token!r} is not in canonical form; write {_head_token(head)!r}"
-        )
-    return head
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -144,7 +118,7 @@ class SpineNetDetectorSpec:
     # ----- string and JSON views -------------------------------------------------------------
 
     def __str__(self) -> str:
-        return f"{self.backbone}{_HEAD_SEPARATOR}{_head_token(self.head)}"
+        return f"{self.backbone}{_HEAD_SEPARATOR}{head_token(self.head)}"
 
     @classmethod
     def parse(cls, text: str) -> SpineNetDetectorSpec:
@@ -168,14 +142,14 @@ class SpineNetDetectorSpec:
             found = "none" if len(parts) == 1 else f"{len(parts) - 1}"
             raise SpecParseError(
                 f"malformed SpineNet detector spec {text!r}: it must be '<SpineNet spec>|<head>' with exactly "
-                f"one '{_HEAD_SEPARATOR}' (found {found}), e.g. 'spinenet-...|{_HEAD_EXAMPLE}'"
+                f"one '{_HEAD_SEPARATOR}' (found {found}), e.g. 'spinenet-...|{HEAD_EXAMPLE}'"
             )
         backbone_text, head_text = parts
         try:
             backbone = SpineNetSpec.parse(backbone_text)
         except SpecError as error:
             raise type(error)(f"SpineNet detector backbone: {error}") from None
-        head = _parse_head_token(head_text, text)
+        head = parse_head_token(head_text, text=text, what="SpineNet detector spec")
         return cls(backbone=backbone, head=head)
 
     def to_json(self) -> dict[str, Any]:
@@ -183,7 +157,7 @@ class SpineNetDetectorSpec:
         return {
             "schema": _SCHEMA,
             "backbone": self.backbone.to_json(),
-            "head": {name: getattr(self.head, name) for name in _HEAD_FIELDS},
+            "head": {name: getattr(self.head, name) for name in HEAD_FIELDS},
         }
 
     def to_json_string(self) -> str:
@@ -208,5 +182,5 @@ class SpineNetDetectorSpec:
             backbone = SpineNetSpec.from_json(data["backbone"])
         except SpecError as error:
             raise type(error)(f"SpineNet detector backbone: {error}") from None
-        head_data = check_block_object(data["head"], what="SpineNet detector head", fields=_HEAD_FIELDS)
+        head_data = check_block_object(data["head"], what="SpineNet detector head", fields=HEAD_FIELDS)
         return cls(backbone=backbone, head=DetectionHeadSpec(**head_data))

@@ -61,14 +61,21 @@ def test_spaces_lists_search_spaces_and_scaling_grids_in_aligned_columns(capsys)
         "spinenet_mobile49xs, spinenet_mobile49s, spinenet_mobile49",
     ]
     assert [kind for _, kind, *_ in rows.values()] == ["search space"] * (len(rows) - 2) + ["scaling grid"] * 2
+    assert rows["mnasnet", "--reference mobilenet_v2 --task detection"][2:5] == [
+        "detection", "--reference mobilenet_v2 --task detection", "9.75e+15",
+    ]
+    assert rows["nasfpn", "-"][2:] == ["detection", "-", "1.93e+15", "20", "nasfpn"]
 
 
 def test_spaces_json_has_one_object_per_row(capsys):
     code, out, _ = _run(capsys, "spaces", "--json")
     assert code == 0
     rows = [json.loads(line) for line in out.splitlines()]
-    assert [row["space"] for row in rows[:2]] == ["efficientnet_v2", "mnasnet"]  # by name, then by --reference
-    assert rows[1] == {
+    # By name, then by --reference; each variant's other tasks follow it.
+    assert [(row["space"], row["task"]) for row in rows[:3]] == [
+        ("efficientnet_v2", "classification"), ("efficientnet_v2", "detection"), ("mnasnet", "classification"),
+    ]
+    assert rows[2] == {
         "space": "mnasnet",
         "kind": "search space",
         "task": "classification",
@@ -158,6 +165,36 @@ def test_sample_prints_parseable_reproducible_specs(capsys):
             ["search", "--space", "spinenet_mbconv", "--target-ms", "5", "--trials", "1", "--db",
              "/nonexistent/x.sqlite", "--proxy-image-size", "200"],
             "edgenas: error: image_size must be a multiple of 128",
+        ),
+        (
+            ["search", "--space", "spinenet_mbconv", "--task", "classification", "--target-ms", "5", "--trials", "1",
+             "--db", "/nonexistent/x.sqlite"],
+            "edgenas: error: space 'spinenet_mbconv' has no 'classification' form: its networks (SpineNetSpec) "
+            "serve 'detection'",
+        ),
+        (
+            ["sample", "--space", "mnasnet", "--task", "segmentation"],
+            "edgenas: error: space 'mnasnet' has no 'segmentation' form: its networks (ArchSpec) serve "
+            "'classification' or 'detection'",
+        ),
+        (
+            ["sample", "--space", "mnasnet", "--backbone", "mobilenet_v2"],
+            "edgenas: error: space 'mnasnet' takes no --backbone",
+        ),
+        (
+            ["sample", "--space", "nasfpn", "--backbone", "spinenet49"],
+            "edgenas: error: backbone 'spinenet49' is neither a chain reference (efficientnetv2_b0, mnasnet_a1, "
+            "mobilenet_v2) nor a chain spec string",
+        ),
+        (
+            ["search", "--space", "nasfpn", "--target-ms", "5", "--trials", "1", "--db", "/nonexistent/x.sqlite",
+             "--input-size", "320"],
+            "edgenas: error: input shape [320, 320, 3] does not fit space 'nasfpn'",
+        ),
+        (
+            ["search", "--space", "mnasnet", "--task", "detection", "--target-ms", "5", "--trials", "1", "--db",
+             "/nonexistent/x.sqlite", "--input-size", "300"],
+            "edgenas: error: input shape [300, 300, 3] does not fit space 'mnasnet'",
         ),
         (["scale", "--reference", "spinenet_mobile49", "--target-ms", "5", "--scaling-space", "nope"],
          "edgenas: error: unknown scaling space 'nope'; known: "),

@@ -1,8 +1,10 @@
 """Every registered search space, end to end (timm's habit of testing every registered model).
 
 The tests are parametrised over `edgenas.spaces.names()` as it stands when
-pytest collects this file, so a space is tested by registering it: no list here
-names the spaces. Each space is built the default way, `spaces.get(name)`.
+pytest collects this file, and over every task each space serves (its own and
+its families' wrapped forms, `edgenas.spaces.task_form`), so a space is tested
+by registering it: no list here names the spaces. Each space is built the
+default way, `spaces.get(name)` (with `task=` for a wrapped form).
 
 - Fast (no TensorFlow): seeded points read back from their strings (through
   every family's parser and through the space's own), their DNA gives them
@@ -35,6 +37,17 @@ def registered_space_names() -> tuple[str, ...]:
     return spaces.names()
 
 
+def registered_space_tasks() -> list[Any]:
+    """(name, task) of every registered space and every task it serves, as pytest params ("mnasnet-detection")."""
+    from edgenas.spaces.task_form import tasks_of  # noqa: PLC0415
+
+    return [
+        pytest.param(name, task, id=f"{name}-{task}")
+        for name in registered_space_names()
+        for task in tasks_of(spaces.describe(name).spec_type)
+    ]
+
+
 def _check_points(space: SearchSpace) -> None:
     """The fast checks of one space: strings, DNA, family and cost of seeded points and named references."""
     points = space.sample(_FAST_POINTS, seed=_SEED)
@@ -56,9 +69,9 @@ def _check_points(space: SearchSpace) -> None:
         assert family.outputs(spec, input_shape=shape, num_classes=_NUM_CLASSES), text
 
 
-@pytest.mark.parametrize("name", registered_space_names())
-def test_points_read_back_from_strings_and_dna_and_are_costed(name: str) -> None:
-    _check_points(spaces.get(name))
+@pytest.mark.parametrize(("name", "task"), registered_space_tasks())
+def test_points_read_back_from_strings_and_dna_and_are_costed(name: str, task: str) -> None:
+    _check_points(spaces.get(name, task=task))
 
 
 def test_a_newly_registered_space_is_covered() -> None:
@@ -100,11 +113,11 @@ def _run_litert(path: Any, image: np.ndarray) -> tuple[dict[str, Any], list[tupl
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", registered_space_names())
-def test_a_point_builds_exports_and_runs_in_litert(name: str, tmp_path: Any) -> None:
+@pytest.mark.parametrize(("name", "task"), registered_space_tasks())
+def test_a_point_builds_exports_and_runs_in_litert(name: str, task: str, tmp_path: Any) -> None:
     import keras  # noqa: PLC0415
 
-    space = spaces.get(name)
+    space = spaces.get(name, task=task)
     (spec,) = space.sample(1, seed=_SEED)
     family = family_of(spec)
     shape = _smallest_input(family, spec)

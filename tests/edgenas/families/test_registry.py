@@ -20,11 +20,14 @@ from edgenas.families import (
     unregister_family,
 )
 from edgenas.specs import ArchSpec, SpineNetDetectorSpec, SpineNetSpec
+from edgenas.specs.chain_detector import ChainDetectorSpec
+from edgenas.specs.nasfpn_detector import NasFpnDetectorSpec
 
 
 def test_the_builtin_families_own_the_builtin_spec_types() -> None:
-    assert [f.name for f in families()] == ["chain_classifier", "spinenet_detector"]
-    assert spec_types() == (ArchSpec, SpineNetSpec, SpineNetDetectorSpec)
+    names = ["chain_classifier", "chain_detector", "nasfpn_detector", "spinenet_detector"]
+    assert [f.name for f in families()] == names
+    assert spec_types() == (ArchSpec, ChainDetectorSpec, NasFpnDetectorSpec, SpineNetSpec, SpineNetDetectorSpec)
     assert family_of_type(ArchSpec) is family_named("chain_classifier")
     assert family_of_type(SpineNetSpec) is family_of_type(SpineNetDetectorSpec) is family_named("spinenet_detector")
     assert family_named("spinenet_detector").task is Task.DETECTION
@@ -36,11 +39,15 @@ def test_unknown_types_and_names_are_refused_with_what_exists() -> None:
     with pytest.raises(UnknownNameError) as error:
         family_of("mnasnet")
     assert str(error.value) == (
-        "unknown spec type 'str'; known spec types: ArchSpec, SpineNetDetectorSpec, SpineNetSpec"
+        "unknown spec type 'str'; known spec types: ArchSpec, ChainDetectorSpec, NasFpnDetectorSpec, "
+        "SpineNetDetectorSpec, SpineNetSpec"
     )
     with pytest.raises(UnknownNameError) as error:
         family_named("segmenter")
-    assert str(error.value) == "unknown family 'segmenter'; known families: chain_classifier, spinenet_detector"
+    assert str(error.value) == (
+        "unknown family 'segmenter'; known families: chain_classifier, chain_detector, nasfpn_detector, "
+        "spinenet_detector"
+    )
 
 
 def test_a_family_or_spec_type_is_registered_once() -> None:

@@ -1,6 +1,6 @@
 """SpineNet's nearest-neighbour up-sampling: exact, serialisable, and run by XNNPACK as a whole.
 
-`_upsample` builds the up-sampling from CONCATENATION and RESHAPE only, because
+`upsample_nearest` builds the up-sampling from CONCATENATION and RESHAPE only, because
 the RESHAPE + TILE that `keras.layers.UpSampling2D` becomes in TFLite is left
 out of the XNNPACK delegate (one extra delegate partition per TILE). These tests
 compare it with `np.repeat` in Keras and in the converted .tflite (fp32 and
@@ -16,14 +16,14 @@ from ai_edge_litert.interpreter import Interpreter
 
 from edgenas.export.settings import Precision
 from edgenas.export.tflite import convert_to_tflite
-from edgenas.models.spinenet_layers import _upsample
+from edgenas.models.upsample import upsample_nearest
 
 _SHAPE = (3, 5, 7)  # height != width, odd channel count: a mix-up of axes would show
 
 
 def _model(levels: int, shape: tuple[int, int, int] = _SHAPE) -> keras.Model:
     inputs = keras.Input(shape=shape, name="image")
-    return keras.Model(inputs, _upsample(inputs, levels=levels, name="block9_in0"))
+    return keras.Model(inputs, upsample_nearest(inputs, levels=levels, name="block9_in0"))
 
 
 def _nearest(x: np.ndarray, factor: int) -> np.ndarray:
@@ -67,7 +67,7 @@ def test_upsample_tflite_is_one_xnnpack_partition_and_exact(tmp_path: Path, prec
     levels, shape = 3, (4, 6, 8)  # factor 8: a factor-4 stage, then a factor-2 one
     inputs = keras.Input(shape=shape, name="image")
     pre = keras.layers.Conv2D(8, 1, name="pre")(inputs)  # something for XNNPACK to run around the up-sampling
-    model = keras.Model(inputs, {"pre": pre, "up": _upsample(pre, levels=levels, name="block9_in0")})
+    model = keras.Model(inputs, {"pre": pre, "up": upsample_nearest(pre, levels=levels, name="block9_in0")})
     calibration = np.random.default_rng(1).normal(size=(8, *shape)).astype(np.float32)
     path = tmp_path / f"up_{precision.value}.tflite"
     convert_to_tflite(model, path, precision=precision, calibration=calibration)

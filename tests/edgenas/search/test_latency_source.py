@@ -16,7 +16,7 @@ import pytest
 import edgenas
 from devices import LatencyResult, LocalDevice
 from edgenas.errors import EdgenasError
-from edgenas.proxy import ProxyTask
+from edgenas.proxy import DetectionProxyTask, ProxyTask
 from edgenas.search.latency_source import HybridLatency
 from edgenas.search.rewards import make_reward
 from edgenas.store import PredictedLatency, TrialStore
@@ -28,23 +28,23 @@ SHAPE, CLASSES = (64, 64, 3), 10
 RESULT = json.dumps({"runtime": "litert", "runtime_version": "2.3.0"})
 
 
-def _predictor_file(folder: Path, *, scale: float, precision: str = "fp32") -> Path:
+def _predictor_file(folder: Path, *, scale: float, precision: str = "fp32", space: str = "mnasnet") -> Path:
     """A predictor for (64, 64, 3) / 10 classes whose networks cost `scale` ms per million MACs (plus layers)."""
     key = MeasurementKey("board", precision, 1)
-    specs = edgenas.spaces.get("mnasnet").sample(n=300, seed=11)
-    with MeasurementStore(folder / f"law-{scale}-{precision}.sqlite") as store:
+    specs = edgenas.spaces.get(space).sample(n=300, seed=11)
+    with MeasurementStore(folder / f"law-{space}-{scale}-{precision}.sqlite") as store:
         for layer in {x for s in specs for x in layers_of(s, input_shape=SHAPE, num_classes=CLASSES)}:
             store.add_layer(key, layer, 0.01, RESULT)
         for spec in specs[:40]:
             ms = scale * edgenas.estimate_cost(spec, input_shape=SHAPE, num_classes=CLASSES).macs / 1e6
-            store.add_network(key, NetworkMeasurement("mnasnet", str(spec), SHAPE, CLASSES, ms), RESULT)
+            store.add_network(key, NetworkMeasurement(space, str(spec), SHAPE, CLASSES, ms), RESULT)
         predictor = fit_predictor(store, key, families=("linear",))
-    return predictor.save(folder / f"board-{scale}-{precision}.json")
+    return predictor.save(folder / f"board-{space}-{scale}-{precision}.json")
 
 
-def _search(tmp_path: Path, trials: int, *, reward: str = "mnasnet-soft", **options):
+def _search(tmp_path: Path, trials: int, *, reward: str = "mnasnet-soft", space: str = "mnasnet", **options):
     return edgenas.run_search(
-        edgenas.spaces.get("mnasnet"),
+        edgenas.spaces.get(space),
         reward=make_reward(reward, target_ms=2.0),
         trials=trials,
         db=tmp_path / "study.sqlite",
@@ -92,6 +92,23 @@ def test_a_hybrid_search_measures_only_what_could_beat_the_best(tmp_path: Path) 
         assert store.studies()[0].device == "hybrid[local]:litert:1t:fp32"
 
 
+@pytest.mark.slow
+@pytest.mark.long
+def test_a_hybrid_search_on_efficientnet_v2_predicts_fused_blocks_and_measures_the_first(tmp_path: Path) -> None:
+    # The layer-wise predictor knows fused-MBConv layers and per-stage activations: trained on the efficientnet_v2
+    # space, it predicts its candidates, and the hybrid source measures only what could beat the best.
+    path = _predictor_file(tmp_path, scale=50.0, space="efficientnet_v2")
+    result = _search(tmp_path, 3, reward="mnasnet-hard", space="efficientnet_v2",
+                     latency=HybridLatency(path, LocalDevice("local")))  # fmt: skip
+    assert [type(t.latency) for t in result.done] == [LatencyResult, PredictedLatency, PredictedLatency]
+    predictor = edgenas.LatencyPredictor.load(path)
+    for trial in result.done[1:]:
+        expected = predictor.predict(edgenas.ArchSpec.parse(trial.spec), input_shape=SHAPE, num_classes=CLASSES)
+        assert trial.latency_ms == pytest.approx(expected)
+    with pytest.raises(EdgenasError, match="the latency predictor covers space 'efficientnet_v2', not 'mnasnet'"):
+        _search(tmp_path / "other", 1, latency=f"predicted:{path}")
+
+
 def test_a_predictor_that_does_not_fit_the_search_is_refused_before_any_trial(tmp_path: Path) -> None:
     int8 = _predictor_file(tmp_path, scale=0.05, precision="int8")
     with pytest.raises(EdgenasError, match="describes int8 with 1 thread"):
@@ -101,6 +118,11 @@ def test_a_predictor_that_does_not_fit_the_search_is_refused_before_any_trial(tm
         edgenas.run_search(edgenas.spaces.get("mnasnet"), reward=make_reward("mnasnet-soft", target_ms=2.0), trials=1,
                        db=tmp_path / "s.sqlite", input_shape=(96, 96, 3), num_classes=CLASSES,
                        latency=f"predicted:{fp32}", progress=False)  # fmt: skip
+    wrong_family = "predicts chain_classifier networks .*candidates are chain_detector networks"
+    with pytest.raises(EdgenasError, match=wrong_family):
+        edgenas.run_search(edgenas.spaces.get("mnasnet", task="detection"), reward=make_reward("mnasnet-soft",
+                           target_ms=2.0), trials=1, db=tmp_path / "s.sqlite", accuracy=DetectionProxyTask(),
+                           latency=f"predicted:{fp32}", progress=False)  # fmt: skip
     with pytest.raises(EdgenasError, match="no predictor file"):
         _search(tmp_path, 1, latency=f"predicted:{tmp_path / 'missing.json'}")
     (tmp_path / "bad.json").write_text("{}")

@@ -90,6 +90,34 @@ def test_a_spinenet_search_trains_detectors_and_times_their_export(tmp_path):
                                                                  ("box_outputs", (1, anchors, 4))]  # fmt: skip
 
 
+@pytest.mark.slow
+@pytest.mark.long
+def test_a_detection_search_on_a_chain_space_trains_detectors_and_records_its_task(tmp_path):
+    """mnasnet --task detection end to end: each candidate is its backbone + FPN + RetinaNet head, trained on the
+    detection proxy (AP@0.5), exported with two outputs and timed; the study records the task, so resuming it
+    as the classification space is refused."""
+    from edgenas.specs.chain_detector import ChainDetectorSpec
+
+    space = edgenas.spaces.get("mnasnet", task="detection")
+    reward = make_reward("mnasnet-soft", target_ms=20.0)
+    result = _run(tmp_path, 1, space=space, accuracy=DetectionProxyTask(**_TINY_DETECTION), input_shape=(128, 128, 3),
+                  num_classes=3, algorithm="random", reward=reward)  # fmt: skip
+    (trial,) = result.trials
+    assert trial.status is TrialStatus.DONE, trial.error
+    assert space.contains(ChainDetectorSpec.parse(trial.spec))
+    assert 0.0 <= trial.accuracy <= 1.0 and trial.latency.latency_ms > 0
+    from ai_edge_litert.interpreter import Interpreter
+
+    outputs = Interpreter(model_path=str(trial.artifacts[0].path)).get_output_details()
+    anchors = 9 * (16 * 16 + 8 * 8 + 4 * 4 + 2 * 2 + 1)
+    assert [(o["name"], tuple(o["shape"])) for o in outputs] == [("class_outputs", (1, anchors, 3)),
+                                                                 ("box_outputs", (1, anchors, 4))]  # fmt: skip
+    with TrialStore(tmp_path / "study.sqlite") as store:
+        assert json.loads(store.study("default").space_options) == {"task": "detection"}
+    with pytest.raises(StudyMismatchError, match="space_options"):
+        _run(tmp_path, 2, resume=True, algorithm="random", reward=reward)
+
+
 def test_bad_input_is_rejected_before_any_trial(tmp_path):
     with pytest.raises(ValueError, match="target_ms must be a positive"):
         make_reward("mnasnet-soft", target_ms=0)
@@ -107,6 +135,11 @@ def test_bad_input_is_rejected_before_any_trial(tmp_path):
              input_shape=(224, 224, 3))  # fmt: skip
     with pytest.raises(EdgenasError, match="which train on a ProxyTask, not a DetectionProxyTask"):
         _run(tmp_path, 1, accuracy=DetectionProxyTask())
+    with pytest.raises(EdgenasError, match="yields ChainDetectorSpec points, which train on a DetectionProxyTask"):
+        _run(tmp_path, 1, space=edgenas.spaces.get("mnasnet", task="detection"))
+    with pytest.raises(EdgenasError, match=r"input shape \[100, 100, 3\] does not fit space 'mnasnet'"):
+        _run(tmp_path, 1, space=edgenas.spaces.get("mnasnet", task="detection"), accuracy=DetectionProxyTask(),
+             input_shape=(100, 100, 3))  # fmt: skip
     with pytest.raises(EdgenasError, match="unknown latency source 'predicted'"):
         _run(tmp_path, 1, latency="predicted")
     with pytest.raises(DeviceUnavailableError, match="board-7: the profiler self-check did not run"):

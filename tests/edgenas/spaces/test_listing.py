@@ -32,8 +32,12 @@ def test_every_builtin_space_and_reference_is_listed_with_its_task():
     listed = {(info.name, info.command_line): info for info in spaces.describe_all()}
     assert list(listed) == [
         ("efficientnet_v2", "--reference efficientnetv2_b0"),
+        ("efficientnet_v2", "--reference efficientnetv2_b0 --task detection"),
         ("mnasnet", "--reference mobilenet_v2"),
+        ("mnasnet", "--reference mobilenet_v2 --task detection"),
         ("mnasnet", "--reference mnasnet_a1"),
+        ("mnasnet", "--reference mnasnet_a1 --task detection"),
+        ("nasfpn", ""),
         ("spinenet", "--reference spinenet49s"),
         ("spinenet", "--reference spinenet49"),
         ("spinenet_mbconv", "--reference spinenet_mobile49xs"),
@@ -85,7 +89,8 @@ def test_describe_checks_options_as_get_does():
     known = "known: spinenet_mobile49xs, spinenet_mobile49s, spinenet_mobile49"
     with pytest.raises(UnknownNameError, match=f"unknown spinenet_mbconv reference 'spinenet49'; {known}"):
         spaces.describe("spinenet_mbconv", reference="spinenet49")
-    with pytest.raises(UnknownNameError, match="unknown space 'resnet'; known spaces: efficientnet_v2, mnasnet, spinenet"):
+    known = "known spaces: efficientnet_v2, mnasnet, nasfpn, spinenet"
+    with pytest.raises(UnknownNameError, match=f"unknown space 'resnet'; {known}"):
         spaces.describe("resnet")
     default = spaces.describe("spinenet_mbconv")  # records the options given: none
     assert default == dataclasses.replace(spaces.describe("spinenet_mbconv", reference="spinenet_mobile49"), options=())

@@ -142,13 +142,16 @@ def _collect(args: argparse.Namespace) -> int:
 
 
 def _collect_detectors(args: argparse.Namespace, *, family: Any) -> int:
-    from edgenas.collect.detectors import collect_detectors  # noqa: PLC0415
+    from edgenas.collect.detectors import collect_detectors, random_detectors  # noqa: PLC0415
     from latency_models.measurements import MeasurementStore  # noqa: PLC0415
 
     deployment = family.deployment
     if args.input_size is not None:
         raise CliError("--input-size sets chain networks' input; SpineNet detectors take their scaling point's size "
                        "(--scaling-space), detectors on chain backbones --image-sizes (e.g. 256,320)")
+    # A bad space, option or size is refused here, before the store file is created.
+    random_detectors(args.space, count=1, seed=args.seed, scaling_space=args.scaling_space, task=args.task,
+                     image_sizes=args.image_sizes)  # fmt: skip
     with MeasurementStore(args.db) as store:
         summary = collect_detectors(
             args.space,

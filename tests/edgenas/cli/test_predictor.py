@@ -87,6 +87,7 @@ def test_collect_refuses_options_that_do_not_suit_the_space(argv, message, tmp_p
     out, err = capsys.readouterr()
     assert out == "" and err.startswith("edgenas: error: ") and message in err
     assert not (tmp_path / "never-models").exists()
+    assert not db.exists()  # refused before the store was created
 
 
 def test_image_sizes_are_checked_as_a_usage_error(capsys) -> None:

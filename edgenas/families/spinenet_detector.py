@@ -19,7 +19,7 @@ from edgenas.families.family import DeploymentDefaults, OutputSignature
 from edgenas.families.retinanet import BOX_OUTPUTS, CLASS_OUTPUTS, DETECTION, RetinaNetFamily
 from edgenas.specs.costs import NetworkCost
 from edgenas.specs.detection_head import DetectionHeadSpec, default_detection_head
-from edgenas.specs.detection_head_costs import head_cost
+from edgenas.specs.detection_head_costs import head_batchnorm_statistics, head_cost, head_largest_activation
 from edgenas.specs.spinenet_arch import SpineNetSpec
 from edgenas.specs.spinenet_costs import estimate_spinenet_cost
 from edgenas.specs.spinenet_detector import SpineNetDetectorSpec
@@ -32,7 +32,6 @@ DETECTOR_DEFAULTS = DeploymentDefaults((256, 256, 3), 91)
 ids as in TF Model Garden's RetinaNet configs."""
 
 _BN_SAMPLES_AT_COARSEST_LEVEL = 64
-_HEAD_SUBNETS = 2  # the class subnet and the box subnet
 
 SpineNetNetwork = SpineNetSpec | SpineNetDetectorSpec
 
@@ -104,11 +103,11 @@ class SpineNetDetectorFamily(RetinaNetFamily):
         levels = range(backbone.min_level, backbone.max_level + 1)
         params, macs = head_cost(head, levels=levels, input_shape=shape, filters_in=backbone.endpoints_num_filters,
                                  num_classes=num_classes)  # fmt: skip
-        moving_statistics = 2 * head.head_num_filters * head.head_num_convs * len(levels) * _HEAD_SUBNETS
+        moving_statistics = head_batchnorm_statistics(head, num_levels=len(levels))
         height, width, _ = shape
         locations = sum((height >> level) * (width >> level) for level in levels)
         finest = (height >> backbone.min_level) * (width >> backbone.min_level)
-        largest = max(finest * head.head_num_filters, locations * head.num_anchors * max(num_classes, 4))
+        largest = head_largest_activation(head, finest_pixels=finest, locations=locations, num_classes=num_classes)
         return NetworkCost(
             params=cost.params + params + moving_statistics,
             macs=cost.macs + macs,

@@ -17,7 +17,11 @@ from edgenas.errors import SpecError
 from edgenas.specs.chain_backbone_detector import ChainBackboneDetector
 from edgenas.specs.chain_levels import DECODER_LEVELS, FeatureTap, feature_taps, level_side_px
 from edgenas.specs.costs import NetworkCost, stages_cost
-from edgenas.specs.detection_head_costs import head_batchnorm_statistics, head_cost_on_locations
+from edgenas.specs.detection_head_costs import (
+    head_batchnorm_statistics,
+    head_cost_on_locations,
+    head_largest_activation,
+)
 from edgenas.specs.fpn import FpnSpec
 from edgenas.specs.nasfpn import NasFpnSpec
 from edgenas.specs.nasfpn_costs import nasfpn_cost
@@ -114,7 +118,7 @@ def estimate_chain_detector_cost(
     )
     head_params += head_batchnorm_statistics(head, num_levels=len(DECODER_LEVELS))
     finest = _level_pixels(height, width, DECODER_LEVELS[0])
-    head_largest = max(finest * head.head_num_filters, locations * head.num_anchors * max(num_classes, 4))
+    head_largest = head_largest_activation(head, finest_pixels=finest, locations=locations, num_classes=num_classes)
     return NetworkCost(
         params=backbone.params + decoder.params + head_params,
         macs=backbone.macs + decoder.macs + head_macs,

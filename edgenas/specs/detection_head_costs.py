@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from edgenas.specs.detection_head import DetectionHeadSpec
 
-__all__ = ["head_batchnorm_statistics", "head_cost", "head_cost_on_locations"]
+__all__ = ["head_batchnorm_statistics", "head_cost", "head_cost_on_locations", "head_largest_activation"]
 
 _SUBNETS = 2  # the class subnet and the box subnet
 _MOVING_STATISTICS_PER_CHANNEL = 2  # a BatchNorm's moving mean and variance
@@ -75,3 +75,17 @@ def head_cost(
 def head_batchnorm_statistics(head: DetectionHeadSpec, *, num_levels: int) -> int:
     """The moving means and variances of the head's BatchNorms (one per tower conv, level and subnet)."""
     return _MOVING_STATISTICS_PER_CHANNEL * head.head_num_filters * head.head_num_convs * num_levels * _SUBNETS
+
+
+def head_largest_activation(
+    head: DetectionHeadSpec, *, finest_pixels: int, locations: int, num_classes: int
+) -> int:
+    """The head's largest tensor: a tower conv's map on the finest level, or the class (or box) outputs.
+
+    Args:
+        head: The head.
+        finest_pixels: Pixels of the finest level's map.
+        locations: Pixels over every level.
+        num_classes: Classes of the class subnet.
+    """
+    return max(finest_pixels * head.head_num_filters, locations * head.num_anchors * max(num_classes, 4))

@@ -49,6 +49,7 @@ from edgenas.specs.nasfpn import LEVELS as NASFPN_LEVELS
 from edgenas.specs.nasfpn import NasFpnCombine, NasFpnSpec
 
 from .errors import OutOfDomainError
+from .resample_tally import ResampleTally
 
 __all__ = ["DecoderTraffic", "chain_backbone_traffic", "chain_detector_features", "decoder_traffic"]
 
@@ -118,11 +119,12 @@ def _fpn_traffic(fpn: FpnSpec, *, pixels: dict[int, int]) -> DecoderTraffic:
 def _nasfpn_traffic(spec: NasFpnSpec, *, taps: Sequence[FeatureTap], pixels: dict[int, int]) -> DecoderTraffic:
     filters, merge_filters = spec.num_filters, spec.merge_filters
     tap_filters = {tap.level: tap.filters for tap in taps}
-    written = convs = gates = merge = upsampled = steps = ups = downs = 0
+    written = convs = gates = 0
+    tally = ResampleTally()
     for level in NASFPN_LEVELS:
         if level not in tap_filters:  # max-pooled from the level below
             written += pixels[level] * filters
-            steps, downs = steps + 1, downs + 1
+            tally.add_move(-1)
         elif tap_filters[level] != filters:  # a 1x1 projection
             written += pixels[level] * filters
             convs += 1
@@ -135,14 +137,7 @@ def _nasfpn_traffic(spec: NasFpnSpec, *, taps: Sequence[FeatureTap], pixels: dic
                 if merge_filters != filters:  # each input's 1x1 conv to the merge width
                     written += pixels[levels[node]] * merge_filters
                     convs += 1
-                moved = levels[node] - cell.level
-                merge += delivered
-                steps += abs(moved)
-                if moved > 0:
-                    upsampled += delivered
-                    ups += 1
-                elif moved < 0:
-                    downs += 1
+                tally.add_input(levels_moved=levels[node] - cell.level, delivered_values=delivered)
             gates += cell.combine is NasFpnCombine.ATTENTION
             written += pixels[cell.level] * filters
             convs += 1
@@ -150,11 +145,11 @@ def _nasfpn_traffic(spec: NasFpnSpec, *, taps: Sequence[FeatureTap], pixels: dic
         activation_values=written,
         num_convs=convs,
         num_attention_gates=gates,
-        merge_input_values=merge,
-        upsampled_values=upsampled,
-        resample_level_steps=steps,
-        num_upsampled_inputs=ups,
-        num_downsampled_inputs=downs,
+        merge_input_values=tally.merge_values,
+        upsampled_values=tally.upsampled_values,
+        resample_level_steps=tally.level_steps,
+        num_upsampled_inputs=tally.num_upsampled,
+        num_downsampled_inputs=tally.num_downsampled,
     )
 
 

@@ -37,6 +37,7 @@ from edgenas.specs.spinenet_detector import SpineNetDetectorSpec
 
 from .chain_detector_features import chain_detector_features
 from .errors import OutOfDomainError
+from .resample_tally import ResampleTally
 
 # `head_cost` lives in `edgenas.specs.detection_head_costs` (the detector families count with it too);
 # it stays importable from here, the detector predictor's feature module.
@@ -113,19 +114,12 @@ def _spinenet_features(detector: SpineNetDetectorSpec, *, input_shape: Sequence[
         (height >> block_levels[i]) * (width >> block_levels[i]) * spec.channels_at(i) * spec.block_repeats
         for i in live
     )
-    merge = upsampled = steps = ups = downs = 0
+    tally = ResampleTally()
     for i in sorted(live - set(range(NUM_STEM_BLOCKS))):
         block = spec.blocks[i - NUM_STEM_BLOCKS]
         delivered = (height >> block.level) * (width >> block.level) * spec.channels_at(i)
         for j in block.input_offsets:
-            moved = block_levels[j] - block.level
-            merge += delivered
-            steps += abs(moved)
-            if moved > 0:
-                upsampled += delivered
-                ups += 1
-            elif moved < 0:
-                downs += 1
+            tally.add_input(levels_moved=block_levels[j] - block.level, delivered_values=delivered)
     pixels = sum((height >> level) * (width >> level) for level in levels)
     head = detector.head
     head_activation = 2 * head.head_num_convs * head.head_num_filters * pixels
@@ -143,9 +137,9 @@ def _spinenet_features(detector: SpineNetDetectorSpec, *, input_shape: Sequence[
         outputs / 1e3,
         float(len(live) * spec.block_repeats),
         float(2 * head.head_num_convs),
-        merge / 1e3,
-        upsampled / 1e3,
-        float(steps),
-        float(ups),
-        float(downs),
+        tally.merge_values / 1e3,
+        tally.upsampled_values / 1e3,
+        float(tally.level_steps),
+        float(tally.num_upsampled),
+        float(tally.num_downsampled),
     ]

@@ -1,7 +1,7 @@
 """Latency predictor accuracy on held-out architectures, against the noise of the measurements themselves.
 
 For each precision (fp32, int8), on this machine's CPU, LiteRT, one thread,
-the mnasnet space at 224x224:
+a chain space (`--space`: mnasnet, the default, or efficientnet_v2) at 224x224:
 
 1. collection (`edgenas.collect.layerwise`) within a time budget, timed;
 2. 100 held-out architectures sampled with another seed (none of them in the
@@ -15,10 +15,13 @@ the mnasnet space at 224x224:
    Kendall's tau, with a predicted-vs-measured plot;
 5. prediction speed from Python: single `predict` calls and one `predict_many`.
 
-Targets (issue 5): >= 95 % within ±10 %, tau >= 0.9, >= 10,000 predictions/s,
-collection within 30 minutes.
+Targets (issue 5 for mnasnet, issue 14 for efficientnet_v2): >= 95 % within ±10 %, tau >= 0.9,
+>= 10,000 predictions/s, collection within 30 minutes.
 
-Run: .venv/bin/python benchmarks/predictor_accuracy.py [--budget-min 25] [--precisions fp32,int8]
+Outputs of a space other than mnasnet go under `<out>/<space>` so that the stores of two spaces never mix.
+
+Run: .venv/bin/python benchmarks/predictor_accuracy.py [--space efficientnet_v2] [--budget-min 25]
+     [--precisions fp32,int8]
      [--out runs/predictor-bench]   (stores are resumed: rerunning re-uses finished measurements)
 """
 
@@ -40,7 +43,7 @@ HOLDOUT_SEED = 987_654
 
 
 def _holdout(
-    space, store, key, precision: str, count: int, out: Path, train_specs: set[str], failed: list[str], seed: int
+    space_name: str, space, store, key, precision: str, count: int, out: Path, train_specs: set[str], failed: list[str], seed: int
 ) -> float:
     """Measures `count` held-out architectures into `store` (appending to `failed` those that cannot be
     measured); returns the wall time."""
@@ -69,7 +72,7 @@ def _holdout(
                 except ProfilerError as error:  # e.g. an int8 graph XNNPACK refuses: not measurable here
                     failed.append(f"{text[:50]}...: {str(error)[:160]}")
                     continue
-                store.add_network(key, NetworkMeasurement("mnasnet", text, (224, 224, 3), 1000, result.latency_ms),
+                store.add_network(key, NetworkMeasurement(space_name, text, (224, 224, 3), 1000, result.latency_ms),
                                   json.dumps(result.to_json()))  # fmt: skip
     return time.perf_counter() - started
 
@@ -79,7 +82,7 @@ def _passes(store, key, precision: str, out: Path, count: int, passes: int, path
     resumable through the JSON file at `path`."""
     from devices import LocalDevice, ProfileSettings
     from edgenas.export import export
-    from edgenas.specs import ArchSpec
+    from edgenas.families import parse_spec
 
     done: dict[str, list[float]] = json.loads(path.read_text()) if path.exists() else {}
     networks = store.networks(key)[:count]
@@ -91,7 +94,7 @@ def _passes(store, key, precision: str, out: Path, count: int, passes: int, path
         for network in networks:
             if len(done[network.spec]) > repeat:
                 continue
-            spec = ArchSpec.parse(network.spec)
+            spec = parse_spec(network.spec)
             model = export(spec, out_dir=out / "holdout-models", precision=precision).artifacts[0].path
             done[network.spec].append(device.measure(model, settings).latency_ms)
             path.write_text(json.dumps(done, indent=0))
@@ -113,6 +116,7 @@ def _speed(predictor, space) -> tuple[float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--space", default="mnasnet", help="a chain classifier space: mnasnet or efficientnet_v2")
     parser.add_argument("--budget-min", type=float, default=25.0, help="collection budget per precision")
     parser.add_argument("--precisions", default="fp32,int8")
     parser.add_argument("--holdout", type=int, default=100)
@@ -125,30 +129,31 @@ def main() -> None:
 
     import edgenas
     from devices import LocalDevice
-    from edgenas.collect.layerwise import CollectSummary, collect
+    from edgenas.collect.layerwise import CollectSummary, collect, space_layers
     from latency_models.evaluation import evaluate, format_evaluations, plot_evaluation
     from latency_models.measurements import MeasurementKey, MeasurementStore
     from latency_models.train import fit_predictor
 
-    out = Path(args.out)
-    space = edgenas.spaces.get("mnasnet")
+    out = Path(args.out) if args.space == "mnasnet" else Path(args.out) / args.space
+    space = edgenas.spaces.get(args.space)
     evaluations, lines = [], []
     for precision in [p.strip() for p in args.precisions.split(",") if p.strip()]:
         key = MeasurementKey("local", precision, 1)
         with MeasurementStore(out / f"train-{precision}.sqlite") as train_store:
             if args.no_collect:
-                summary = CollectSummary(0, len(train_store.layer_keys(key)), 1096, 0, len(train_store.networks(key)),
-                                         (), 0.0)  # fmt: skip
+                in_space = len(space_layers(space, input_shape=(224, 224, 3), num_classes=1000))
+                summary = CollectSummary(0, len(train_store.layer_keys(key)), in_space, 0,
+                                         len(train_store.networks(key)), (), 0.0)  # fmt: skip
             else:
-                summary = collect("mnasnet", device=LocalDevice("local"), store=train_store, precision=precision,
+                summary = collect(args.space, device=LocalDevice("local"), store=train_store, precision=precision,
                                   budget_min=args.budget_min, work_dir=out / f"models-{precision}")  # fmt: skip
-            predictor = fit_predictor(train_store, key, space="mnasnet")
+            predictor = fit_predictor(train_store, key, space=args.space)
             train_specs = {n.spec for n in train_store.networks(key)}
         predictor.save(out / f"local-{precision}.json")
         suffix = "" if args.holdout_seed == HOLDOUT_SEED else f"-{args.holdout_seed}"
         with MeasurementStore(out / f"holdout-{precision}{suffix}.sqlite") as holdout_store:
             failed: list[str] = []
-            holdout_s = _holdout(space, holdout_store, key, precision, args.holdout, out, train_specs, failed,
+            holdout_s = _holdout(args.space, space, holdout_store, key, precision, args.holdout, out, train_specs, failed,
                                  args.holdout_seed)
             passes = _passes(holdout_store, key, precision, out, args.holdout, args.passes,
                              out / f"holdout-{precision}{suffix}-passes.json")  # fmt: skip
@@ -158,7 +163,7 @@ def main() -> None:
         noise = [abs(v / statistics.median(vs) - 1) for vs in passes.values() for v in vs]
         first_two = [abs(vs[1] - vs[0]) / ((vs[0] + vs[1]) / 2) for vs in passes.values() if len(vs) > 1]
         assert not train_specs & {n.spec for n in held_out}, "a held-out architecture was in the training set"
-        evaluation = evaluate(predictor, held_out, name=f"local {precision} (1 thread)")
+        evaluation = evaluate(predictor, held_out, name=f"{args.space} local {precision} (1 thread)")
         evaluations.append(evaluation)
         plot = plot_evaluation(evaluation, out / f"local-{precision}.png")
         single, batch = _speed(predictor, space)

@@ -82,6 +82,15 @@ class ChainClassifierFamily(Family):
 
         return build_chain(spec, input_shape=input_shape, num_classes=num_classes, **options)
 
+    has_timing_graph = True
+
+    def timing_graph(self, spec: ArchSpec, *, input_shape: tuple[int, int, int], num_classes: int, seed: int) -> Any:
+        """The converter's graph of the classifier (`edgenas.graphs.chain.chain_graph`); no TensorFlow."""
+        from edgenas.graphs.chain import chain_graph  # noqa: PLC0415
+
+        return chain_graph(spec, input_shape=input_shape, num_classes=num_classes, input_name=self.input_name,
+                           seed=seed)  # fmt: skip
+
     @property
     def proxy_task_type(self) -> type:
         """`edgenas.proxy.ProxyTask`."""

@@ -225,6 +225,18 @@ class Family(abc.ABC):
         del spec, input_shape
         return default
 
+    has_timing_graph: ClassVar[bool] = False
+    """Whether `timing_graph` writes this family's timing models (`edgenas.export.direct`)."""
+
+    def timing_graph(self, spec: Any, *, input_shape: tuple[int, int, int], num_classes: int, seed: int) -> Any:
+        """The converter's graph of `spec` with seeded random weights (`edgenas.export.direct.Graph`), written
+        without TensorFlow; None where the family has no direct writer (its timing models come from the converter).
+
+        `input_shape` and `num_classes` have passed `check_input`.
+        """
+        del spec, input_shape, num_classes, seed
+        return None
+
     def initialise_for_export(self, model: Any, *, seed: int) -> None:
         """Adjusts freshly built weights before export calibrates and converts them (default: nothing)."""
         del model, seed

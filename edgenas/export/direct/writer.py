@@ -1,0 +1,79 @@
+"""`timing_tflite`: spec -> .tflite bytes of its timing model, through the spec's family.
+
+No TensorFlow. fp32 is the graph's file as it is; int8 runs the fp32 file in
+LiteRT on seeded images for the activation ranges, then writes the quantised file.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from edgenas.errors import ExportError, SpecError
+from edgenas.export.direct.calibration import calibrate_ranges, seeded_images
+from edgenas.graphs.graph import Graph
+from edgenas.export.direct.tflite_file import graph_to_tflite
+from edgenas.export.settings import Precision
+from edgenas.families import family_of, families
+from edgenas.specs.enums import coerce_enum
+
+__all__ = ["DirectWriterUnsupportedError", "timing_graph", "timing_tflite"]
+
+CALIBRATION_IMAGES = 2
+"""Seeded images that calibrate an int8 file's ranges (the converter path's BatchNorm calibration uses two too)."""
+
+
+class DirectWriterUnsupportedError(ExportError):
+    """The spec's family has no direct writer: its timing model must come from the converter."""
+
+
+def timing_graph(spec: Any, *, input_shape: tuple[int, int, int], num_classes: int, seed: int = 0) -> Graph:
+    """The converter's graph of `spec`, with seeded random weights.
+
+    Raises:
+        DirectWriterUnsupportedError: If the spec's family has no direct writer (the message lists those that do).
+        SpecError: If the family refuses the input shape or class count, or the count is not positive.
+    """
+    family = family_of(spec)
+    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
+        raise SpecError(f"num_classes must be a positive integer, got {num_classes!r}")
+    shape = family.check_input(spec, input_shape=input_shape, num_classes=num_classes)
+    graph = family.timing_graph(spec, input_shape=shape, num_classes=num_classes, seed=seed)
+    if graph is None:
+        have = ", ".join(f.name for f in families() if f.has_timing_graph) or "none"
+        raise DirectWriterUnsupportedError(
+            f"the {family.name} family has no direct writer (families with one: {have}); use the converter"
+        )
+    return graph
+
+
+def timing_tflite(
+    spec: Any,
+    *,
+    precision: Precision | str,
+    input_shape: tuple[int, int, int] | None = None,
+    num_classes: int | None = None,
+    seed: int = 0,
+) -> bytes:
+    """The .tflite bytes of `spec`'s timing model, written without TensorFlow.
+
+    Args:
+        spec: A spec of a family with a direct writer.
+        precision: fp32, or int8 (full-integer: int8 input and output).
+        input_shape: Height, width, channels (default: the family's deployment input).
+        num_classes: Classes (default: the family's deployment count).
+        seed: Seed of the weights and of the calibration images.
+
+    Raises:
+        DirectWriterUnsupportedError: If the spec's family has no direct writer.
+        SpecError: If the family refuses the input shape or class count.
+    """
+    precision = coerce_enum(Precision, precision, field="precision")
+    family = family_of(spec)
+    shape = input_shape if input_shape is not None else family.deployment.input_shape
+    classes = num_classes if num_classes is not None else family.deployment.num_classes
+    graph = timing_graph(spec, input_shape=shape, num_classes=classes, seed=seed)
+    fp32 = graph_to_tflite(graph)
+    if precision is Precision.FP32:
+        return fp32
+    images = seeded_images(input_shape=graph.tensors[graph.inputs[0]].shape[1:], count=CALIBRATION_IMAGES, seed=seed)
+    return graph_to_tflite(graph, ranges=calibrate_ranges(graph, fp32, images))

@@ -1,0 +1,135 @@
+"""`chain_graph`: the converter's graph of a chain classifier (`ArchSpec`), written from the spec alone.
+
+It mirrors `edgenas.models.chain.build_chain` layer for layer, as the TFLite
+converter lays out its model: each convolution's BatchNorm is folded into the
+convolution's bias; ReLU and ReLU6 are fused into the op before them; swish is
+a LOGISTIC and a MUL, hard swish one HARD_SWISH op; an SE module is a MEAN
+(keeping the axes), a 1x1 "valid" convolution with bias, its activation, a 1x1
+"valid" convolution, a LOGISTIC and the MUL that gates; global pooling is a
+MEAN, and the classifier a FULLY_CONNECTED without bias (Keras initialises the
+bias to zero and the converter drops a zero bias). `tests/edgenas/export/direct`
+compares this graph with the converter's file op for op.
+
+No TensorFlow: numpy only.
+"""
+
+from __future__ import annotations
+
+from edgenas.graphs.graph import FusedActivation, Graph, GraphBuilder, Padding
+from edgenas.specs import Activation, ArchSpec, BlockFn, BlockSpec
+from edgenas.specs.costs import se_reduced_filters
+
+__all__ = ["chain_graph"]
+
+_FUSED = {Activation.RELU: FusedActivation.RELU, Activation.RELU6: FusedActivation.RELU6}
+"""Activations the converter fuses into the op that produces their input."""
+
+
+def _conv_act(
+    g: GraphBuilder,
+    x: int,
+    *,
+    filters: int,
+    kernel_size: int,
+    strides: int,
+    activation: Activation | None,
+    name: str,
+    padding: Padding = Padding.SAME,
+) -> int:
+    fused = _FUSED.get(activation, FusedActivation.NONE) if activation is not None else FusedActivation.NONE
+    x = g.conv2d(x, filters=filters, kernel_size=kernel_size, strides=strides, padding=padding, activation=fused,
+                 name=name)  # fmt: skip
+    return _unfused(g, x, activation, name)
+
+
+def _unfused(g: GraphBuilder, x: int, activation: Activation | None, name: str) -> int:
+    """The ops of an activation that is not fused (swish, hard swish); `x` itself otherwise."""
+    if activation is Activation.SWISH:
+        return g.mul(x, g.logistic(x, name=f"{name}/sigmoid"), name=f"{name}/swish")
+    if activation is Activation.HARD_SWISH:
+        return g.hard_swish(x, name=f"{name}/hard_swish")
+    return x
+
+
+def _squeeze_excite(g: GraphBuilder, x: int, *, input_filters: int, se_ratio: float, activation: Activation,
+                    name: str) -> int:  # fmt: skip
+    channels = g.shape(x)[-1]
+    s = g.mean_spatial(x, keep_dims=True, name=f"{name}_squeeze")
+    s = _conv_act(g, s, filters=se_reduced_filters(input_filters, se_ratio), kernel_size=1, strides=1,
+                  activation=activation, padding=Padding.VALID, name=f"{name}_reduce")  # fmt: skip
+    s = g.conv2d(s, filters=channels, kernel_size=1, padding=Padding.VALID, name=f"{name}_expand")
+    return g.mul(x, g.logistic(s, name=f"{name}_gate"), name=f"{name}_excite")
+
+
+def _mbconv(g: GraphBuilder, x: int, block: BlockSpec, *, strides: int, activation: Activation, name: str) -> int:
+    input_filters = g.shape(x)[-1]
+    shortcut = x
+    if block.expand_ratio != 1:
+        x = _conv_act(g, x, filters=input_filters * block.expand_ratio, kernel_size=1, strides=1,
+                      activation=activation, name=f"{name}_expand")  # fmt: skip
+    x = g.depthwise_conv2d(x, kernel_size=block.kernel_size, strides=strides,
+                           activation=_FUSED.get(activation, FusedActivation.NONE), name=f"{name}_dw")  # fmt: skip
+    x = _unfused(g, x, activation, f"{name}_dw")
+    if block.se_ratio > 0:
+        x = _squeeze_excite(g, x, input_filters=input_filters, se_ratio=block.se_ratio, activation=activation,
+                            name=f"{name}_se")  # fmt: skip
+    x = g.conv2d(x, filters=block.output_filters, kernel_size=1, name=f"{name}_project")
+    if strides == 1 and input_filters == block.output_filters:
+        x = g.add(shortcut, x, name=f"{name}_add")
+    return x
+
+
+def _fused_mbconv(g: GraphBuilder, x: int, block: BlockSpec, *, strides: int, activation: Activation,
+                  name: str) -> int:  # fmt: skip
+    input_filters = g.shape(x)[-1]
+    shortcut = x
+    expanded = block.expand_ratio != 1
+    if expanded:
+        x = _conv_act(g, x, filters=input_filters * block.expand_ratio, kernel_size=block.kernel_size,
+                      strides=strides, activation=activation, name=f"{name}_expand")  # fmt: skip
+    if block.se_ratio > 0:
+        x = _squeeze_excite(g, x, input_filters=input_filters, se_ratio=block.se_ratio, activation=activation,
+                            name=f"{name}_se")  # fmt: skip
+    if expanded:
+        x = g.conv2d(x, filters=block.output_filters, kernel_size=1, name=f"{name}_project")
+    else:
+        x = _conv_act(g, x, filters=block.output_filters, kernel_size=block.kernel_size, strides=strides,
+                      activation=activation, name=f"{name}_project")  # fmt: skip
+    if strides == 1 and input_filters == block.output_filters:
+        x = g.add(shortcut, x, name=f"{name}_add")
+    return x
+
+
+def chain_graph(
+    spec: ArchSpec, *, input_shape: tuple[int, int, int], num_classes: int, input_name: str = "image", seed: int = 0
+) -> Graph:
+    """The converter's graph of `spec` as a classifier, batch 1, with seeded random weights.
+
+    Args:
+        spec: The architecture.
+        input_shape: Height, width, channels (checked by the caller: `Family.check_input`).
+        num_classes: Classifier outputs; 0 ends at the pooled features.
+        input_name: Name of the input tensor.
+        seed: Seed of the weights.
+    """
+    g = GraphBuilder(seed=seed)
+    x = g.input(input_name, (1, *input_shape))
+    x = _conv_act(g, x, filters=spec.stem_filters, kernel_size=3, strides=2, activation=spec.activation,
+                  name="stem")  # fmt: skip
+    for stage_index, block in enumerate(spec.blocks):
+        activation = spec.activation_of(block)
+        for repeat in range(block.num_repeats):
+            strides = block.strides if repeat == 0 else 1
+            name = f"stage{stage_index}_block{repeat}"
+            if block.block_fn is BlockFn.CONV:
+                x = _conv_act(g, x, filters=block.output_filters, kernel_size=block.kernel_size, strides=strides,
+                              activation=activation, name=name)  # fmt: skip
+            elif block.block_fn is BlockFn.MBCONV:
+                x = _mbconv(g, x, block, strides=strides, activation=activation, name=name)
+            else:
+                x = _fused_mbconv(g, x, block, strides=strides, activation=activation, name=name)
+    x = _conv_act(g, x, filters=spec.head_filters, kernel_size=1, strides=1, activation=spec.activation, name="head")
+    x = g.mean_spatial(x, keep_dims=False, name="pool")
+    if num_classes:
+        x = g.fully_connected(x, units=num_classes, name="classifier")
+    return g.finish([x])

@@ -43,6 +43,10 @@ def add_predictor_parser(sub: Any) -> None:
     collect.add_argument("--max-detectors", type=positive_int,
                          help="detectors: stop after measuring this many (default: only the budget stops)")
     collect.add_argument("--layer-share", type=fraction, default=0.45, help="largest share of the budget for layers")
+    collect.add_argument("--writer", choices=["direct", "converter"], default="direct",
+                         help="chain networks: timing models written from the spec without TensorFlow (direct, the "
+                              "default: the converter's graph in milliseconds) or converted from Keras (converter); "
+                              "detectors always come from the converter")  # fmt: skip
     collect.add_argument("--seed", type=int, default=0)
 
     train = actions.add_parser("train", help="fit a predictor file from a measurement store")
@@ -132,6 +136,7 @@ def _collect(args: argparse.Namespace) -> int:
             input_shape=family.deployment.input_shape if args.input_size is None else args.input_size,
             num_classes=family.deployment.num_classes if args.num_classes is None else args.num_classes,
             seed=args.seed,
+            writer=args.writer,
         )
     print(f"measured {summary.layers_measured} layers ({summary.layers_total} of {summary.layers_in_space} in the "
           f"store) and {summary.networks_measured} networks ({summary.networks_total} in the store) "

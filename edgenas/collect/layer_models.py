@@ -61,14 +61,18 @@ def build_layer_model(layer: LayerSpec, *, seed: int = 0) -> tuple[Any, Any]:
     return model, images
 
 
-def export_layer(layer: LayerSpec, *, precision: str, out_dir: str | os.PathLike[str], seed: int = 0) -> Path:
-    """Writes the layer's single-layer model as ``.tflite`` (named by layer, precision and seed); cached.
+def export_layer(
+    layer: LayerSpec, *, precision: str, out_dir: str | os.PathLike[str], seed: int = 0, direct: bool = False
+) -> Path:
+    """Writes the layer's single-layer model as ``.tflite`` (named by layer, precision, seed and writer); cached.
 
     Args:
         layer: The layer.
         precision: "fp32" or "int8".
         out_dir: Folder of the files (created when missing).
         seed: Seed of weights and calibration images.
+        direct: Write the converter's graph from the layer without TensorFlow (`edgenas.graphs.chain_layer`,
+            `edgenas.export.direct`) instead of building and converting the Keras model.
 
     Returns:
         The file (already there when exported before).
@@ -77,15 +81,32 @@ def export_layer(layer: LayerSpec, *, precision: str, out_dir: str | os.PathLike
 
     prec = Precision(precision)
     folder = Path(out_dir)
-    name = hashlib.sha256(f"{layer.key()}|{prec.value}|{seed}".encode()).hexdigest()[:24]
+    if direct:
+        from edgenas.export.direct import DIRECT_WRITER_VERSION, graph_tflite  # noqa: PLC0415
+        from edgenas.graphs.chain_layer import layer_graph  # noqa: PLC0415
+
+        writer = f"|direct/{DIRECT_WRITER_VERSION}"
+    else:
+        writer = ""  # the converter's files keep the names they had
+    name = hashlib.sha256(f"{layer.key()}|{prec.value}|{seed}{writer}".encode()).hexdigest()[:24]
     path = folder / f"layer-{name}.tflite"
     if path.is_file():
+        return path
+    folder.mkdir(parents=True, exist_ok=True)
+    if direct:
+        fd, tmp = tempfile.mkstemp(prefix=".layer-", suffix=".part", dir=folder)
+        try:
+            with os.fdopen(fd, "wb") as file:
+                file.write(graph_tflite(layer_graph(layer, seed=seed), precision=prec, seed=seed))
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
         return path
     import keras  # noqa: PLC0415
 
     from edgenas.export.tflite import convert_to_tflite  # noqa: PLC0415
 
-    folder.mkdir(parents=True, exist_ok=True)
     model, images = build_layer_model(layer, seed=seed)
     fd, tmp = tempfile.mkstemp(prefix=".layer-", suffix=".part", dir=folder)
     os.close(fd)

@@ -13,9 +13,11 @@ Two phases, both resumable (every finished measurement is in the
    on what was measured so far, and of a pool of fresh random architectures the
    ones where the ensemble disagrees most are measured next (query by committee).
 
-Models are exported in a recycled worker process (TensorFlow leaks memory per
-converted model) and timed one at a time on the device, so that the
-measurement never shares the CPU with a conversion.
+Models are timing models written from the spec by `edgenas.export.direct`
+(the converter's graph in milliseconds, in this process) unless `writer` asks
+for the converter; converted models are exported in a recycled worker process
+(TensorFlow leaks memory per converted model). Either way they are timed one at
+a time on the device, so that a measurement never shares the CPU with an export.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ from typing import Any
 import numpy as np
 
 from devices import DeviceBackend, DeviceUnavailableError, ProfilerError, ProfileSettings
+from edgenas.export.settings import ModelWriter
+from edgenas.specs.enums import coerce_enum
 
 from latency_models.layers import LayerSpec, layers_of
 from latency_models.measurements import MeasurementKey, MeasurementStore, NetworkMeasurement
@@ -102,25 +106,32 @@ def _quiet_worker() -> None:
     os.dup2(devnull, 2)
 
 
-def _export_layers(layers_json: list[dict[str, Any]], precision: str, out_dir: str) -> list[str | None]:
-    """Worker task: exports single-layer models; None where one failed."""
+def _export_layers(
+    layers_json: list[dict[str, Any]], precision: str, out_dir: str, direct: bool = False
+) -> list[str | None]:
+    """Exports single-layer models (in a worker when converted; `direct`: written here); None where one failed."""
     from edgenas.collect.layer_models import export_layer  # noqa: PLC0415
 
     paths: list[str | None] = []
     for data in layers_json:
         try:
-            paths.append(os.fspath(export_layer(LayerSpec.from_json(data), precision=precision, out_dir=out_dir)))
+            layer = LayerSpec.from_json(data)
+            paths.append(os.fspath(export_layer(layer, precision=precision, out_dir=out_dir, direct=direct)))
         except Exception:  # noqa: BLE001 - reported by the caller as a failure of this layer
             paths.append(None)
     return paths
 
 
 def _export_networks(
-    specs: list[str], precision: str, out_dir: str, input_shape: tuple[int, int, int], num_classes: int
+    specs: list[str],
+    precision: str,
+    out_dir: str,
+    input_shape: tuple[int, int, int],
+    num_classes: int,
+    direct: bool = False,
 ) -> list[str | None]:
-    """Worker task: exports whole networks to .tflite; None where one failed."""
-    import keras  # noqa: PLC0415
-
+    """Exports whole networks to .tflite (in a worker when converted; `direct`: timing models written here, no
+    TensorFlow); None where one failed."""
     from edgenas.export import export  # noqa: PLC0415
     from edgenas.specs import ArchSpec  # noqa: PLC0415
 
@@ -128,12 +139,15 @@ def _export_networks(
     for text in specs:
         try:
             result = export(ArchSpec.parse(text), out_dir=out_dir, formats="tflite", precision=precision,
-                            input_shape=input_shape, num_classes=num_classes)  # fmt: skip
+                            input_shape=input_shape, num_classes=num_classes, timing_only=direct)  # fmt: skip
             paths.append(os.fspath(result.artifacts[0].path))
         except Exception:  # noqa: BLE001 - reported by the caller
             paths.append(None)
         finally:
-            keras.backend.clear_session()
+            if not direct:
+                import keras  # noqa: PLC0415
+
+                keras.backend.clear_session()
     return paths
 
 
@@ -153,9 +167,11 @@ class _Collector:
         batch_size: int,
         deadline: float,
         progress: bool,
+        direct: bool,
     ) -> None:
         from edgenas.search.workers import WorkerPool  # noqa: PLC0415
 
+        self.direct = direct
         self.space_name, self.space, self.device, self.store, self.key = space_name, space, device, store, key
         self.settings, self.input_shape, self.num_classes = settings, input_shape, num_classes
         self.work_dir, self.batch_size, self.deadline, self.progress = work_dir, batch_size, deadline, progress
@@ -171,8 +187,8 @@ class _Collector:
                 if time.monotonic() >= stop_at:
                     break
                 batch = todo[start : start + self.batch_size]
-                paths = self.pool.run(_export_layers, [x.to_json() for x in batch], self.key.precision,
-                                      os.fspath(self.work_dir / "layers"))  # fmt: skip
+                paths = self._export(_export_layers, [x.to_json() for x in batch], self.key.precision,
+                                     os.fspath(self.work_dir / "layers"))  # fmt: skip
                 for layer, path in zip(batch, paths, strict=True):
                     result = self._timed(layer.key(), path)
                     if result is not None:
@@ -202,8 +218,8 @@ class _Collector:
                 else:
                     batch = self._most_uncertain(pool, known, seed=seed + round_index)
                 texts = [str(s) for s in batch]
-                paths = self.pool.run(_export_networks, texts, self.key.precision, os.fspath(self.work_dir / "networks"),
-                                      self.input_shape, self.num_classes)  # fmt: skip
+                paths = self._export(_export_networks, texts, self.key.precision,
+                                     os.fspath(self.work_dir / "networks"), self.input_shape, self.num_classes)  # fmt: skip
                 for text, path in zip(texts, paths, strict=True):
                     if time.monotonic() >= self.deadline:
                         break
@@ -218,6 +234,10 @@ class _Collector:
                 bar.set_postfix_str(f"{done} measured")
                 bar.refresh()
         return done
+
+    def _export(self, export: Callable[..., list[str | None]], *args: Any) -> list[str | None]:
+        """Direct writing runs here (milliseconds, no TensorFlow); conversion in the recycled worker."""
+        return export(*args, direct=True) if self.direct else self.pool.run(export, *args)
 
     def _timed(self, what: str, path: str | None) -> Any:
         if path is None:
@@ -284,6 +304,7 @@ def collect(
     batch_size: int = 8,
     seed: int = 0,
     work_dir: str | os.PathLike[str] | None = None,
+    writer: str = "direct",
     progress: bool = True,
     log: Callable[[str], None] = print,
 ) -> CollectSummary:
@@ -306,6 +327,8 @@ def collect(
         batch_size: Models exported per worker task.
         seed: Seed of every random choice.
         work_dir: Folder of the exported models (default: beside the store).
+        writer: "direct": timing models written from the spec without TensorFlow (`edgenas.export.direct`,
+            the converter's graph); "converter": the Keras models through the TFLite converter.
         progress: Show progress bars.
         log: Where one-line messages go.
 
@@ -322,6 +345,7 @@ def collect(
         raise ValueError(f"budget_min must be > 0, got {budget_min!r}")
     if not 0 <= layer_share <= 1:
         raise ValueError(f"layer_share must be in [0, 1], got {layer_share!r}")
+    model_writer = coerce_enum(ModelWriter, writer, field="writer")
     space = spaces.get(space_name)
     key = MeasurementKey(device.name, precision, threads)
     settings = ProfileSettings(runtime="litert", threads=threads, runs=runs, warmup=warmup_runs)
@@ -333,7 +357,7 @@ def collect(
     collector = _Collector(
         space_name=space_name, space=space, device=device, store=store, key=key, settings=settings,
         input_shape=shape, num_classes=num_classes, work_dir=folder, batch_size=batch_size, deadline=deadline,
-        progress=progress,
+        progress=progress, direct=model_writer is ModelWriter.DIRECT,
     )  # fmt: skip
     try:
         all_layers = space_layers(space, input_shape=shape, num_classes=num_classes, seed=seed)  # type: ignore[arg-type]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+import sys
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -13,7 +14,7 @@ from typing import Any
 from edgenas._native_chatter import native_chatter_filtered
 from edgenas.errors import ExportError, SpecError
 from edgenas.export.memory import check_fits_in_memory
-from edgenas.export.settings import ExportSettings, ModelFormat, Precision
+from edgenas.export.settings import ExportSettings, ModelFormat, ModelWriter, Precision
 from edgenas.export.store import Artifact, ArtifactStore, artifact_key
 from edgenas.errors import UnknownNameError
 from edgenas.families import Family, family_of, spec_types
@@ -89,6 +90,7 @@ def export(
     num_classes: int | None = None,
     seed: int = 0,
     calibration_samples: int = 8,
+    timing_only: bool = False,
     on_artifact: Callable[[Artifact], None] | None = None,
 ) -> ExportResult:
     """Exports a spec's network (seeded random weights, calibrated BatchNorm) to model files.
@@ -120,6 +122,11 @@ def export(
             default: the family's (1,000 for a classifier, 91 for a detector).
         seed: Seed of the weights and the calibration images.
         calibration_samples: Images in the representative dataset (int8).
+        timing_only: The files are only timed, never deployed: a .tflite of a family with a
+            direct writer is written from the spec without TensorFlow (`edgenas.export.direct`:
+            the converter's graph, seeded random weights, in milliseconds); any other file
+            comes from the converter, with a one-line notice on stderr the first time a
+            family or format has no direct writer in this process.
         on_artifact: Called with each artifact as soon as it is ready (progress).
 
     Returns:
@@ -148,6 +155,7 @@ def export(
             num_classes=num_classes,
             seed=seed,
             calibration_samples=calibration_samples,
+            writer=_writer(_family(spec), fmt) if timing_only else ModelWriter.CONVERTER,
         )
         for fmt in model_formats
         for prec in precisions
@@ -167,13 +175,32 @@ def export(
                 on_artifact(found)
     if missing:
         try:
-            check_fits_in_memory(spec, input_shape=input_shape, num_classes=num_classes)
+            if any(settings.writer is ModelWriter.CONVERTER for _, _, settings in missing):
+                check_fits_in_memory(spec, input_shape=input_shape, num_classes=num_classes)
             for index, artifact in _export_missing(spec, store, missing, settings_list[0], on_artifact):
                 results[index] = artifact
         except BaseException:
             store.remove_created_folders()
             raise
     return ExportResult(artifacts=tuple(results[i] for i in range(len(settings_list))))
+
+
+_DIRECT_FORMATS = (ModelFormat.TFLITE,)
+"""The formats `edgenas.export.direct` writes."""
+_NOTICED: set[tuple[str, ModelFormat | None]] = set()
+
+
+def _writer(family: Family, model_format: ModelFormat) -> ModelWriter:
+    """The direct writer where it covers the family and format; else the converter, said once per process."""
+    if family.has_timing_graph and model_format in _DIRECT_FORMATS:
+        return ModelWriter.DIRECT
+    noticed = (family.name, model_format if family.has_timing_graph else None)
+    if noticed not in _NOTICED:
+        _NOTICED.add(noticed)
+        what = "family" if not family.has_timing_graph else f"family's {model_format.value} files"
+        print(f"edgenas: no direct writer for the {family.name} {what}: its timing models come from the converter",
+              file=sys.stderr)  # fmt: skip
+    return ModelWriter.CONVERTER
 
 
 def check_spec_and_input(
@@ -240,18 +267,24 @@ def _export_missing(
     first: ExportSettings,
     on_artifact: Callable[[Artifact], None] | None,
 ) -> list[tuple[int, Artifact]]:
+    converted = [item for item in missing if item[2].writer is ModelWriter.CONVERTER]
     start = time.perf_counter()
-    with native_chatter_filtered():
-        model, images = prepare_model(spec, first)
+    model = images = None
+    if converted:
+        with native_chatter_filtered():
+            model, images = prepare_model(spec, first)
     build_s = time.perf_counter() - start
     done = []
     # ONNX int8 last: it quantises the ONNX fp32 file when that one is (or was) exported.
     ordered = sorted(missing, key=lambda item: _is_onnx_int8(item[2]))
     for index, key, settings in ordered:
         began = time.perf_counter()
-        produce = _producer(model, settings, images, float_onnx=_float_onnx_path(store, str(spec), settings))
-        # Each artifact carries its own conversion time plus an equal share of the build.
-        share = build_s / len(missing)
+        if settings.writer is ModelWriter.DIRECT:
+            produce, share = _direct_producer(spec, settings), 0.0
+        else:
+            produce = _producer(model, settings, images, float_onnx=_float_onnx_path(store, str(spec), settings))
+            # Each converted artifact carries its own conversion time plus an equal share of the build.
+            share = build_s / len(converted)
         with native_chatter_filtered():
             artifact = store.write(
                 key, str(spec), settings, produce, elapsed_s=lambda b=began: time.perf_counter() - b + share
@@ -273,6 +306,16 @@ def _float_onnx_path(store: ArtifactStore, spec_text: str, settings: ExportSetti
     float_settings = dataclasses.replace(settings, precision=Precision.FP32)
     found = store.lookup(artifact_key(spec_text, float_settings), float_settings)
     return None if found is None else found.path
+
+
+def _direct_producer(spec: ExportableSpec, settings: ExportSettings) -> Callable[[Path], None]:
+    from edgenas.export.direct import timing_tflite  # noqa: PLC0415
+
+    def produce(path: Path) -> None:
+        path.write_bytes(timing_tflite(spec, precision=settings.precision, input_shape=settings.input_shape,
+                                       num_classes=settings.num_classes, seed=settings.seed))  # fmt: skip
+
+    return produce
 
 
 def _producer(

@@ -8,7 +8,7 @@ import enum
 from edgenas.errors import SpecError
 from edgenas.specs.enums import coerce_enum
 
-__all__ = ["ExportSettings", "ModelFormat", "Precision"]
+__all__ = ["ExportSettings", "ModelFormat", "ModelWriter", "Precision"]
 
 
 class ModelFormat(enum.StrEnum):
@@ -28,6 +28,15 @@ class Precision(enum.StrEnum):
     QDQ int8 with onnxruntime's static quantisation (ONNX)."""
 
 
+class ModelWriter(enum.StrEnum):
+    """What writes the file."""
+
+    CONVERTER = "converter"
+    """The Keras model, BatchNorm-calibrated, through the TFLite converter or tf2onnx: the deployed model."""
+    DIRECT = "direct"
+    """`edgenas.export.direct`: the converter's graph written from the spec, without TensorFlow, for timing only."""
+
+
 @dataclasses.dataclass(frozen=True)
 class ExportSettings:
     """Everything besides the spec that decides the bytes of an exported file.
@@ -40,6 +49,7 @@ class ExportSettings:
         seed: Seed of the random weights and of the calibration data.
         calibration_samples: Images in the int8 representative dataset.
         onnx_opset: ONNX opset of ONNX files.
+        writer: What writes the file.
     """
 
     format: ModelFormat
@@ -49,12 +59,14 @@ class ExportSettings:
     seed: int = 0
     calibration_samples: int = 8
     onnx_opset: int = 17
+    writer: ModelWriter = ModelWriter.CONVERTER
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "format", coerce_enum(ModelFormat, self.format, field="format"))
         object.__setattr__(
             self, "precision", coerce_enum(Precision, self.precision, field="precision")
         )
+        object.__setattr__(self, "writer", coerce_enum(ModelWriter, self.writer, field="writer"))
         shape = tuple(self.input_shape)
         if len(shape) != 3 or any(isinstance(v, bool) or not isinstance(v, int) or v < 1 for v in shape):
             raise SpecError(f"input_shape must be three positive integers, got {self.input_shape!r}")
@@ -77,4 +89,8 @@ class ExportSettings:
             data["calibration_samples"] = self.calibration_samples
         if self.format is ModelFormat.ONNX:
             data["onnx_opset"] = self.onnx_opset
+        if self.writer is not ModelWriter.CONVERTER:  # absent for the converter, so that its keys stay
+            from edgenas.export.direct import DIRECT_WRITER_VERSION  # noqa: PLC0415
+
+            data["writer"] = f"{self.writer.value}/{DIRECT_WRITER_VERSION}"
         return data

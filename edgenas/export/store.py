@@ -27,9 +27,11 @@ from edgenas.export.settings import ExportSettings, ModelFormat, Precision
 __all__ = ["RECIPE_VERSION", "Artifact", "ArtifactStore", "artifact_key"]
 
 _KEY_SCHEMA = 1
-RECIPE_VERSION = 3
+RECIPE_VERSION = 4
 """Bump whenever edgenas changes how it builds, calibrates or converts a model.
-3: a bare mobile `SpineNetSpec`'s default head became as wide as its endpoints (was 48)."""
+3: a bare mobile `SpineNetSpec`'s default head became as wide as its endpoints (was 48).
+4: a search times the candidates of a family with a direct writer on its files (`edgenas.export.direct`:
+the converter's graph, written from the spec), no longer on converted ones."""
 _FILE_RECIPES: dict[tuple[ModelFormat, Precision], int] = {(ModelFormat.TFLITE, Precision.INT8): 1}
 """Revisions of the recipe of one kind of file, for a change that leaves every other
 kind's bytes as they were (their keys, and studies' `export_recipe`, stay).

@@ -2,11 +2,12 @@
 
 `Graph` and `GraphBuilder` (`edgenas.graphs.graph`) are the plain-data graph
 every family's writer emits; `chain_graph` is the chain classifiers' writer
-(the family's `timing_graph`). `edgenas.export.direct` writes a graph as a
+(the family's `timing_graph`), and `layer_graph` one of its layers alone (for per-layer timing). `edgenas.export.direct` writes a graph as a
 .tflite file.
 """
 
 from edgenas.graphs.chain import chain_graph
+from edgenas.graphs.chain_layer import layer_graph
 from edgenas.graphs.graph import FusedActivation, Graph, GraphBuilder, OpDef, OpType, Padding, TensorDef, TensorRole
 
 __all__ = [
@@ -19,4 +20,5 @@ __all__ = [
     "TensorDef",
     "TensorRole",
     "chain_graph",
+    "layer_graph",
 ]

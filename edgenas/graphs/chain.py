@@ -4,8 +4,9 @@ It mirrors `edgenas.models.chain.build_chain` layer for layer, as the TFLite
 converter lays out its model: each convolution's BatchNorm is folded into the
 convolution's bias; ReLU and ReLU6 are fused into the op before them; swish is
 a LOGISTIC and a MUL, hard swish one HARD_SWISH op; an SE module is a MEAN
-(keeping the axes), a 1x1 "valid" convolution with bias, its activation, a 1x1
-"valid" convolution, a LOGISTIC and the MUL that gates; global pooling is a
+(keeping the axes), a 1x1 "valid" convolution with a zero bias (as Keras
+initialises it), its activation, a 1x1 "valid" convolution with a zero bias, a
+LOGISTIC and the MUL that gates; global pooling is a
 MEAN, and the classifier a FULLY_CONNECTED without bias (Keras initialises the
 bias to zero and the converter drops a zero bias). `tests/edgenas/export/direct`
 compares this graph with the converter's file op for op.
@@ -16,10 +17,10 @@ No TensorFlow: numpy only.
 from __future__ import annotations
 
 from edgenas.graphs.graph import FusedActivation, Graph, GraphBuilder, Padding
-from edgenas.specs import Activation, ArchSpec, BlockFn, BlockSpec
+from edgenas.specs import Activation, ArchSpec, BlockFn
 from edgenas.specs.costs import se_reduced_filters
 
-__all__ = ["chain_graph"]
+__all__ = ["chain_block", "chain_graph", "classifier_head", "stem"]
 
 _FUSED = {Activation.RELU: FusedActivation.RELU, Activation.RELU6: FusedActivation.RELU6}
 """Activations the converter fuses into the op that produces their input."""
@@ -35,10 +36,11 @@ def _conv_act(
     activation: Activation | None,
     name: str,
     padding: Padding = Padding.SAME,
+    zero_bias: bool = False,
 ) -> int:
     fused = _FUSED.get(activation, FusedActivation.NONE) if activation is not None else FusedActivation.NONE
     x = g.conv2d(x, filters=filters, kernel_size=kernel_size, strides=strides, padding=padding, activation=fused,
-                 name=name)  # fmt: skip
+                 zero_bias=zero_bias, name=name)  # fmt: skip
     return _unfused(g, x, activation, name)
 
 
@@ -56,48 +58,84 @@ def _squeeze_excite(g: GraphBuilder, x: int, *, input_filters: int, se_ratio: fl
     channels = g.shape(x)[-1]
     s = g.mean_spatial(x, keep_dims=True, name=f"{name}_squeeze")
     s = _conv_act(g, s, filters=se_reduced_filters(input_filters, se_ratio), kernel_size=1, strides=1,
-                  activation=activation, padding=Padding.VALID, name=f"{name}_reduce")  # fmt: skip
-    s = g.conv2d(s, filters=channels, kernel_size=1, padding=Padding.VALID, name=f"{name}_expand")
+                  activation=activation, padding=Padding.VALID, zero_bias=True, name=f"{name}_reduce")  # fmt: skip
+    s = g.conv2d(s, filters=channels, kernel_size=1, padding=Padding.VALID, zero_bias=True, name=f"{name}_expand")
     return g.mul(x, g.logistic(s, name=f"{name}_gate"), name=f"{name}_excite")
 
 
-def _mbconv(g: GraphBuilder, x: int, block: BlockSpec, *, strides: int, activation: Activation, name: str) -> int:
+def chain_block(
+    g: GraphBuilder,
+    x: int,
+    *,
+    block_fn: BlockFn,
+    filters: int,
+    kernel_size: int,
+    strides: int,
+    expand_ratio: int,
+    se_ratio: float,
+    activation: Activation,
+    name: str,
+) -> int:
+    """One block of a chain (`edgenas.models.layers`: `plain_conv`, `mbconv`, `fused_mbconv`) as the converter's ops.
+
+    Args:
+        g: The graph being built.
+        x: The block's input tensor.
+        block_fn: The block kind.
+        filters: Output channels.
+        kernel_size: Kernel of the spatial convolution.
+        strides: Its stride.
+        expand_ratio: Expansion of an mbconv or fused mbconv.
+        se_ratio: SE ratio of the block's input filters (0: none).
+        activation: The block's activation.
+        name: Prefix of its tensor names.
+
+    Returns:
+        The block's output tensor.
+    """
+    if block_fn is BlockFn.CONV:
+        return _conv_act(g, x, filters=filters, kernel_size=kernel_size, strides=strides, activation=activation,
+                         name=name)  # fmt: skip
     input_filters = g.shape(x)[-1]
     shortcut = x
-    if block.expand_ratio != 1:
-        x = _conv_act(g, x, filters=input_filters * block.expand_ratio, kernel_size=1, strides=1,
+    expanded = expand_ratio != 1
+    fused = _FUSED.get(activation, FusedActivation.NONE)
+    if block_fn is BlockFn.MBCONV:
+        if expanded:
+            x = _conv_act(g, x, filters=input_filters * expand_ratio, kernel_size=1, strides=1,
+                          activation=activation, name=f"{name}_expand")  # fmt: skip
+        x = g.depthwise_conv2d(x, kernel_size=kernel_size, strides=strides, activation=fused, name=f"{name}_dw")
+        x = _unfused(g, x, activation, f"{name}_dw")
+    elif expanded:  # fused mbconv: the k x k expansion carries the stride
+        x = _conv_act(g, x, filters=input_filters * expand_ratio, kernel_size=kernel_size, strides=strides,
                       activation=activation, name=f"{name}_expand")  # fmt: skip
-    x = g.depthwise_conv2d(x, kernel_size=block.kernel_size, strides=strides,
-                           activation=_FUSED.get(activation, FusedActivation.NONE), name=f"{name}_dw")  # fmt: skip
-    x = _unfused(g, x, activation, f"{name}_dw")
-    if block.se_ratio > 0:
-        x = _squeeze_excite(g, x, input_filters=input_filters, se_ratio=block.se_ratio, activation=activation,
+    if se_ratio > 0:
+        x = _squeeze_excite(g, x, input_filters=input_filters, se_ratio=se_ratio, activation=activation,
                             name=f"{name}_se")  # fmt: skip
-    x = g.conv2d(x, filters=block.output_filters, kernel_size=1, name=f"{name}_project")
-    if strides == 1 and input_filters == block.output_filters:
+    if block_fn is BlockFn.MBCONV or expanded:
+        x = g.conv2d(x, filters=filters, kernel_size=1, name=f"{name}_project")
+    else:  # fused mbconv at ratio 1: one k x k convolution with the stride and the activation
+        x = _conv_act(g, x, filters=filters, kernel_size=kernel_size, strides=strides, activation=activation,
+                      name=f"{name}_project")  # fmt: skip
+    if strides == 1 and input_filters == filters:
         x = g.add(shortcut, x, name=f"{name}_add")
     return x
 
 
-def _fused_mbconv(g: GraphBuilder, x: int, block: BlockSpec, *, strides: int, activation: Activation,
-                  name: str) -> int:  # fmt: skip
-    input_filters = g.shape(x)[-1]
-    shortcut = x
-    expanded = block.expand_ratio != 1
-    if expanded:
-        x = _conv_act(g, x, filters=input_filters * block.expand_ratio, kernel_size=block.kernel_size,
-                      strides=strides, activation=activation, name=f"{name}_expand")  # fmt: skip
-    if block.se_ratio > 0:
-        x = _squeeze_excite(g, x, input_filters=input_filters, se_ratio=block.se_ratio, activation=activation,
-                            name=f"{name}_se")  # fmt: skip
-    if expanded:
-        x = g.conv2d(x, filters=block.output_filters, kernel_size=1, name=f"{name}_project")
-    else:
-        x = _conv_act(g, x, filters=block.output_filters, kernel_size=block.kernel_size, strides=strides,
-                      activation=activation, name=f"{name}_project")  # fmt: skip
-    if strides == 1 and input_filters == block.output_filters:
-        x = g.add(shortcut, x, name=f"{name}_add")
+def classifier_head(g: GraphBuilder, x: int, *, filters: int, activation: Activation, num_classes: int) -> int:
+    """The 1x1 head convolution, global pooling and (with classes) the classifier, as the converter's ops."""
+    x = _conv_act(g, x, filters=filters, kernel_size=1, strides=1, activation=activation, name="head")
+    x = g.mean_spatial(x, keep_dims=False, name="pool")
+    if num_classes:
+        x = g.fully_connected(x, units=num_classes, name="classifier")
     return x
+
+
+def stem(g: GraphBuilder, x: int, *, filters: int, activation: Activation, kernel_size: int = 3,
+         strides: int = 2) -> int:  # fmt: skip
+    """The stem convolution with its activation."""
+    return _conv_act(g, x, filters=filters, kernel_size=kernel_size, strides=strides, activation=activation,
+                     name="stem")  # fmt: skip
 
 
 def chain_graph(
@@ -114,22 +152,13 @@ def chain_graph(
     """
     g = GraphBuilder(seed=seed)
     x = g.input(input_name, (1, *input_shape))
-    x = _conv_act(g, x, filters=spec.stem_filters, kernel_size=3, strides=2, activation=spec.activation,
-                  name="stem")  # fmt: skip
+    x = stem(g, x, filters=spec.stem_filters, activation=spec.activation)
     for stage_index, block in enumerate(spec.blocks):
-        activation = spec.activation_of(block)
         for repeat in range(block.num_repeats):
-            strides = block.strides if repeat == 0 else 1
-            name = f"stage{stage_index}_block{repeat}"
-            if block.block_fn is BlockFn.CONV:
-                x = _conv_act(g, x, filters=block.output_filters, kernel_size=block.kernel_size, strides=strides,
-                              activation=activation, name=name)  # fmt: skip
-            elif block.block_fn is BlockFn.MBCONV:
-                x = _mbconv(g, x, block, strides=strides, activation=activation, name=name)
-            else:
-                x = _fused_mbconv(g, x, block, strides=strides, activation=activation, name=name)
-    x = _conv_act(g, x, filters=spec.head_filters, kernel_size=1, strides=1, activation=spec.activation, name="head")
-    x = g.mean_spatial(x, keep_dims=False, name="pool")
-    if num_classes:
-        x = g.fully_connected(x, units=num_classes, name="classifier")
+            x = chain_block(
+                g, x, block_fn=block.block_fn, filters=block.output_filters, kernel_size=block.kernel_size,
+                strides=block.strides if repeat == 0 else 1, expand_ratio=block.expand_ratio,
+                se_ratio=block.se_ratio, activation=spec.activation_of(block), name=f"stage{stage_index}_block{repeat}",
+            )  # fmt: skip
+    x = classifier_head(g, x, filters=spec.head_filters, activation=spec.activation, num_classes=num_classes)
     return g.finish([x])

@@ -175,8 +175,11 @@ class GraphBuilder:
         data = (window * np.float32(math.sqrt(2.0 / fan_in))).reshape(shape)
         return self._add(TensorDef(name, shape, TensorRole.WEIGHT, data, channel_axis))
 
-    def _bias(self, name: str, size: int) -> int:
-        data = self._rng.uniform(-0.1, 0.1, size=(size,)).astype(np.float32)
+    def _bias(self, name: str, size: int, *, zero: bool = False) -> int:
+        if zero:
+            data = np.zeros(size, np.float32)
+        else:
+            data = self._rng.uniform(-0.1, 0.1, size=(size,)).astype(np.float32)
         return self._add(TensorDef(name, (size,), TensorRole.BIAS, data))
 
     def input(self, name: str, shape: tuple[int, ...]) -> int:
@@ -194,9 +197,14 @@ class GraphBuilder:
         strides: int = 1,
         padding: Padding = Padding.SAME,
         activation: FusedActivation = FusedActivation.NONE,
+        zero_bias: bool = False,
         name: str,
     ) -> int:
-        """A convolution with bias (BatchNorm folded in) and a fused activation."""
+        """A convolution with bias (BatchNorm folded in) and a fused activation.
+
+        `zero_bias`: the bias of a Keras convolution with `use_bias=True` and no BatchNorm (an SE module's),
+        zero as Keras initialises it. tf2onnx drops such a bias; the TFLite converter keeps it.
+        """
         batch, height, width, channels = self.shape(x)
         if padding is Padding.SAME:
             out_h, out_w = _same_size(height, strides), _same_size(width, strides)
@@ -206,7 +214,7 @@ class GraphBuilder:
             f"{name}/kernel", (filters, kernel_size, kernel_size, channels),
             fan_in=kernel_size * kernel_size * channels, channel_axis=0,
         )  # fmt: skip
-        bias = self._bias(f"{name}/bias", filters)
+        bias = self._bias(f"{name}/bias", filters, zero=zero_bias)
         out = self._activation(name, (batch, out_h, out_w, filters))
         self._ops.append(OpDef(OpType.CONV_2D, (x, weight, bias), (out,), strides, padding, activation))
         return out

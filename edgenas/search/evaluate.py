@@ -56,8 +56,9 @@ class CandidateResult:
 def evaluate_candidate(job: CandidateJob) -> CandidateResult:
     """Trains the candidate on the proxy task and exports it; runs in a worker process.
 
-    The spec's family exports it (a SpineNet backbone as its RetinaNet detector)
-    and trains it on the job's proxy task (`Family.train_proxy`).
+    The spec's family exports it (a SpineNet backbone as its RetinaNet detector) as a
+    timing model (`export(timing_only=True)`: written from the spec where the family has
+    a direct writer) and trains it on the job's proxy task (`Family.train_proxy`).
     """
     spec = parse_spec(job.spec)
     # Export first: it is cheaper than training, and a candidate that cannot be
@@ -71,6 +72,7 @@ def evaluate_candidate(job: CandidateJob) -> CandidateResult:
         input_shape=job.input_shape,
         num_classes=job.num_classes,
         seed=job.seed,
+        timing_only=True,  # only timed: the report's best model is exported by the converter
     ).artifacts[0]
     export_s = 0.0 if artifact.cached else time.perf_counter() - start
     proxy = None

@@ -11,6 +11,9 @@ Importing this package imports neither TensorFlow nor LiteRT; int8 calibration
 runs LiteRT.
 """
 
-from edgenas.export.direct.writer import DirectWriterUnsupportedError, timing_graph, timing_tflite
+from edgenas.export.direct.writer import DirectWriterUnsupportedError, graph_tflite, timing_graph, timing_tflite
 
-__all__ = ["DirectWriterUnsupportedError", "timing_graph", "timing_tflite"]
+__all__ = ["DIRECT_WRITER_VERSION", "DirectWriterUnsupportedError", "graph_tflite", "timing_graph", "timing_tflite"]
+
+DIRECT_WRITER_VERSION = 1
+"""Bump whenever the direct writer changes a file's graph or values: it is part of the key of every file it writes."""

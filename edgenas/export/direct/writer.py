@@ -16,7 +16,7 @@ from edgenas.export.settings import Precision
 from edgenas.families import family_of, families
 from edgenas.specs.enums import coerce_enum
 
-__all__ = ["DirectWriterUnsupportedError", "timing_graph", "timing_tflite"]
+__all__ = ["CALIBRATION_IMAGES", "DirectWriterUnsupportedError", "graph_tflite", "timing_graph", "timing_tflite"]
 
 CALIBRATION_IMAGES = 2
 """Seeded images that calibrate an int8 file's ranges (the converter path's BatchNorm calibration uses two too)."""
@@ -72,6 +72,12 @@ def timing_tflite(
     shape = input_shape if input_shape is not None else family.deployment.input_shape
     classes = num_classes if num_classes is not None else family.deployment.num_classes
     graph = timing_graph(spec, input_shape=shape, num_classes=classes, seed=seed)
+    return graph_tflite(graph, precision=precision, seed=seed)
+
+
+def graph_tflite(graph: Graph, *, precision: Precision | str, seed: int = 0) -> bytes:
+    """The .tflite bytes of a graph: fp32, or int8 calibrated on `CALIBRATION_IMAGES` images drawn with `seed`."""
+    precision = coerce_enum(Precision, precision, field="precision")
     fp32 = graph_to_tflite(graph)
     if precision is Precision.FP32:
         return fp32

@@ -8,6 +8,8 @@ size is the business of benchmarks/predictor_accuracy.py.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -90,3 +92,31 @@ def test_an_unreachable_device_stops_the_collection_before_anything_is_built(tmp
         assert store.keys() == []
     with MeasurementStore(tmp_path / "lat2.sqlite") as store, pytest.raises(ValueError, match="budget_min"):
         collect("mnasnet", device=LocalDevice(), store=store, budget_min=0, progress=False)
+
+
+@pytest.mark.slow
+def test_a_direct_collection_never_imports_tensorflow_and_its_files_are_direct(tmp_path: Path) -> None:
+    code = f"""
+import sys
+from devices import LocalDevice
+from edgenas.collect.layerwise import collect
+from latency_models.measurements import MeasurementStore
+with MeasurementStore({str(tmp_path / "lat.sqlite")!r}) as store:
+    summary = collect("mnasnet", device=LocalDevice("local"), store=store, budget_min=0.25, layer_share=0.5,
+                      input_shape=(64, 64, 3), num_classes=10, runs=3, warmup_runs=1, warmup_networks=2,
+                      batch_size=2, progress=False, log=lambda _: None)
+assert summary.layers_measured >= 2 and summary.networks_measured >= 1, summary
+assert "tensorflow" not in sys.modules and "keras" not in sys.modules, "imported TensorFlow"
+"""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    files = sorted((tmp_path / "lat-models").rglob("*.tflite"))
+    assert files
+    for path in files:
+        assert _description(path) == "edgenas direct", path
+
+
+def _description(path: Path) -> str:
+    from ai_edge_litert import schema_py_generated as schema
+
+    return schema.Model.GetRootAsModel(path.read_bytes(), 0).Description().decode()

@@ -2,6 +2,7 @@
 
 import json
 import os
+from pathlib import Path
 
 import numpy as np
 import onnxruntime as ort
@@ -254,3 +255,50 @@ def test_failed_export_removes_the_folders_it_created_and_nothing_else(a1, tmp_p
         with pytest.raises(error, match=match):
             export(a1, out_dir=out_dir, input_shape=shape)
         assert sorted(p.name for p in mine.iterdir()) == ["notes.txt"]
+
+
+def _description(path) -> str:
+    from ai_edge_litert import schema_py_generated as schema  # noqa: PLC0415
+
+    return schema.Model.GetRootAsModel(path.read_bytes(), 0).Description().decode()
+
+
+def test_a_timing_only_export_is_written_directly_under_its_own_key_without_tensorflow(tmp_path):
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    code = f"""
+import json, sys
+from edgenas import spaces
+from edgenas.export import export
+spec = spaces.get("mnasnet", reference="mnasnet_a1").reference("mnasnet_a1")
+result = export(spec, out_dir={str(tmp_path)!r}, precision=("fp32", "int8"), input_shape=(96, 96, 3),
+                num_classes=10, timing_only=True)
+print(json.dumps([[a.key, str(a.path)] for a in result.artifacts]))
+assert "tensorflow" not in sys.modules and "keras" not in sys.modules, "imported TensorFlow"
+"""
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-3000:]
+    rows = json.loads(run.stdout.strip().splitlines()[-1])
+    assert len(rows) == 2
+    for _, path in rows:
+        assert _description(Path(path)) == "edgenas direct"
+    converter_keys = {
+        export_module.artifact_key(str(spaces.get("mnasnet", reference="mnasnet_a1").reference("mnasnet_a1")),
+                                   ExportSettings(format="tflite", precision=p, input_shape=(96, 96, 3), num_classes=10))
+        for p in ("fp32", "int8")
+    }  # fmt: skip
+    assert not converter_keys & {key for key, _ in rows}  # a deployed model is never served from a timing file
+
+
+@pytest.mark.slow
+def test_a_timing_only_export_of_a_family_without_writer_is_converted_with_one_notice(tmp_path, capsys):
+    spec = spaces.get("spinenet").sample(n=1, seed=0)[0]
+    export_module._NOTICED.clear()
+    result = export(spec, out_dir=tmp_path, input_shape=(128, 128, 3), timing_only=True)
+    export(spec, out_dir=tmp_path, input_shape=(128, 128, 3), timing_only=True)  # cached; no second notice
+    assert _description(result.artifacts[0].path) != "edgenas direct"
+    notices = [line for line in capsys.readouterr().err.splitlines() if line.startswith("edgenas: no direct writer")]
+    assert notices == [
+        "edgenas: no direct writer for the spinenet_detector family: its timing models come from the converter"
+    ]

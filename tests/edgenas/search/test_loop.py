@@ -37,6 +37,12 @@ def _run(tmp_path, trials, *, resume=False, **overrides):
     return edgenas.run_search(space, **options)
 
 
+def _description(path):
+    from ai_edge_litert import schema_py_generated as schema  # noqa: PLC0415
+
+    return schema.Model.GetRootAsModel(path.read_bytes(), 0).Description().decode()
+
+
 @pytest.mark.slow
 def test_search_records_trials_and_resumes_without_repeating(tmp_path):
     first = _run(tmp_path, 2, algorithm_options=_POPULATION_2)
@@ -47,6 +53,8 @@ def test_search_records_trials_and_resumes_without_repeating(tmp_path):
         assert trial.latency.latency_ms > 0 and trial.reward > 0
         assert trial.artifacts[0].path.is_file()
         assert edgenas.ArchSpec.parse(trial.spec)
+        # A candidate is only timed: its model is written from the spec (edgenas.export.direct), not converted.
+        assert _description(trial.artifacts[0].path) == "edgenas direct"
     with pytest.raises(EdgenasError, match="--resume"):
         _run(tmp_path, 3, algorithm_options=_POPULATION_2)
     with pytest.raises(StudyMismatchError, match="algorithm"):  # another population proposes other trials

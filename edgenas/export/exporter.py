@@ -185,7 +185,7 @@ def export(
     return ExportResult(artifacts=tuple(results[i] for i in range(len(settings_list))))
 
 
-_DIRECT_FORMATS = (ModelFormat.TFLITE,)
+_DIRECT_FORMATS = (ModelFormat.TFLITE, ModelFormat.ONNX)
 """The formats `edgenas.export.direct` writes."""
 _NOTICED: set[tuple[str, ModelFormat | None]] = set()
 
@@ -309,11 +309,13 @@ def _float_onnx_path(store: ArtifactStore, spec_text: str, settings: ExportSetti
 
 
 def _direct_producer(spec: ExportableSpec, settings: ExportSettings) -> Callable[[Path], None]:
-    from edgenas.export.direct import timing_tflite  # noqa: PLC0415
+    from edgenas.export.direct import timing_onnx, timing_tflite  # noqa: PLC0415
+
+    write = timing_tflite if settings.format is ModelFormat.TFLITE else timing_onnx
 
     def produce(path: Path) -> None:
-        path.write_bytes(timing_tflite(spec, precision=settings.precision, input_shape=settings.input_shape,
-                                       num_classes=settings.num_classes, seed=settings.seed))  # fmt: skip
+        path.write_bytes(write(spec, precision=settings.precision, input_shape=settings.input_shape,
+                               num_classes=settings.num_classes, seed=settings.seed))  # fmt: skip
 
     return produce
 

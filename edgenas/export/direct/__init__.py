@@ -1,9 +1,10 @@
-"""Timing models written straight from a spec: .tflite files without TensorFlow.
+"""Timing models written straight from a spec: .tflite and .onnx files without TensorFlow.
 
 A model that is only timed (predictor collection, measured latency in a search,
 scaling) needs the converter's graph, not trained weights. `timing_tflite`
 writes that graph from the spec in milliseconds, with seeded random weights and,
-for int8, quantisation calibrated on seeded images. A family without a writer
+for int8, quantisation calibrated on seeded images; `timing_onnx` writes the
+graph tf2onnx makes (int8: onnxruntime's QDQ quantisation of it). A family without a writer
 (`Family.timing_graph` returns None; the graphs are `edgenas.graphs`) raises `DirectWriterUnsupportedError`; the
 caller falls back to the converter.
 
@@ -11,9 +12,24 @@ Importing this package imports neither TensorFlow nor LiteRT; int8 calibration
 runs LiteRT.
 """
 
-from edgenas.export.direct.writer import DirectWriterUnsupportedError, graph_tflite, timing_graph, timing_tflite
+from edgenas.export.direct.writer import (
+    DirectWriterUnsupportedError,
+    graph_onnx,
+    graph_tflite,
+    timing_graph,
+    timing_onnx,
+    timing_tflite,
+)
 
-__all__ = ["DIRECT_WRITER_VERSION", "DirectWriterUnsupportedError", "graph_tflite", "timing_graph", "timing_tflite"]
+__all__ = [
+    "DIRECT_WRITER_VERSION",
+    "DirectWriterUnsupportedError",
+    "graph_onnx",
+    "graph_tflite",
+    "timing_graph",
+    "timing_onnx",
+    "timing_tflite",
+]
 
 DIRECT_WRITER_VERSION = 1
 """Bump whenever the direct writer changes a file's graph or values: it is part of the key of every file it writes."""

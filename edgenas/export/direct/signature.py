@@ -16,7 +16,7 @@ import dataclasses
 
 from ai_edge_litert import schema_py_generated as schema
 
-__all__ = ["OpSignature", "TensorSignature", "file_signature", "first_difference"]
+__all__ = ["OpSignature", "TensorSignature", "file_signature", "first_difference", "onnx_file_signature"]
 
 _OP_NAMES = {value: name for name, value in vars(schema.BuiltinOperator).items() if not name.startswith("_")}
 _TYPE_NAMES = {value: name for name, value in vars(schema.TensorType).items() if not name.startswith("_")}
@@ -103,3 +103,56 @@ def first_difference(expected: tuple[OpSignature, ...], actual: tuple[OpSignatur
     if len(expected) != len(actual):
         return f"the converter's file has {len(expected)} ops, the direct file {len(actual)}"
     return None
+
+
+def onnx_file_signature(content: bytes) -> tuple[OpSignature, ...]:
+    """The signature of every node of an ONNX model, in graph order (shapes by ONNX shape inference).
+
+    Versions are the opset's (one for every node); quantisation granularity is not part of an ONNX tensor
+    (a QDQ file carries it in its QuantizeLinear and DequantizeLinear nodes, which are listed as ops).
+    Nodes that read only constants (a QDQ file's weight dequantisations) are listed last, sorted: the quantiser
+    lists them in an order of its own, which no runtime follows (they are folded before the first inference).
+    A Reshape whose output has its input's shape is left out: it moves no data, and tf2onnx's optimiser places
+    such Reshapes (around an SE module's 1x1 convolutions) differently from one process to the next.
+    """
+    import onnx  # noqa: PLC0415
+    from onnx import helper, shape_inference  # noqa: PLC0415
+
+    model = shape_inference.infer_shapes(onnx.load_from_string(content))
+    graph = model.graph
+    opset = max(o.version for o in model.opset_import if o.domain in ("", "ai.onnx"))
+    constants = {t.name: t for t in graph.initializer}
+    shapes = {}
+    for info in [*graph.input, *graph.value_info, *graph.output]:
+        tensor_type = info.type.tensor_type
+        shapes[info.name] = (tuple(d.dim_value for d in tensor_type.shape.dim),
+                             onnx.TensorProto.DataType.Name(tensor_type.elem_type))  # fmt: skip
+
+    def operand(name: str) -> TensorSignature | None:
+        if not name:
+            return None
+        if name in constants:
+            t = constants[name]
+            return TensorSignature(tuple(t.dims), onnx.TensorProto.DataType.Name(t.data_type), "float", True)
+        shape, dtype = shapes.get(name, ((), "UNKNOWN"))
+        return TensorSignature(shape, dtype, "float", False)
+
+    ops, constant_only = [], []
+    for node in graph.node:
+        attributes = tuple(sorted((a.name, _plain(helper.get_attribute_value(a))) for a in node.attribute))
+        signature = OpSignature(node.op_type, opset, attributes, tuple(operand(i) for i in node.input),
+                                tuple(operand(o) for o in node.output))  # type: ignore[arg-type]  # fmt: skip
+        if node.op_type == "Reshape" and signature.inputs[0] is not None and signature.outputs[0] is not None \
+                and signature.inputs[0].shape == signature.outputs[0].shape:  # fmt: skip
+            continue
+        (constant_only if all(i in constants for i in node.input if i) else ops).append(signature)
+    return (*ops, *sorted(constant_only, key=str))
+
+
+def _plain(value: object) -> object:
+    """An attribute value as hashable plain data."""
+    if isinstance(value, list):
+        return tuple(_plain(v) for v in value)
+    if isinstance(value, bytes):
+        return value.decode(errors="replace")
+    return value

@@ -1,22 +1,35 @@
-"""`timing_tflite`: spec -> .tflite bytes of its timing model, through the spec's family.
+"""`timing_tflite` / `timing_onnx`: spec -> the bytes of its timing model, through the spec's family.
 
-No TensorFlow. fp32 is the graph's file as it is; int8 runs the fp32 file in
-LiteRT on seeded images for the activation ranges, then writes the quantised file.
+No TensorFlow. A .tflite fp32 file is the graph's as it is; int8 runs the fp32
+file in LiteRT on seeded images for the activation ranges, then writes the
+quantised file. An .onnx fp32 file is the graph in tf2onnx's layout; int8 is
+onnxruntime's static QDQ quantisation of it, calibrated on the same images.
 """
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from edgenas.errors import ExportError, SpecError
 from edgenas.export.direct.calibration import calibrate_ranges, seeded_images
 from edgenas.graphs.graph import Graph
+from edgenas.export.direct.onnx_file import PRODUCER, graph_to_onnx
 from edgenas.export.direct.tflite_file import graph_to_tflite
 from edgenas.export.settings import Precision
 from edgenas.families import family_of, families
 from edgenas.specs.enums import coerce_enum
 
-__all__ = ["CALIBRATION_IMAGES", "DirectWriterUnsupportedError", "graph_tflite", "timing_graph", "timing_tflite"]
+__all__ = [
+    "CALIBRATION_IMAGES",
+    "DirectWriterUnsupportedError",
+    "graph_onnx",
+    "graph_tflite",
+    "timing_graph",
+    "timing_onnx",
+    "timing_tflite",
+]
 
 CALIBRATION_IMAGES = 2
 """Seeded images that calibrate an int8 file's ranges (the converter path's BatchNorm calibration uses two too)."""
@@ -83,3 +96,43 @@ def graph_tflite(graph: Graph, *, precision: Precision | str, seed: int = 0) -> 
         return fp32
     images = seeded_images(input_shape=graph.tensors[graph.inputs[0]].shape[1:], count=CALIBRATION_IMAGES, seed=seed)
     return graph_to_tflite(graph, ranges=calibrate_ranges(graph, fp32, images))
+
+
+def timing_onnx(
+    spec: Any,
+    *,
+    precision: Precision | str,
+    input_shape: tuple[int, int, int] | None = None,
+    num_classes: int | None = None,
+    seed: int = 0,
+) -> bytes:
+    """The .onnx bytes of `spec`'s timing model (tf2onnx's layout), written without TensorFlow.
+
+    Arguments and errors as `timing_tflite`; int8 is QDQ (onnxruntime's static quantisation).
+    """
+    precision = coerce_enum(Precision, precision, field="precision")
+    family = family_of(spec)
+    shape = input_shape if input_shape is not None else family.deployment.input_shape
+    classes = num_classes if num_classes is not None else family.deployment.num_classes
+    return graph_onnx(timing_graph(spec, input_shape=shape, num_classes=classes, seed=seed), precision=precision,
+                      seed=seed)  # fmt: skip
+
+
+def graph_onnx(graph: Graph, *, precision: Precision | str, seed: int = 0) -> bytes:
+    """The .onnx bytes of a graph: fp32, or int8 QDQ calibrated on `CALIBRATION_IMAGES` images drawn with `seed`."""
+    precision = coerce_enum(Precision, precision, field="precision")
+    model = graph_to_onnx(graph, seed=seed).SerializeToString()
+    if precision is Precision.FP32:
+        return model
+    import onnx  # noqa: PLC0415
+
+    from edgenas.export.onnx_quantize import quantize_static  # noqa: PLC0415 - onnxruntime on use
+
+    images = seeded_images(input_shape=graph.tensors[graph.inputs[0]].shape[1:], count=CALIBRATION_IMAGES, seed=seed)
+    with tempfile.TemporaryDirectory(prefix="edgenas-direct-onnx-") as folder:
+        float_path, int8_path = Path(folder) / "float.onnx", Path(folder) / "int8.onnx"
+        float_path.write_bytes(model)
+        quantize_static(float_path, int8_path, images)
+        quantized = onnx.load(int8_path)
+    quantized.producer_name = PRODUCER  # the quantiser names itself; the file says who wrote the graph
+    return quantized.SerializeToString()

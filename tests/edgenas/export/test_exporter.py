@@ -272,21 +272,24 @@ import json, sys
 from edgenas import spaces
 from edgenas.export import export
 spec = spaces.get("mnasnet", reference="mnasnet_a1").reference("mnasnet_a1")
-result = export(spec, out_dir={str(tmp_path)!r}, precision=("fp32", "int8"), input_shape=(96, 96, 3),
-                num_classes=10, timing_only=True)
+result = export(spec, out_dir={str(tmp_path)!r}, formats=("tflite", "onnx"), precision=("fp32", "int8"),
+                input_shape=(96, 96, 3), num_classes=10, timing_only=True)
 print(json.dumps([[a.key, str(a.path)] for a in result.artifacts]))
 assert "tensorflow" not in sys.modules and "keras" not in sys.modules, "imported TensorFlow"
 """
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr[-3000:]
     rows = json.loads(run.stdout.strip().splitlines()[-1])
-    assert len(rows) == 2
+    assert len(rows) == 4
+    import onnx  # noqa: PLC0415
+
     for _, path in rows:
-        assert _description(Path(path)) == "edgenas direct"
+        written_by = _description(Path(path)) if path.endswith(".tflite") else onnx.load(path).producer_name
+        assert written_by == "edgenas direct", path
     converter_keys = {
         export_module.artifact_key(str(spaces.get("mnasnet", reference="mnasnet_a1").reference("mnasnet_a1")),
-                                   ExportSettings(format="tflite", precision=p, input_shape=(96, 96, 3), num_classes=10))
-        for p in ("fp32", "int8")
+                                   ExportSettings(format=f, precision=p, input_shape=(96, 96, 3), num_classes=10))
+        for f in ("tflite", "onnx") for p in ("fp32", "int8")
     }  # fmt: skip
     assert not converter_keys & {key for key, _ in rows}  # a deployed model is never served from a timing file
 

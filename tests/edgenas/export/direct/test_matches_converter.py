@@ -1,33 +1,43 @@
-"""The direct writer's file is the converter's graph, op for op (`edgenas.export.direct.signature`).
+"""The direct writer's files are the converters' graphs, op for op (`edgenas.export.direct.signature`).
+
+.tflite against the TFLite converter's file; .onnx against tf2onnx's (int8:
+onnxruntime's QDQ quantisation of each float file), node for node.
 
 Covered: every space whose family has a direct writer, read from the registry at
 collection time (a space gets this test by getting a writer). The fast form
-compares each space's references in fp32 and one hand-made network that uses
-every op and option the chain writer emits (every activation, conv, mbconv and
-fused-mbconv blocks with and without SE and expansion, skip and stride) in fp32
-and int8; the long form compares every reference in int8 and 50 seeded random
-points of every such space at 224x224, fp32 and int8, converted in recycled
-worker processes. A converter upgrade that changes its graph fails here, naming
-the first op that differs.
+compares each space's references as fp32 .tflite, and one hand-made network that
+uses every op and option the chain writer emits (every activation, conv, mbconv
+and fused-mbconv blocks with and without SE and expansion, skip and stride) in
+both formats and precisions; the long form compares every reference in the
+other three kinds of file, and 50 seeded random points of every such space at
+224x224 in all four (each point's four converter files from one Keras build, in
+recycled worker processes). A converter upgrade that changes its graph fails
+here, naming the first op that differs.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from typing import Any
 
 import pytest
 
 from edgenas import spaces
-from edgenas.collect.layerwise import _export_networks, _quiet_worker
+from edgenas.collect.layerwise import _quiet_worker
 from edgenas.export import export
-from edgenas.export.direct import timing_tflite
-from edgenas.export.direct.signature import file_signature, first_difference
+from edgenas.export.direct import timing_onnx, timing_tflite
+from edgenas.export.direct.signature import file_signature, first_difference, onnx_file_signature
 from edgenas.families import family_of_type, parse_spec
 from edgenas.search.workers import WorkerPool
 
+sys.path.insert(0, os.path.dirname(__file__))
+import _convert  # noqa: E402  (the worker task; spawned workers find it through sys.path)
+
 pytestmark = pytest.mark.slow
+
+_WRITERS = {"tflite": (timing_tflite, file_signature), "onnx": (timing_onnx, onnx_file_signature)}
 
 _RANDOM_POINTS = 50
 _RANDOM_SEED = 20_261_206
@@ -55,55 +65,60 @@ def _all_references() -> list[Any]:
     return params
 
 
-def _assert_same_graph(spec: Any, precision: str, converter_file: bytes, *, input_shape: tuple[int, int, int],
-                       num_classes: int) -> None:  # fmt: skip
-    direct = timing_tflite(spec, precision=precision, input_shape=input_shape, num_classes=num_classes)
-    difference = first_difference(file_signature(converter_file), file_signature(direct))
-    assert difference is None, f"{spec} ({precision}): {difference}"
+def _difference(spec: Any, model_format: str, precision: str, converted: bytes, *,
+                input_shape: tuple[int, int, int], num_classes: int) -> str | None:  # fmt: skip
+    write, signature = _WRITERS[model_format]
+    direct = write(spec, precision=precision, input_shape=input_shape, num_classes=num_classes)
+    return first_difference(signature(converted), signature(direct))
 
 
-def _converted(spec: Any, precision: str, tmp_path: Any, *, input_shape: tuple[int, int, int],
-               num_classes: int) -> bytes:  # fmt: skip
-    result = export(spec, out_dir=tmp_path, formats="tflite", precision=precision, input_shape=input_shape,
+def _assert_same_graph(spec: Any, model_format: str, precision: str, tmp_path: Any, *,
+                       input_shape: tuple[int, int, int], num_classes: int) -> None:  # fmt: skip
+    result = export(spec, out_dir=tmp_path, formats=model_format, precision=precision, input_shape=input_shape,
                     num_classes=num_classes)  # fmt: skip
-    return result.artifacts[0].path.read_bytes()
+    converted = result.artifacts[0].path.read_bytes()
+    difference = _difference(spec, model_format, precision, converted, input_shape=input_shape,
+                             num_classes=num_classes)  # fmt: skip
+    assert difference is None, f"{spec} ({model_format} {precision}): {difference}"
 
 
-@pytest.mark.parametrize("precision", ["fp32", pytest.param("int8", marks=pytest.mark.long)])
+_KINDS = [("tflite", "fp32"), ("tflite", "int8"), ("onnx", "fp32"), ("onnx", "int8")]
+
+
+@pytest.mark.parametrize(
+    ("model_format", "precision"),
+    [pytest.param(f, p, marks=() if (f, p) == ("tflite", "fp32") else pytest.mark.long) for f, p in _KINDS],
+)
 @pytest.mark.parametrize(("space_name", "options", "reference"), _all_references())
-def test_reference_matches_the_converter(space_name: str, options: dict[str, str], reference: str, precision: str,
-                                         tmp_path: Any) -> None:  # fmt: skip
+def test_reference_matches_the_converter(space_name: str, options: dict[str, str], reference: str,
+                                         model_format: str, precision: str, tmp_path: Any) -> None:  # fmt: skip
     spec = spaces.get(space_name, **options).reference(reference)
-    converted = _converted(spec, precision, tmp_path, input_shape=_SHAPE, num_classes=_CLASSES)
-    _assert_same_graph(spec, precision, converted, input_shape=_SHAPE, num_classes=_CLASSES)
+    _assert_same_graph(spec, model_format, precision, tmp_path, input_shape=_SHAPE, num_classes=_CLASSES)
 
 
-@pytest.mark.parametrize("precision", ["fp32", "int8"])
-def test_every_op_and_option_matches_the_converter(precision: str, tmp_path: Any) -> None:
-    spec = parse_spec(_EVERY_OP)
-    shape = (96, 96, 3)
-    converted = _converted(spec, precision, tmp_path, input_shape=shape, num_classes=10)
-    _assert_same_graph(spec, precision, converted, input_shape=shape, num_classes=10)
+@pytest.mark.parametrize(("model_format", "precision"), _KINDS)
+def test_every_op_and_option_matches_the_converter(model_format: str, precision: str, tmp_path: Any) -> None:
+    _assert_same_graph(parse_spec(_EVERY_OP), model_format, precision, tmp_path, input_shape=(96, 96, 3),
+                       num_classes=10)  # fmt: skip
 
 
 @pytest.mark.long
-@pytest.mark.parametrize("precision", ["fp32", "int8"])
 @pytest.mark.parametrize("space_name", _writer_space_names())
-def test_random_points_match_the_converter(space_name: str, precision: str) -> None:
+def test_random_points_match_the_converter(space_name: str) -> None:
     texts = [str(spec) for spec in spaces.get(space_name).sample(n=_RANDOM_POINTS, seed=_RANDOM_SEED)]
     failures = []
     with tempfile.TemporaryDirectory() as folder, WorkerPool(tasks_per_worker=2, initializer=_quiet_worker) as pool:
-        for start in range(0, len(texts), 5):
-            batch = texts[start : start + 5]
-            paths = pool.run(_export_networks, batch, precision, folder, _SHAPE, _CLASSES)
-            for text, path in zip(batch, paths, strict=True):
-                assert path is not None, f"the converter failed on {text}"
-                with open(path, "rb") as file:
-                    converted = file.read()
-                os.remove(path)
-                direct = timing_tflite(parse_spec(text), precision=precision, input_shape=_SHAPE,
-                                       num_classes=_CLASSES)  # fmt: skip
-                difference = first_difference(file_signature(converted), file_signature(direct))
-                if difference is not None:
-                    failures.append(f"{text}: {difference}")
-    assert not failures, f"{len(failures)} of {len(texts)} differ; first: {failures[0]}"
+        for start in range(0, len(texts), 3):
+            batch = texts[start : start + 3]
+            for text, files in zip(batch, pool.run(_convert.convert_all, batch, folder, _SHAPE, _CLASSES), strict=True):
+                assert files is not None, f"the converters failed on {text}"
+                for kind, path in files.items():
+                    model_format, precision = kind.split()
+                    with open(path, "rb") as file:
+                        converted = file.read()
+                    os.remove(path)
+                    difference = _difference(parse_spec(text), model_format, precision, converted,
+                                             input_shape=_SHAPE, num_classes=_CLASSES)  # fmt: skip
+                    if difference is not None:
+                        failures.append(f"{text} ({kind}): {difference}")
+    assert not failures, f"{len(failures)} of {4 * len(texts)} files differ; first: {failures[0]}"

@@ -6,12 +6,13 @@ import subprocess
 import sys
 
 import numpy as np
+import onnx
 import pytest
 from ai_edge_litert.interpreter import Interpreter
 
 from edgenas import spaces
 from edgenas.errors import SpecError
-from edgenas.export.direct import DirectWriterUnsupportedError, timing_tflite
+from edgenas.export.direct import DirectWriterUnsupportedError, timing_onnx, timing_tflite
 from edgenas.export.direct.signature import file_signature
 
 _SMALL = "relu-stem8-mbconv_r1_k3_s1_e1_se0.25_c8-mbconv_r2_k5_s2_e3_se0_c16-head32"
@@ -42,6 +43,26 @@ def test_the_file_runs_in_litert_and_its_output_follows_the_input(precision: str
     assert not np.array_equal(first, second), "the output does not depend on the input"
 
 
+@pytest.mark.parametrize("precision", ["fp32", "int8"])
+def test_the_onnx_file_runs_in_onnxruntime_and_its_output_follows_the_input(precision: str) -> None:
+    import onnxruntime  # noqa: PLC0415
+
+    spec = spaces.get("mnasnet").parse_spec(_SMALL)
+    session = onnxruntime.InferenceSession(
+        timing_onnx(spec, precision=precision, input_shape=(64, 64, 3), num_classes=10),
+        providers=["CPUExecutionProvider"],
+    )
+    (source,) = session.get_inputs()
+    assert (source.name, source.shape) == ("image", [1, 64, 64, 3])
+    rng = np.random.default_rng(1)
+    outputs = [session.run(None, {"image": rng.uniform(-1, 1, (1, 64, 64, 3)).astype(np.float32)})[0] for _ in "ab"]
+    assert outputs[0].shape == (1, 10) and np.isfinite(outputs[0]).all()
+    assert not np.array_equal(outputs[0], outputs[1]), "the output does not depend on the input"
+    ops = {node.op_type for node in onnx.load_from_string(
+        timing_onnx(spec, precision=precision, input_shape=(64, 64, 3), num_classes=10)).graph.node}  # fmt: skip
+    assert ("QuantizeLinear" in ops) == (precision == "int8")
+
+
 def test_the_same_seed_gives_the_same_bytes_and_another_seed_other_weights_on_the_same_graph() -> None:
     spec = spaces.get("mnasnet").parse_spec(_SMALL)
     one = timing_tflite(spec, precision="int8", input_shape=(64, 64, 3), num_classes=10, seed=3)
@@ -62,10 +83,12 @@ def test_writing_imports_neither_tensorflow_nor_keras() -> None:
     code = (
         "import sys\n"
         "from edgenas import spaces\n"
-        "from edgenas.export.direct import timing_tflite\n"
+        "from edgenas.export.direct import timing_onnx, timing_tflite\n"
         f"spec = spaces.get('mnasnet').parse_spec({_SMALL!r})\n"
         "timing_tflite(spec, precision='fp32', input_shape=(64, 64, 3), num_classes=10)\n"
         "timing_tflite(spec, precision='int8', input_shape=(64, 64, 3), num_classes=10)\n"
+        "timing_onnx(spec, precision='fp32', input_shape=(64, 64, 3), num_classes=10)\n"
+        "timing_onnx(spec, precision='int8', input_shape=(64, 64, 3), num_classes=10)\n"
         "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules, 'imported TensorFlow'\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)

@@ -1,0 +1,196 @@
+"""Turnaround of a timing model: the direct writer against the converter, measured in one run.
+
+Figures (this machine's CPU, LiteRT, one thread), each beside its baseline:
+
+1. spec -> .tflite, MnasNet-A1 224: `edgenas.export.direct.timing_tflite` in a
+   process that never imports TensorFlow (median of warm calls; the first call
+   too), against `edgenas.export.export` (Keras build, BatchNorm calibration,
+   TFLite converter; median of fresh exports after TensorFlow is imported);
+   fp32 and int8.
+2. spec -> measured latency (50 timed runs after 10 warm-up, the one-shot
+   profiler): write + profile, wall time, direct against converter.
+3. Latency parity: for the references of every space with a direct writer and
+   `--random` seeded points of each, fp32 and int8, the converter's file and the
+   direct file are timed in `--rounds` interleaved rounds (A B, then B A, ...;
+   a fresh profiler process each time); each file's latency is the median of its
+   rounds. Reported: the direct/converter ratio per model and the share within 3 %.
+
+Targets (issue 15): direct fp32 write <= 50 ms; spec -> measured latency <= 1 s
+wall; the direct file's median within 3 % of the converter's.
+
+Run: .venv/bin/python benchmarks/turnaround.py [--rounds 5] [--random 3] [--out runs/turnaround]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+_A1 = "mnasnet_a1"
+_SHAPE = (224, 224, 3)
+
+# Run in a fresh interpreter: the direct writer's timings must not benefit from (or pay for) TensorFlow.
+_DIRECT_PROBE = """
+import json, statistics, sys, time
+t0 = time.perf_counter()
+from edgenas import spaces
+from edgenas.export.direct import timing_tflite
+from devices import LocalDevice, ProfileSettings
+imported_s = time.perf_counter() - t0
+spec = spaces.get("mnasnet", reference="mnasnet_a1").reference("mnasnet_a1")
+out = {"imported_s": imported_s}
+for precision in ("fp32", "int8"):
+    times = []
+    for _ in range(int(sys.argv[1])):
+        t = time.perf_counter()
+        content = timing_tflite(spec, precision=precision)
+        times.append(time.perf_counter() - t)
+    out[precision] = {"first_s": times[0], "median_s": statistics.median(times[1:])}
+device, settings = LocalDevice("local"), ProfileSettings(runtime="litert", threads=1, runs=50, warmup=10)
+walls = []
+for index in range(int(sys.argv[2])):
+    t = time.perf_counter()
+    content = timing_tflite(spec, precision="fp32", seed=index)
+    path = f"{sys.argv[3]}/direct-{index}.tflite"
+    with open(path, "wb") as file:
+        file.write(content)
+    result = device.measure(path, settings)
+    walls.append(time.perf_counter() - t)
+out["measured_wall_s"] = walls
+out["latency_ms"] = result.latency_ms
+out["tensorflow_imported"] = "tensorflow" in sys.modules or "keras" in sys.modules
+print(json.dumps(out))
+"""
+
+
+def _direct_figures(calls: int, measured: int, folder: Path) -> dict:
+    run = subprocess.run([sys.executable, "-c", _DIRECT_PROBE, str(calls), str(measured), os.fspath(folder)],
+                         capture_output=True, text=True, timeout=600, check=False)  # fmt: skip
+    if run.returncode != 0:
+        raise SystemExit(f"the direct-writer probe failed:\n{run.stderr[-3000:]}")
+    return json.loads(run.stdout.strip().splitlines()[-1])
+
+
+def _converter_figures(spec, repeats: int, folder: Path) -> dict:
+    from devices import LocalDevice, ProfileSettings
+    from edgenas.export import export
+
+    export(spec, out_dir=folder / "warm", precision="fp32")  # TensorFlow imported and traced once
+    out: dict = {}
+    for precision in ("fp32", "int8"):
+        times = []
+        for index in range(repeats):
+            t = time.perf_counter()
+            export(spec, out_dir=folder / f"{precision}-{index}", precision=precision)
+            times.append(time.perf_counter() - t)
+        out[precision] = statistics.median(times)
+    device, settings = LocalDevice("local"), ProfileSettings(runtime="litert", threads=1, runs=50, warmup=10)
+    walls = []
+    for index in range(repeats):
+        t = time.perf_counter()
+        path = export(spec, out_dir=folder / f"measured-{index}", precision="fp32", seed=100 + index).artifacts[0].path
+        device.measure(path, settings)
+        walls.append(time.perf_counter() - t)
+    out["measured_wall_s"] = walls
+    return out
+
+
+def _parity_models(random_points: int) -> list[tuple[str, object]]:
+    from edgenas import spaces
+    from edgenas.families import family_of_type
+
+    models = []
+    for name in spaces.names():
+        if not family_of_type(spaces.get(name).spec_type).has_timing_graph:
+            continue
+        for options in spaces.variants(name):
+            space = spaces.get(name, **options)
+            models += [(reference, space.reference(reference)) for reference in space.reference_names()]
+        models += [(f"{name} random {i}", spec)
+                   for i, spec in enumerate(spaces.get(name).sample(n=random_points, seed=424_242))]  # fmt: skip
+    return models
+
+
+def _parity(models: list[tuple[str, object]], rounds: int, folder: Path) -> list[tuple[str, str, float, float]]:
+    from devices import LocalDevice, ProfileSettings
+    from edgenas.export import export
+
+    device, settings = LocalDevice("local"), ProfileSettings(runtime="litert", threads=1, runs=50, warmup=10)
+    rows = []
+    for label, spec in models:
+        for precision in ("fp32", "int8"):
+            files = [export(spec, out_dir=folder, precision=precision).artifacts[0].path,
+                     export(spec, out_dir=folder, precision=precision, timing_only=True).artifacts[0].path]  # fmt: skip
+            times: list[list[float]] = [[], []]
+            for round_index in range(rounds):
+                order = (0, 1) if round_index % 2 == 0 else (1, 0)
+                for which in order:
+                    times[which].append(device.measure(files[which], settings).latency_ms)
+            converter_ms, direct_ms = statistics.median(times[0]), statistics.median(times[1])
+            rows.append((label, precision, converter_ms, direct_ms))
+            print(f"  {label:<28} {precision:<5} converter {converter_ms:7.2f} ms  direct {direct_ms:7.2f} ms  "
+                  f"ratio {direct_ms / converter_ms:.3f}", flush=True)  # fmt: skip
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds per file in the parity check")
+    parser.add_argument("--random", type=int, default=3, help="random points per space in the parity check")
+    parser.add_argument("--calls", type=int, default=21, help="direct writes timed (the first is reported apart)")
+    parser.add_argument("--repeats", type=int, default=3, help="converter exports and measured turnarounds timed")
+    parser.add_argument("--out", default=None, help="folder of the files (default: a temporary folder)")
+    args = parser.parse_args()
+
+    folder = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="turnaround-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    print(f"files in {folder}")
+    direct = _direct_figures(args.calls, args.repeats, folder)
+
+    from edgenas import spaces
+
+    spec = spaces.get("mnasnet", reference=_A1).reference(_A1)
+    converter = _converter_figures(spec, args.repeats, folder / "converter")
+    print("\n== parity: the converter's file and the direct file, interleaved rounds ==", flush=True)
+    rows = _parity(_parity_models(args.random), args.rounds, folder / "parity")
+
+    direct_wall = statistics.median(direct["measured_wall_s"])
+    converter_wall = statistics.median(converter["measured_wall_s"])
+    ratios = [d / c for _, _, c, d in rows]
+    within = sum(abs(r - 1) <= 0.03 for r in ratios)
+    print("\n== turnaround, MnasNet-A1 224, this machine ==")
+    print(f"direct writer process: imports {direct['imported_s']:.2f} s; TensorFlow imported: "
+          f"{direct['tensorflow_imported']}")  # fmt: skip
+    for precision in ("fp32", "int8"):
+        d = direct[precision]
+        print(f"spec -> .tflite {precision}: direct {1000 * d['median_s']:.1f} ms (first call "
+              f"{1000 * d['first_s']:.1f} ms) vs converter {converter[precision]:.2f} s "
+              f"-> {converter[precision] / d['median_s']:.0f}x")  # fmt: skip
+    print(f"spec -> measured latency (50 runs, 1 thread, one-shot profiler): direct {direct_wall:.2f} s wall "
+          f"(each: {', '.join(f'{w:.2f}' for w in direct['measured_wall_s'])}) vs converter {converter_wall:.2f} s "
+          f"-> {converter_wall / direct_wall:.1f}x; MnasNet-A1 runs in {direct['latency_ms']:.2f} ms")  # fmt: skip
+    print(f"parity: {within}/{len(ratios)} direct files within 3 % of the converter's; ratio median "
+          f"{statistics.median(ratios):.3f}, min {min(ratios):.3f}, max {max(ratios):.3f}")  # fmt: skip
+    write_s = direct["fp32"]["median_s"]
+    checks = [
+        ("direct fp32 write <= 50 ms", write_s <= 0.05, f"{1000 * write_s:.1f} ms"),
+        ("spec -> measured latency <= 1 s", direct_wall <= 1.0, f"{direct_wall:.2f} s"),
+        ("every direct file within 3 % of the converter's", within == len(ratios), f"{within}/{len(ratios)}"),
+        ("no TensorFlow in the direct process", not direct["tensorflow_imported"], str(direct["tensorflow_imported"])),
+    ]
+    for name, ok, value in checks:
+        print(f"target {name}: {value} -> {'OK' if ok else 'FAIL'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -163,7 +163,7 @@ def main() -> None:
         noise = [abs(v / statistics.median(vs) - 1) for vs in passes.values() for v in vs]
         first_two = [abs(vs[1] - vs[0]) / ((vs[0] + vs[1]) / 2) for vs in passes.values() if len(vs) > 1]
         assert not train_specs & {n.spec for n in held_out}, "a held-out architecture was in the training set"
-        evaluation = evaluate(predictor, held_out, name=f"{args.space} local {precision} (1 thread)")
+        evaluation = evaluate(predictor, held_out, name=f"{args.space} {precision}, 1 thread")
         evaluations.append(evaluation)
         plot = plot_evaluation(evaluation, out / f"local-{precision}.png")
         single, batch = _speed(predictor, space)

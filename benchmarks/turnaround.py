@@ -7,16 +7,22 @@ Figures (this machine's CPU, LiteRT, one thread), each beside its baseline:
    too), against `edgenas.export.export` (Keras build, BatchNorm calibration,
    TFLite converter; median of fresh exports after TensorFlow is imported);
    fp32 and int8.
-2. spec -> measured latency (50 timed runs after 10 warm-up, the one-shot
-   profiler): write + profile, wall time, direct against converter.
+2. spec -> measured latency (50 timed runs after 10 warm-up): write + profile,
+   wall time, direct with the one-shot profiler and with a profiler session
+   (`LocalDevice.session()`: one process kept up) against the converter with
+   the one-shot profiler.
 3. Latency parity: for the references of every space with a direct writer and
    `--random` seeded points of each, fp32 and int8, the converter's file and the
    direct file are timed in `--rounds` interleaved rounds (A B, then B A, ...;
    a fresh profiler process each time); each file's latency is the median of its
    rounds. Reported: the direct/converter ratio per model and the share within 3 %.
+4. Session agreement: each direct file of step 3 timed by the one-shot
+   profiler and by a session, interleaved the same way: the session/one-shot
+   ratio per file.
 
 Targets (issue 15): direct fp32 write <= 50 ms; spec -> measured latency <= 1 s
-wall; the direct file's median within 3 % of the converter's.
+wall; the direct file's median within 3 % of the converter's; a session's
+latencies agree with one-shot runs.
 
 Run: .venv/bin/python benchmarks/turnaround.py [--rounds 5] [--random 3] [--out runs/turnaround]
 """
@@ -68,6 +74,18 @@ for index in range(int(sys.argv[2])):
     walls.append(time.perf_counter() - t)
 out["measured_wall_s"] = walls
 out["latency_ms"] = result.latency_ms
+walls = []
+with device.session() as session:  # one profiler process kept up (profiler.py --serve)
+    for index in range(int(sys.argv[2]) + 1):
+        t = time.perf_counter()
+        content = timing_tflite(spec, precision="fp32", seed=100 + index)
+        path = f"{sys.argv[3]}/direct-session-{index}.tflite"
+        with open(path, "wb") as file:
+            file.write(content)
+        session.measure(path, settings)
+        walls.append(time.perf_counter() - t)
+out["session_wall_s"] = walls[1:]  # the first call starts the process
+out["session_first_s"] = walls[0]
 out["tensorflow_imported"] = "tensorflow" in sys.modules or "keras" in sys.modules
 print(json.dumps(out))
 """
@@ -121,7 +139,7 @@ def _parity_models(random_points: int) -> list[tuple[str, object]]:
     return models
 
 
-def _parity(models: list[tuple[str, object]], rounds: int, folder: Path) -> list[tuple[str, str, float, float]]:
+def _parity(models: list[tuple[str, object]], rounds: int, folder: Path) -> list[tuple[str, str, float, float, Path]]:
     from devices import LocalDevice, ProfileSettings
     from edgenas.export import export
 
@@ -137,10 +155,30 @@ def _parity(models: list[tuple[str, object]], rounds: int, folder: Path) -> list
                 for which in order:
                     times[which].append(device.measure(files[which], settings).latency_ms)
             converter_ms, direct_ms = statistics.median(times[0]), statistics.median(times[1])
-            rows.append((label, precision, converter_ms, direct_ms))
+            rows.append((label, precision, converter_ms, direct_ms, files[1]))
             print(f"  {label:<28} {precision:<5} converter {converter_ms:7.2f} ms  direct {direct_ms:7.2f} ms  "
                   f"ratio {direct_ms / converter_ms:.3f}", flush=True)  # fmt: skip
     return rows
+
+
+def _session_agreement(files: list[tuple[str, Path]], rounds: int) -> list[float]:
+    """session/one-shot latency ratio of each file, interleaved rounds (a fresh one-shot process each time)."""
+    from devices import LocalDevice, ProfileSettings
+
+    device, settings = LocalDevice("local"), ProfileSettings(runtime="litert", threads=1, runs=50, warmup=10)
+    ratios = []
+    with device.session() as session:
+        for label, path in files:
+            times: list[list[float]] = [[], []]
+            for round_index in range(rounds):
+                for which in ((0, 1) if round_index % 2 == 0 else (1, 0)):
+                    measure = device.measure if which == 0 else session.measure
+                    times[which].append(measure(path, settings).latency_ms)
+            one_shot, in_session = statistics.median(times[0]), statistics.median(times[1])
+            ratios.append(in_session / one_shot)
+            print(f"  {label:<34} one-shot {one_shot:7.2f} ms  session {in_session:7.2f} ms  "
+                  f"ratio {ratios[-1]:.3f}", flush=True)  # fmt: skip
+    return ratios
 
 
 def main() -> None:
@@ -163,10 +201,12 @@ def main() -> None:
     converter = _converter_figures(spec, args.repeats, folder / "converter")
     print("\n== parity: the converter's file and the direct file, interleaved rounds ==", flush=True)
     rows = _parity(_parity_models(args.random), args.rounds, folder / "parity")
+    print("\n== a profiler session against one-shot runs, the direct files above ==", flush=True)
+    session_ratios = _session_agreement([(f"{row[0]} {row[1]}", row[4]) for row in rows], args.rounds)
 
     direct_wall = statistics.median(direct["measured_wall_s"])
     converter_wall = statistics.median(converter["measured_wall_s"])
-    ratios = [d / c for _, _, c, d in rows]
+    ratios = [d / c for _, _, c, d, _ in rows]
     within = sum(abs(r - 1) <= 0.03 for r in ratios)
     print("\n== turnaround, MnasNet-A1 224, this machine ==")
     print(f"direct writer process: imports {direct['imported_s']:.2f} s; TensorFlow imported: "
@@ -181,11 +221,20 @@ def main() -> None:
           f"-> {converter_wall / direct_wall:.1f}x; MnasNet-A1 runs in {direct['latency_ms']:.2f} ms")  # fmt: skip
     print(f"parity: {within}/{len(ratios)} direct files within 3 % of the converter's; ratio median "
           f"{statistics.median(ratios):.3f}, min {min(ratios):.3f}, max {max(ratios):.3f}")  # fmt: skip
+    session_wall = statistics.median(direct["session_wall_s"])
+    print(f"spec -> measured latency in a profiler session: {session_wall:.2f} s wall (each: "
+          f"{', '.join(f'{w:.2f}' for w in direct['session_wall_s'])}; the first, which starts the process, "
+          f"{direct['session_first_s']:.2f} s)")  # fmt: skip
+    agree = sum(abs(r - 1) <= 0.03 for r in session_ratios)
+    print(f"session vs one-shot: {agree}/{len(session_ratios)} files within 3 %; ratio median "
+          f"{statistics.median(session_ratios):.3f}, min {min(session_ratios):.3f}, max {max(session_ratios):.3f}")
     write_s = direct["fp32"]["median_s"]
     checks = [
         ("direct fp32 write <= 50 ms", write_s <= 0.05, f"{1000 * write_s:.1f} ms"),
         ("spec -> measured latency <= 1 s", direct_wall <= 1.0, f"{direct_wall:.2f} s"),
         ("every direct file within 3 % of the converter's", within == len(ratios), f"{within}/{len(ratios)}"),
+        ("spec -> measured latency in a session <= 1 s", session_wall <= 1.0, f"{session_wall:.2f} s"),
+        ("session latencies within 3 % of one-shot", agree == len(session_ratios), f"{agree}/{len(session_ratios)}"),
         ("no TensorFlow in the direct process", not direct["tensorflow_imported"], str(direct["tensorflow_imported"])),
     ]
     for name, ok, value in checks:

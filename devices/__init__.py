@@ -7,10 +7,11 @@ the backends that run it; importing it pulls in neither numpy nor TensorFlow.
 
 from .adb import AdbDevice
 from .adb_target import AdbTarget
-from .backend import DeviceBackend
+from .backend import DeviceBackend, MeasureSession
 from .errors import DeviceUnavailableError, ProfilerError
 from .latency_result import DeviceInfo, LatencyResult, TensorInfo
 from .local import LocalDevice, profile_local
+from .profiler_session import ProfilerSession
 from .settings import ProfileSettings
 from .ssh import SshDevice
 from .ssh_target import SshTarget
@@ -23,7 +24,9 @@ __all__ = [
     "DeviceUnavailableError",
     "LatencyResult",
     "LocalDevice",
+    "MeasureSession",
     "ProfileSettings",
+    "ProfilerSession",
     "ProfilerError",
     "SshDevice",
     "SshTarget",

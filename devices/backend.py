@@ -8,7 +8,7 @@ import os
 from .latency_result import LatencyResult
 from .settings import ProfileSettings
 
-__all__ = ["DeviceBackend", "checked_device_name"]
+__all__ = ["DeviceBackend", "MeasureSession", "checked_device_name"]
 
 
 def checked_device_name(name: object) -> str:
@@ -65,3 +65,41 @@ class DeviceBackend(abc.ABC):
         Raises:
             DeviceUnavailableError: With the reason, when it cannot.
         """
+
+    def session(self) -> MeasureSession:
+        """A session for timing a sequence of models (close it, or use it as a context manager).
+
+        The default is a one-shot `measure` per model. `LocalDevice` keeps one
+        profiler process up for the session (`devices.profiler_session`).
+        """
+        return _OneShotSession(self)
+
+
+class MeasureSession:
+    """Times models one after another on one device; `measure` as `DeviceBackend.measure`."""
+
+    def __enter__(self) -> MeasureSession:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def measure(
+        self, model_path: str | os.PathLike[str], settings: ProfileSettings, *, timeout_s: float = 600.0
+    ) -> LatencyResult:
+        """Times one model (see `DeviceBackend.measure`)."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Releases what the session holds (default: nothing)."""
+
+
+class _OneShotSession(MeasureSession):
+    def __init__(self, device: DeviceBackend) -> None:
+        self._device = device
+
+    def measure(
+        self, model_path: str | os.PathLike[str], settings: ProfileSettings, *, timeout_s: float = 600.0
+    ) -> LatencyResult:
+        return self._device.measure(model_path, settings, timeout_s=timeout_s)
+

@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-__all__ = ["die_with_parent", "run_child", "set_parent_death_signal"]
+__all__ = ["die_with_parent", "popen_child", "run_child", "set_parent_death_signal"]
 
 _PR_SET_PDEATHSIG = 1
 # How often a watch thread checks its parent (seconds): a killed parent's
@@ -117,3 +117,19 @@ def run_child(command: Sequence[str], **kwargs: Any) -> subprocess.CompletedProc
     if _PRCTL is not None:
         kwargs.setdefault("preexec_fn", _preexec(os.getpid()))
     return subprocess.run(list(command), **kwargs)
+
+
+def popen_child(command: Sequence[str], **kwargs: Any) -> subprocess.Popen[Any]:
+    """`subprocess.Popen` for a long-lived child that must not outlive this process.
+
+    The kernel kills the child when the thread that started it ends (Linux):
+    start it from the thread that outlives its use (the main thread, for a
+    profiler session).
+
+    Args:
+        command: The program and its arguments.
+        **kwargs: Passed to `subprocess.Popen`.
+    """
+    if _PRCTL is not None:
+        kwargs.setdefault("preexec_fn", _preexec(os.getpid()))
+    return subprocess.Popen(list(command), **kwargs)

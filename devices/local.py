@@ -15,7 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .backend import DeviceBackend, checked_device_name
+from .backend import DeviceBackend, MeasureSession, checked_device_name
 from .errors import DeviceUnavailableError, ProfilerError
 from .latency_result import LatencyResult
 from .lifeline import run_child
@@ -158,6 +158,12 @@ class LocalDevice(DeviceBackend):
     def name(self) -> str:
         """The device's name."""
         return self._name
+
+    def session(self) -> MeasureSession:
+        """One profiler process kept up for a sequence of models (`devices.profiler_session.ProfilerSession`)."""
+        from .profiler_session import ProfilerSession  # noqa: PLC0415
+
+        return ProfilerSession(profiler=PROFILER_PATH, python=self._python)
 
     def measure(
         self, model_path: str | os.PathLike[str], settings: ProfileSettings, *, timeout_s: float = 600.0

@@ -18,6 +18,15 @@ Usage::
         [--runs 50] [--warmup 10] [--cv-threshold 0.05] [--max-attempts 3]
         [--seed 0] [--output FILE]
     python profiler.py --self-check
+    python profiler.py --serve
+
+``--serve`` keeps one process up for a sequence of models: each line of stdin
+is a JSON array of the arguments of one one-shot run (``["m.tflite",
+"--runs", "50"]``, validated exactly as on the command line), and each answer
+is one line on stdout, ``{"result": {...}}`` (the one-shot JSON object) or
+``{"error": "<message>"}``. Every model gets its own interpreter, input and
+warm-up, as in a one-shot run; what the process keeps is only the imported
+runtime and numpy. It ends at the end of stdin, with status 0.
 
 ``--self-check`` measures nothing: it prints what the device has (Python, numpy,
 each runtime's version or null, the device description) as one JSON object and
@@ -149,11 +158,18 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--seed", type=int, default=0, help="seed of the random inputs (default 0)")
     parser.add_argument("--output", default=None, help="write the JSON here (atomically) instead of stdout")
+    parser.add_argument(
+        "--serve", action="store_true", help="measure the models named on stdin, one JSON argument list per line"
+    )
     return parser
 
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     args = _build_parser().parse_args(argv)
+    if args.serve:
+        if args.model is not None or args.self_check or args.output is not None:
+            raise ProfilerFailure("--serve takes no model, --self-check or --output: it reads its requests from stdin")
+        return args
     if args.self_check:
         if args.model is not None:
             raise ProfilerFailure("--self-check takes no model")
@@ -689,6 +705,49 @@ def _write_atomic(path: str, text: str) -> None:
         raise
 
 
+def _profile_run(args: argparse.Namespace) -> dict[str, Any]:
+    """`profile` with the settings of parsed arguments."""
+    return profile(
+        args.model,
+        runtime=args.runtime,
+        threads=args.threads,
+        runs=args.runs,
+        warmup=args.warmup,
+        cv_threshold=args.cv_threshold,
+        max_attempts=args.max_attempts,
+        seed=args.seed,
+    )
+
+
+def _serve_request(line: str) -> dict[str, Any]:
+    """One ``--serve`` request line -> its answer object."""
+    try:
+        try:
+            request = json.loads(line)
+        except ValueError as e:
+            raise ProfilerFailure(f"a request must be a JSON array of arguments: {_one_line(e)}") from None
+        if not isinstance(request, list) or not all(isinstance(item, str) for item in request):
+            raise ProfilerFailure("a request must be a JSON array of strings (the arguments of one run)")
+        args = _parse_args(request)
+        if args.serve or args.self_check or args.output is not None:
+            raise ProfilerFailure("a request takes a model and its settings, not --serve, --self-check or --output")
+        return {"result": _profile_run(args)}
+    except ProfilerFailure as e:
+        return {"error": _one_line(e)}
+
+
+def serve(requests: Iterable[str]) -> int:
+    """Answers each request line (see the module docstring) on stdout, one line each, until the input ends."""
+    out = os.fdopen(os.dup(1), "w", encoding="utf-8")  # answers go here; fd 1 itself carries runtime logs to stderr
+    with out, _stdout_to_stderr():
+        for line in requests:
+            if not line.strip():
+                continue
+            out.write(json.dumps(_serve_request(line)) + "\n")
+            out.flush()
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Runs the profiler CLI.
 
@@ -704,6 +763,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             args = _parse_args(argv)
         except SystemExit as e:  # --help
             return e.code if isinstance(e.code, int) else 0
+        if args.serve:
+            return serve(sys.stdin)
         if args.self_check:
             with _stdout_to_stderr():
                 report = self_check()
@@ -715,16 +776,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 raise ProfilerFailure("no runtime is installed (ai-edge-litert, tflite-runtime or onnxruntime)")
             return 0
         with _stdout_to_stderr():
-            result = profile(
-                args.model,
-                runtime=args.runtime,
-                threads=args.threads,
-                runs=args.runs,
-                warmup=args.warmup,
-                cv_threshold=args.cv_threshold,
-                max_attempts=args.max_attempts,
-                seed=args.seed,
-            )
+            result = _profile_run(args)
         text = json.dumps(result) + "\n"
         if args.output is None:
             sys.stdout.write(text)

@@ -176,6 +176,7 @@ class _Collector:
         self.settings, self.input_shape, self.num_classes = settings, input_shape, num_classes
         self.work_dir, self.batch_size, self.deadline, self.progress = work_dir, batch_size, deadline, progress
         self.pool = WorkerPool(tasks_per_worker=4, initializer=_quiet_worker)
+        self.timer = device.session()  # a local device keeps one profiler up for the whole collection
         self.failures: list[str] = []
 
     def layers(self, todo: Sequence[LayerSpec], stop_at: float) -> int:
@@ -218,8 +219,8 @@ class _Collector:
                 else:
                     batch = self._most_uncertain(pool, known, seed=seed + round_index)
                 texts = [str(s) for s in batch]
-                paths = self._export(_export_networks, texts, self.key.precision,
-                                     os.fspath(self.work_dir / "networks"), self.input_shape, self.num_classes)  # fmt: skip
+                paths = self._export(_export_networks, texts, self.key.precision, os.fspath(self.work_dir / "networks"),
+                                     self.input_shape, self.num_classes)  # fmt: skip
                 for text, path in zip(texts, paths, strict=True):
                     if time.monotonic() >= self.deadline:
                         break
@@ -244,7 +245,7 @@ class _Collector:
             self.failures.append(f"{what}: export failed")
             return None
         try:
-            return self.device.measure(path, self.settings)
+            return self.timer.measure(path, self.settings)
         except DeviceUnavailableError:
             raise  # the device is gone: stop, everything so far is stored
         except ProfilerError as e:
@@ -369,6 +370,7 @@ def collect(
         networks_done = collector.networks(warmup=warmup_networks, pool_size=pool_size, seed=seed)
     finally:
         collector.pool.close()
+        collector.timer.close()
     return CollectSummary(
         layers_measured=layers_done,
         layers_total=len(store.layer_keys(key)),

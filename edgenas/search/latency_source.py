@@ -68,16 +68,23 @@ class LatencySource(abc.ABC):
     def latency(self, spec: Any, model_path: Path, could_improve: CouldImprove) -> Latency:
         """The candidate's latency."""
 
+    def close(self) -> None:
+        """Releases what the source holds (a device's profiler session); the search calls it at its end."""
+
 
 class _Measured(LatencySource):
     def __init__(self, device: DeviceBackend, label: str, settings: ProfileSettings) -> None:
         self.device, self.label, self._settings = device, label, settings
+        self._session = device.session()  # a local device keeps one profiler up for the whole search
 
     def check(self, **_: Any) -> None:
         self.device.check_health()  # an unreachable device is an error now, before any trial runs
 
     def latency(self, spec: Any, model_path: Path, could_improve: CouldImprove) -> Latency:
-        return self.device.measure(model_path, self._settings)
+        return self._session.measure(model_path, self._settings)
+
+    def close(self) -> None:
+        self._session.close()
 
 
 class _Predicted(LatencySource):
@@ -133,6 +140,9 @@ class _Hybrid(LatencySource):
     def check(self, **kwargs: Any) -> None:
         self._predicted.check(**kwargs)
         self._measured.check(**kwargs)
+
+    def close(self) -> None:
+        self._measured.close()
 
     def latency(self, spec: Any, model_path: Path, could_improve: CouldImprove) -> Latency:
         predicted = self._predicted.predict(spec)

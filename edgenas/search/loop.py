@@ -465,6 +465,7 @@ def search(
                     bar.update(1)
         finally:
             bar.close()
+            source.close()
         searched = SearchResult(study=study_record.name, db=db_path, trials=tuple(store.trials(study_record.name)))
     if not searched.done:
         raise NoFinishedTrialError(searched)

@@ -438,3 +438,36 @@ def test_runs_in_a_fresh_venv_with_only_numpy_and_litert(tmp_path: Path, tflite_
     result = profile_local(tflite_int8, runs=10, warmup=2, python=python)
     assert result.runtime == "litert" and result.inputs[0].dtype == "int8"
     assert time.monotonic() - start < 120
+
+
+def test_serve_answers_one_line_per_request_until_stdin_ends(tflite_f32: Path, tmp_path: Path) -> None:
+    requests = [
+        json.dumps([str(tflite_f32), "--runs", "4", "--warmup", "1"]),
+        "not json",
+        json.dumps({"model": str(tflite_f32)}),
+        json.dumps([str(tflite_f32), "--runs", "1"]),
+        json.dumps([str(tflite_f32), "--self-check"]),
+        json.dumps([str(tmp_path / "missing.tflite")]),
+        "",
+        json.dumps([str(tflite_f32), "--runs", "3", "--warmup", "0", "--seed", "5"]),
+    ]
+    proc = subprocess.run([sys.executable, str(PROFILER), "--serve"], input="\n".join(requests) + "\n",
+                          capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    answers = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert len(answers) == 7  # the blank line is skipped
+    assert answers[0]["result"]["runs"] == 4 and answers[0]["result"]["model_path"] == str(tflite_f32.resolve())
+    assert answers[1]["error"].startswith("a request must be a JSON array of arguments")
+    assert answers[2]["error"] == "a request must be a JSON array of strings (the arguments of one run)"
+    assert answers[3]["error"] == "--runs must be >= 2 (a standard deviation needs two runs), got 1"
+    assert answers[4]["error"] == "--self-check takes no model"
+    assert answers[5]["error"].startswith("model file not found")
+    assert (answers[6]["result"]["runs"], answers[6]["result"]["seed"]) == (3, 5)
+
+
+def test_serve_takes_no_model_on_its_command_line(run_profiler, tflite_f32: Path) -> None:
+    proc = run_profiler("--serve", tflite_f32)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines()[-1] == (
+        "error: --serve takes no model, --self-check or --output: it reads its requests from stdin"
+    )

@@ -39,14 +39,20 @@ class DirectWriterUnsupportedError(ExportError):
     """The spec's family has no direct writer: its timing model must come from the converter."""
 
 
-def timing_graph(spec: Any, *, input_shape: tuple[int, int, int], num_classes: int, seed: int = 0) -> Graph:
+def timing_graph(
+    spec: Any, *, input_shape: tuple[int, int, int] | None = None, num_classes: int | None = None, seed: int = 0
+) -> Graph:
     """The converter's graph of `spec`, with seeded random weights.
+
+    `input_shape` and `num_classes` default to the family's deployment ones.
 
     Raises:
         DirectWriterUnsupportedError: If the spec's family has no direct writer (the message lists those that do).
         SpecError: If the family refuses the input shape or class count, or the count is not positive.
     """
     family = family_of(spec)
+    input_shape = family.deployment.input_shape if input_shape is None else input_shape
+    num_classes = family.deployment.num_classes if num_classes is None else num_classes
     if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
         raise SpecError(f"num_classes must be a positive integer, got {num_classes!r}")
     shape = family.check_input(spec, input_shape=input_shape, num_classes=num_classes)
@@ -81,10 +87,7 @@ def timing_tflite(
         SpecError: If the family refuses the input shape or class count.
     """
     precision = coerce_enum(Precision, precision, field="precision")
-    family = family_of(spec)
-    shape = input_shape if input_shape is not None else family.deployment.input_shape
-    classes = num_classes if num_classes is not None else family.deployment.num_classes
-    graph = timing_graph(spec, input_shape=shape, num_classes=classes, seed=seed)
+    graph = timing_graph(spec, input_shape=input_shape, num_classes=num_classes, seed=seed)
     return graph_tflite(graph, precision=precision, seed=seed)
 
 
@@ -111,11 +114,8 @@ def timing_onnx(
     Arguments and errors as `timing_tflite`; int8 is QDQ (onnxruntime's static quantisation).
     """
     precision = coerce_enum(Precision, precision, field="precision")
-    family = family_of(spec)
-    shape = input_shape if input_shape is not None else family.deployment.input_shape
-    classes = num_classes if num_classes is not None else family.deployment.num_classes
-    return graph_onnx(timing_graph(spec, input_shape=shape, num_classes=classes, seed=seed), precision=precision,
-                      seed=seed)  # fmt: skip
+    graph = timing_graph(spec, input_shape=input_shape, num_classes=num_classes, seed=seed)
+    return graph_onnx(graph, precision=precision, seed=seed)
 
 
 def graph_onnx(graph: Graph, *, precision: Precision | str, seed: int = 0) -> bytes:

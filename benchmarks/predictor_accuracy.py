@@ -171,9 +171,10 @@ def main() -> None:
         lines += [
             f"\n== {precision} ==",
             ("collection: reused the stores of an earlier run; " if args.no_collect else "collection: ")
-            + f"{summary.layers_total} of {summary.layers_in_space} layers, {summary.networks_total} "
-            f"networks; this run measured {summary.layers_measured} layers + {summary.networks_measured} networks in "
-            f"{summary.elapsed_s / 60:.1f} min (budget {args.budget_min:g} min), {len(summary.failures)} skipped",
+            + f"{summary.layers_total} of {summary.layers_in_space} layers, {summary.networks_total} networks"
+            + ("" if args.no_collect else
+               f"; this run measured {summary.layers_measured} layers + {summary.networks_measured} networks in "
+               f"{summary.elapsed_s / 60:.1f} min (budget {args.budget_min:g} min), {len(summary.failures)} skipped"),
             f"held-out: {len(held_out)} architectures (seed {args.holdout_seed}, none in training), "
             f"measured in {holdout_s / 60:.1f} min; latency {min(n.latency_ms for n in held_out):.2f}.."
             f"{max(n.latency_ms for n in held_out):.2f} ms; {len(failed)} could not be measured in this run"

@@ -122,11 +122,12 @@ def export(
             default: the family's (1,000 for a classifier, 91 for a detector).
         seed: Seed of the weights and the calibration images.
         calibration_samples: Images in the representative dataset (int8).
-        timing_only: The files are only timed, never deployed: a .tflite of a family with a
-            direct writer is written from the spec without TensorFlow (`edgenas.export.direct`:
-            the converter's graph, seeded random weights, in milliseconds); any other file
-            comes from the converter, with a one-line notice on stderr the first time a
-            family or format has no direct writer in this process.
+        timing_only: The files are only timed, never deployed: a .tflite or .onnx file of a
+            family with a direct writer is written from the spec without TensorFlow
+            (`edgenas.export.direct`: the converters' graph, seeded random weights, in
+            milliseconds) and keyed apart from converted files; any other file comes from the
+            converter, with a one-line notice on stderr the first time a family has no direct
+            writer in this process.
         on_artifact: Called with each artifact as soon as it is ready (progress).
 
     Returns:

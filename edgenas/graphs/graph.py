@@ -138,10 +138,12 @@ class GraphBuilder:
     """Builds a `Graph` op by op, with shape inference and seeded random constants.
 
     Weights are drawn so that activations stay near unit scale through a deep
-    network (He-style variance per fan-in; biases small and non-zero, so that no
-    ReLU is dead on every input, which would leave int8 calibration a constant
-    zero: see `edgenas.export._int8_ranges`). Each weight is a window of a fixed
-    pool of normal values at a seeded offset (`_normal_pool`).
+    network (He-style variance per fan-in). The bias a BatchNorm folds into a
+    convolution is small and non-zero, so that no ReLU is dead on every input;
+    an SE module's biases are zero, as Keras initialises them (int8 calibration
+    may then see a constant zero, handled as on the converter path: see
+    `edgenas.export._int8_ranges`). Each weight is a window of a fixed pool of
+    normal values at a seeded offset (`_normal_pool`).
 
     Args:
         seed: Seed of every random constant.

@@ -10,8 +10,9 @@ uses every op and option the chain writer emits (every activation, conv, mbconv
 and fused-mbconv blocks with and without SE and expansion, skip and stride) in
 both formats and precisions; the long form compares every reference in the
 other three kinds of file, and 50 seeded random points of every such space at
-224x224 in all four (each point's four converter files from one Keras build, in
-recycled worker processes). A converter upgrade that changes its graph fails
+224x224 as .tflite fp32 and int8 and .onnx fp32 (each point's converter files
+from one Keras build, in a fresh worker process; see `_RANDOM_KINDS` for why
+not .onnx int8). A converter upgrade that changes its graph fails
 here, naming the first op that differs.
 """
 
@@ -30,7 +31,7 @@ from edgenas.export import export
 from edgenas.export.direct import timing_onnx, timing_tflite
 from edgenas.export.direct.signature import file_signature, first_difference, onnx_file_signature
 from edgenas.families import family_of_type, parse_spec
-from edgenas.search.workers import WorkerPool
+from edgenas.search.workers import WorkerCrashedError, WorkerPool
 
 sys.path.insert(0, os.path.dirname(__file__))
 import _convert  # noqa: E402  (the worker task; spawned workers find it through sys.path)
@@ -102,23 +103,45 @@ def test_every_op_and_option_matches_the_converter(model_format: str, precision:
                        num_classes=10)  # fmt: skip
 
 
+_RANDOM_KINDS = ("tflite fp32", "tflite int8", "onnx fp32")
+"""The kinds of file compared on random points. Not ONNX int8: tf2onnx places the no-op Reshapes around an SE
+module's 1x1 convolutions differently from one process to the next (the float signature leaves them out), and
+onnxruntime's quantiser places its QDQ pairs around them, so the converter's own int8 files differ between runs
+there (seen on 4 of 50 mnasnet points). ONNX int8 is compared on the references and the every-op network."""
+
+
+def _converted_files(pool: WorkerPool, text: str, folder: str) -> dict[str, str] | None:
+    """The four converter files of one spec; one retry (in a fresh worker) when the worker dies."""
+    for _ in range(2):
+        try:
+            (files,) = pool.run(_convert.convert_all, [text], folder, _SHAPE, _CLASSES)
+            return files
+        except WorkerCrashedError:
+            continue
+    return None
+
+
 @pytest.mark.long
 @pytest.mark.parametrize("space_name", _writer_space_names())
 def test_random_points_match_the_converter(space_name: str) -> None:
     texts = [str(spec) for spec in spaces.get(space_name).sample(n=_RANDOM_POINTS, seed=_RANDOM_SEED)]
     failures = []
-    with tempfile.TemporaryDirectory() as folder, WorkerPool(tasks_per_worker=2, initializer=_quiet_worker) as pool:
-        for start in range(0, len(texts), 3):
-            batch = texts[start : start + 3]
-            for text, files in zip(batch, pool.run(_convert.convert_all, batch, folder, _SHAPE, _CLASSES), strict=True):
-                assert files is not None, f"the converters failed on {text}"
-                for kind, path in files.items():
-                    model_format, precision = kind.split()
-                    with open(path, "rb") as file:
-                        converted = file.read()
-                    os.remove(path)
-                    difference = _difference(parse_spec(text), model_format, precision, converted,
-                                             input_shape=_SHAPE, num_classes=_CLASSES)  # fmt: skip
-                    if difference is not None:
-                        failures.append(f"{text} ({kind}): {difference}")
-    assert not failures, f"{len(failures)} of {4 * len(texts)} files differ; first: {failures[0]}"
+    # A worker converts three specs (twelve files), then a fresh one takes over: TensorFlow and tf2onnx keep
+    # memory per converted model (a worker that converted six specs died in CI once).
+    with tempfile.TemporaryDirectory() as folder, WorkerPool(tasks_per_worker=3, initializer=_quiet_worker) as pool:
+        for text in texts:
+            files = _converted_files(pool, text, folder)
+            assert files is not None, f"the converters' worker died twice on {text}"
+            for kind, path in files.items():
+                with open(path, "rb") as file:
+                    converted = file.read()
+                os.remove(path)
+                if kind not in _RANDOM_KINDS:
+                    continue
+                model_format, precision = kind.split()
+                difference = _difference(parse_spec(text), model_format, precision, converted,
+                                         input_shape=_SHAPE, num_classes=_CLASSES)  # fmt: skip
+                if difference is not None:
+                    failures.append(f"{text} ({kind}): {difference}")
+    total = len(_RANDOM_KINDS) * len(texts)
+    assert not failures, f"{len(failures)} of {total} files differ; first: {failures[0]}"

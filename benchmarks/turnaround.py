@@ -20,11 +20,18 @@ Figures (this machine's CPU, LiteRT, one thread), each beside its baseline:
    profiler and by a session, interleaved the same way: the session/one-shot
    ratio per file.
 
+5. With `--store` (real mnasnet measurements, e.g. the store
+   `benchmarks/predictor_accuracy.py` collects): the predictor's throughput,
+   a batch of 1,000,000 points through stage tables and a single `predict`,
+   against the per-layer path (`benchmarks/predictor_speed.py`).
+
 Targets (issue 15): direct fp32 write <= 50 ms; spec -> measured latency <= 1 s
 wall; the direct file's median within 3 % of the converter's; a session's
-latencies agree with one-shot runs.
+latencies agree with one-shot runs; >= 1,000,000 predictions/s in a batch and
+a single predict <= 20 us.
 
 Run: .venv/bin/python benchmarks/turnaround.py [--rounds 5] [--random 3] [--out runs/turnaround]
+     [--store runs/predictor-bench/train-fp32.sqlite [--predictor-only]]
 """
 
 from __future__ import annotations
@@ -188,7 +195,16 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=21, help="direct writes timed (the first is reported apart)")
     parser.add_argument("--repeats", type=int, default=3, help="converter exports and measured turnarounds timed")
     parser.add_argument("--out", default=None, help="folder of the files (default: a temporary folder)")
+    parser.add_argument("--store", default=None,
+                        help="a measurement store of real mnasnet measurements: adds the predictor's throughput "
+                             "(benchmarks/predictor_speed.py) to the figures")  # fmt: skip
+    parser.add_argument("--predictor-only", action="store_true", help="only the predictor's throughput (--store)")
     args = parser.parse_args()
+    if args.predictor_only and not args.store:
+        parser.error("--predictor-only needs --store")
+    speed = _predictor_speed(Path(args.store)) if args.store else None
+    if args.predictor_only:
+        return
 
     folder = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="turnaround-"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -237,8 +253,23 @@ def main() -> None:
         ("session latencies within 3 % of one-shot", agree == len(session_ratios), f"{agree}/{len(session_ratios)}"),
         ("no TensorFlow in the direct process", not direct["tensorflow_imported"], str(direct["tensorflow_imported"])),
     ]
+    checks += speed or []
     for name, ok, value in checks:
         print(f"target {name}: {value} -> {'OK' if ok else 'FAIL'}")
+
+
+def _predictor_speed(store: Path) -> list[tuple[str, bool, str]]:
+    """Step 5: the predictor's throughput on mnasnet points (prints its table; returns its checks)."""
+    from predictor_speed import speed_lines  # noqa: PLC0415  (beside this script)
+
+    if not store.is_file():
+        sys.exit(f"no measurement store {store}")
+    print("\n== predictor throughput, mnasnet points, one core ==", flush=True)
+    lines, checks = speed_lines(store, "mnasnet", points=1_000_000)
+    print("\n".join(lines), flush=True)
+    for name, ok, value in checks:
+        print(f"target {name}: {value} -> {'OK' if ok else 'FAIL'}")
+    return checks
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ __all__ = [
     "LatencyModelError",
     "MeasurementStoreError",
     "OutOfDomainError",
+    "PointLayoutError",
     "PredictorFileError",
     "RegressorOptionError",
     "TrainingError",
@@ -45,3 +46,7 @@ class TrainingError(LatencyModelError, ValueError):
 
 class RegressorOptionError(LatencyModelError, ValueError):
     """A regressor family's training option, the seed, or the families and folds to compare are invalid."""
+
+
+class PointLayoutError(LatencyModelError, ValueError):
+    """A space's points cannot be compiled into stage tables (not chain networks, or stages that do not decompose)."""

@@ -11,6 +11,7 @@ import dataclasses
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -19,7 +20,7 @@ from edgenas.specs.arch import ArchSpec
 from .measurements import NetworkMeasurement
 from .predictor import LatencyPredictor
 
-__all__ = ["Evaluation", "evaluate", "format_evaluations", "kendall_tau", "metrics", "plot_evaluation"]
+__all__ = ["Evaluation", "evaluate", "format_evaluations", "kendall_tau", "metrics", "plot_evaluation", "save_figure"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -135,6 +136,13 @@ def plot_evaluation(evaluation: Evaluation, path: str | os.PathLike[str], *, tit
     ax.text(0.02, 0.98, f"within ±10 %: {evaluation.within_10_pct:.1%}\nKendall tau: {evaluation.kendall_tau:.3f}\n"
             f"RMSE: {evaluation.rmse_ms:.3f} ms", transform=ax.transAxes, va="top", fontsize=9)  # fmt: skip
     ax.legend(loc="lower right", fontsize=8)
+    return save_figure(fig, path)
+
+
+def save_figure(fig: Any, path: str | os.PathLike[str]) -> Path:
+    """Lays out a matplotlib figure, writes it to `path` (folder created when missing) and closes it."""
+    import matplotlib.pyplot as plt  # noqa: PLC0415
+
     fig.tight_layout()
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -22,6 +22,7 @@ import math
 from typing import Any
 
 from edgenas.specs.arch import ArchSpec
+from edgenas.specs.block import BlockSpec
 from edgenas.specs.costs import se_reduced_filters
 from edgenas.specs.enums import Activation, BlockFn
 
@@ -30,10 +31,13 @@ __all__ = [
     "LayerFields",
     "LayerKind",
     "LayerSpec",
+    "block_layer_fields",
+    "head_fields",
     "layer_features",
     "layer_fields",
     "layer_from_fields",
     "layers_of",
+    "stem_fields",
 ]
 
 
@@ -139,24 +143,56 @@ def layer_fields(
     The fast form of `layers_of`, for predictors that look layers up by value.
     """
     height, width, channels = (int(v) for v in input_shape)
-    act = spec.activation.value
-    fields: list[LayerFields] = [("stem", channels, spec.stem_filters, height, width, 3, 2, 1, 0.0, act, 0)]
-    height, width, channels = -(-height // 2), -(-width // 2), spec.stem_filters
+    fields = [stem_fields(spec, input_shape=(height, width, channels))]
+    state = (spec.stem_filters, -(-height // 2), -(-width // 2))
     for block in spec.blocks:
-        if block.block_fn not in _KIND_OF_BLOCK:  # a new block kind must get its own layer kind, not pass as another
-            raise ValueError(f"no layer kind for {block.block_fn.value} blocks; known: "
-                             f"{', '.join(fn.value for fn in _KIND_OF_BLOCK)}")  # fmt: skip
-        kind = _KIND_OF_BLOCK[block.block_fn].value
-        is_conv = block.block_fn is BlockFn.CONV
-        expand, se = (1, 0.0) if is_conv else (block.expand_ratio, float(block.se_ratio))
-        out, kernel = block.output_filters, block.kernel_size
-        block_act = spec.activation_of(block).value
-        for repeat in range(block.num_repeats):
-            strides = block.strides if repeat == 0 else 1
-            fields.append((kind, channels, out, height, width, kernel, strides, expand, se, block_act, 0))
-            height, width, channels = -(-height // strides), -(-width // strides), out
-    fields.append(("head", channels, spec.head_filters, height, width, 1, 1, 1, 0.0, act, num_classes))
+        block_fields, state = block_layer_fields(block, spec.activation_of(block).value, state)
+        fields.extend(block_fields)
+    fields.append(head_fields(spec, state, num_classes=num_classes))
     return fields
+
+
+def stem_fields(spec: ArchSpec, *, input_shape: tuple[int, int, int]) -> LayerFields:
+    """The stem layer of `spec` at `input_shape` (height, width, channels)."""
+    height, width, channels = input_shape
+    return ("stem", channels, spec.stem_filters, height, width, 3, 2, 1, 0.0, spec.activation.value, 0)
+
+
+def head_fields(spec: ArchSpec, state: tuple[int, int, int], *, num_classes: int) -> LayerFields:
+    """The head layer of `spec` after the last block's output `state` (channels, height, width)."""
+    channels, height, width = state
+    return ("head", channels, spec.head_filters, height, width, 1, 1, 1, 0.0, spec.activation.value, num_classes)
+
+
+def block_layer_fields(
+    block: BlockSpec, activation: str, state: tuple[int, int, int]
+) -> tuple[list[LayerFields], tuple[int, int, int]]:
+    """The layers of one block (a layer per repeat) and the output it hands on.
+
+    Args:
+        block: The block.
+        activation: Its activation's value (its own, else the network's: `ArchSpec.activation_of`).
+        state: Channels, height and width of its input.
+
+    Returns:
+        The layers, and the channels, height and width of its output.
+
+    Raises:
+        ValueError: A block kind without a layer kind.
+    """
+    if block.block_fn not in _KIND_OF_BLOCK:  # a new block kind must get its own layer kind, not pass as another
+        raise ValueError(f"no layer kind for {block.block_fn.value} blocks; known: "
+                         f"{', '.join(fn.value for fn in _KIND_OF_BLOCK)}")  # fmt: skip
+    kind = _KIND_OF_BLOCK[block.block_fn].value
+    expand, se = (1, 0.0) if block.block_fn is BlockFn.CONV else (block.expand_ratio, float(block.se_ratio))
+    out, kernel = block.output_filters, block.kernel_size
+    channels, height, width = state
+    fields: list[LayerFields] = []
+    for repeat in range(block.num_repeats):
+        strides = block.strides if repeat == 0 else 1
+        fields.append((kind, channels, out, height, width, kernel, strides, expand, se, activation, 0))
+        height, width, channels = -(-height // strides), -(-width // strides), out
+    return fields, (channels, height, width)
 
 
 def layer_from_fields(fields: LayerFields) -> LayerSpec:

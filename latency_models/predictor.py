@@ -37,7 +37,17 @@ from edgenas.specs.arch import ArchSpec
 
 from ._json_file import read_json_file, write_json_file
 from .errors import OutOfDomainError, PredictorFileError
-from .layers import LAYER_FEATURES, LayerFields, LayerKind, LayerSpec, layer_features, layer_fields, layer_from_fields
+from .layers import (
+    LAYER_FEATURES,
+    LayerFields,
+    LayerKind,
+    LayerSpec,
+    block_layer_fields,
+    head_fields,
+    layer_features,
+    layer_from_fields,
+    stem_fields,
+)
 from .regressors import Regressor, regressor_from_json
 
 __all__ = [
@@ -72,6 +82,7 @@ NETWORK_TARGET = "latency_over_layer_sum"
 _F = {name: i for i, name in enumerate(LAYER_FEATURES)}
 _N = {name: i for i, name in enumerate(NETWORK_FEATURES)}
 _KIND_COLUMN = {kind: _N[f"{kind.value}_ms"] for kind in LayerKind}
+_SUMS = len(NETWORK_FEATURES) - 1  # every network feature but the last is a sum over the layers
 _RANGE_FIELDS = ("in_channels", "out_channels", "in_height", "in_width")
 
 
@@ -252,6 +263,7 @@ class LatencyPredictor:
         self.network_model = network_model
         self._layer_ms: dict[LayerSpec, float] = {}  # checked layers and their latencies
         self._rows: dict[LayerFields, list[float]] = {}  # a checked layer's share of `network_features`
+        self._parts: dict[tuple[Any, ...], tuple[list[float], tuple[int, int, int]]] = {}  # a stem, block or head
 
     # -- prediction -------------------------------------------------------------------------------
 
@@ -269,13 +281,11 @@ class LatencyPredictor:
             known.update(layer_latencies_ms(missing, table=self.table, layer_model=self.layer_model))
         return [known[layer] for layer in layers]
 
-    def features(
-        self, spec: ArchSpec, *, input_shape: tuple[int, int, int] = (224, 224, 3), num_classes: int = 1000
-    ) -> list[float]:
-        """The network model's input for `spec` (`NETWORK_FEATURES` order).
+    def check_setting(self, *, input_shape: tuple[int, int, int], num_classes: int) -> tuple[int, int, int]:
+        """The input shape as ints, if the predictor was trained at it and at `num_classes`.
 
         Raises:
-            OutOfDomainError: Another input shape or class count, or a layer outside the domain.
+            OutOfDomainError: Another input shape or class count.
         """
         shape = tuple(int(v) for v in input_shape)
         if shape not in self.info.input_shapes:
@@ -287,18 +297,53 @@ class LatencyPredictor:
             raise OutOfDomainError(
                 f"the predictor was trained with num_classes {list(self.info.num_classes)}, not {num_classes}"
             )
-        rows = self._rows
-        try:
-            contributions = [rows[f] for f in layer_fields(spec, input_shape=shape, num_classes=num_classes)]  # type: ignore[arg-type]
-        except KeyError:  # a layer not seen yet: check it, find its latency, cache its contribution
-            for fields in layer_fields(spec, input_shape=shape, num_classes=num_classes):  # type: ignore[arg-type]
-                if fields not in rows:
-                    layer = layer_from_fields(fields)
-                    (ms,) = self.layer_latency_ms([layer])
-                    rows[fields] = _layer_sums([layer], [ms])
-            return self.features(spec, input_shape=input_shape, num_classes=num_classes)
-        sums = [sum(column) for column in zip(*contributions)]
+        return shape  # type: ignore[return-value]
+
+    def features(
+        self, spec: ArchSpec, *, input_shape: tuple[int, int, int] = (224, 224, 3), num_classes: int = 1000
+    ) -> list[float]:
+        """The network model's input for `spec` (`NETWORK_FEATURES` order).
+
+        Raises:
+            OutOfDomainError: Another input shape or class count, or a layer outside the domain.
+        """
+        shape = self.check_setting(input_shape=input_shape, num_classes=num_classes)
+        height, width, _ = shape
+        state = (spec.stem_filters, -(-height // 2), -(-width // 2))
+        known = self._parts  # a stem's, block's or head's share of the sums, cached by what decides it
+        key: tuple[Any, ...] = ("stem", spec.stem_filters, spec.activation, shape)
+        parts = [(known.get(key) or self._add_part(key, [stem_fields(spec, input_shape=shape)], state))[0]]
+        for block in spec.blocks:
+            key = (block, spec.activation_of(block), state)
+            row, state = known.get(key) or self._add_part(key, *block_layer_fields(block, key[1].value, state))
+            parts.append(row)
+        key = ("head", state, spec.head_filters, spec.activation, num_classes)
+        parts.append((known.get(key) or self._add_part(key, [head_fields(spec, state, num_classes=num_classes)],
+                                                       state))[0])  # fmt: skip
+        sums = [sum(column) for column in zip(*parts)]
         return [*sums, 1.0 / sums[0] if sums[0] > 0 else 0.0]
+
+    def _add_part(
+        self, key: tuple[Any, ...], layers: list[LayerFields], state: tuple[int, int, int]
+    ) -> tuple[list[float], tuple[int, int, int]]:
+        """Caches the sums over `layers` (and the output `state` they hand on) under `key`."""
+        row = [sum(column) for column in zip(*self.layer_rows(layers))] if layers else [0.0] * _SUMS
+        self._parts[key] = (row, state)
+        return row, state
+
+    def layer_rows(self, layers: Sequence[LayerFields]) -> list[list[float]]:
+        """Each layer's share of `network_features` (all but its last entry), from its latency (cached).
+
+        Raises:
+            OutOfDomainError: A layer is outside the domain.
+        """
+        rows = self._rows
+        missing = [fields for fields in dict.fromkeys(layers) if fields not in rows]
+        if missing:
+            specs = [layer_from_fields(fields) for fields in missing]
+            for fields, layer, ms in zip(missing, specs, self.layer_latency_ms(specs), strict=True):
+                rows[fields] = _layer_sums([layer], [ms])
+        return [rows[fields] for fields in layers]
 
     def predict_many(
         self,
@@ -321,7 +366,8 @@ class LatencyPredictor:
         self, spec: ArchSpec, *, input_shape: tuple[int, int, int] = (224, 224, 3), num_classes: int = 1000
     ) -> float:
         """The predicted latency of one spec, in ms (see `predict_many`)."""
-        return float(self.predict_many([spec], input_shape=input_shape, num_classes=num_classes)[0])
+        row = self.features(spec, input_shape=input_shape, num_classes=num_classes)
+        return row[0] * max(float(self.network_model.predict(np.array([row]))[0]), 0.0)
 
     # -- files ------------------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""``edgenas predictor collect | train | eval``: learned latency predictors from the command line."""
+"""``edgenas predictor collect | train | eval | survey``: learned latency predictors from the command line."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 
 from edgenas.cli.args import fraction, input_shape, positive_float, positive_int
 from edgenas.cli.errors import CliError
+from edgenas.cli.predictor_survey import add_survey_parser, survey
 
 __all__ = ["add_predictor_parser", "cmd_predictor"]
 
@@ -16,7 +17,7 @@ _TASK_HELP = ("with --space: the task its networks are measured for, classificat
 
 
 def add_predictor_parser(sub: Any) -> None:
-    """Adds ``predictor collect/train/eval`` to the CLI's sub-commands."""
+    """Adds ``predictor collect/train/eval/survey`` to the CLI's sub-commands."""
     predictor = sub.add_parser("predictor", help="collect measurements, train and evaluate latency predictors")
     actions = predictor.add_subparsers(dest="predictor_command", required=True, metavar="ACTION")
 
@@ -64,6 +65,7 @@ def add_predictor_parser(sub: Any) -> None:
     evaluate.add_argument("--model", required=True, help="a predictor file")
     evaluate.add_argument("--db", required=True, help="a measurement store with held-out networks")
     evaluate.add_argument("--plot", help="predicted-vs-measured PNG (default: beside the model)")
+    add_survey_parser(actions)
 
 
 def _sides(text: str) -> list[int]:
@@ -79,7 +81,7 @@ def _sides(text: str) -> list[int]:
 
 def cmd_predictor(args: argparse.Namespace) -> int:
     """Runs ``edgenas predictor ACTION``."""
-    return {"collect": _collect, "train": _train, "eval": _eval}[args.predictor_command](args)
+    return {"collect": _collect, "train": _train, "eval": _eval, "survey": survey}[args.predictor_command](args)
 
 
 def _device(text: str) -> Any:

@@ -20,12 +20,15 @@ import json
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from devices import DeviceBackend, LatencyResult, LocalDevice, ProfileSettings
 from devices.hashing import sha256_file
 from edgenas.errors import EdgenasError
 from edgenas.store.predicted_latency import PredictedLatency
+
+if TYPE_CHECKING:
+    from edgenas.search.latency_survey import LatencySurvey
 
 __all__ = ["HybridLatency", "LatencySource", "latency_source"]
 
@@ -70,6 +73,11 @@ class LatencySource(abc.ABC):
 
     def close(self) -> None:
         """Releases what the source holds (a device's profiler session); the search calls it at its end."""
+
+    def survey(self, space: Any, *, target_ms: float | None) -> LatencySurvey | None:
+        """What the source's predictor says about the whole space (None: nothing is predicted, or it cannot
+        compile for the space)."""
+        return None
 
 
 class _Measured(LatencySource):
@@ -125,6 +133,12 @@ class _Predicted(LatencySource):
     def latency(self, spec: Any, model_path: Path, could_improve: CouldImprove) -> Latency:
         return self.predict(spec)
 
+    def survey(self, space: Any, *, target_ms: float | None) -> LatencySurvey | None:
+        from edgenas.search.latency_survey import survey_space  # noqa: PLC0415
+
+        return survey_space(self.predictor, space, input_shape=self._shape, num_classes=self._classes,
+                            target_ms=target_ms)  # fmt: skip
+
 
 class _Hybrid(LatencySource):
     def __init__(self, predicted: _Predicted, measured: _Measured, measurements: Path, margin: float) -> None:
@@ -143,6 +157,9 @@ class _Hybrid(LatencySource):
 
     def close(self) -> None:
         self._measured.close()
+
+    def survey(self, space: Any, *, target_ms: float | None) -> LatencySurvey | None:
+        return self._predicted.survey(space, target_ms=target_ms)
 
     def latency(self, spec: Any, model_path: Path, could_improve: CouldImprove) -> Latency:
         predicted = self._predicted.predict(spec)

@@ -336,6 +336,10 @@ def search(
             f"({type(point).__name__}); time them on a device (latency='measured' or a device backend)"
         )
     source.check(input_shape=tuple(input_shape), num_classes=num_classes, precision=precision, threads=threads)
+    survey = source.survey(space, target_ms=getattr(reward, "target_ms", None))  # one batch over the whole space
+    for line in survey.lines() if survey is not None else ():
+        if progress or line.startswith("warning"):
+            print(line, file=sys.stderr)
     from edgenas.export.store import RECIPE_VERSION  # noqa: PLC0415  (what export keys artifacts by)
 
     new_study = Study(  # built (and so checked) before the store is opened

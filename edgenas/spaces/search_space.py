@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import itertools
 import random
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import pyglove as pg
@@ -148,6 +148,37 @@ class SearchSpace:
         if self._plain is not None:
             return self._to_spec(self._plain.fill(dna.to_numbers()))
         return self._to_spec(pg.materialize(self._hyper, dna))
+
+    def spec_from_numbers(self, numbers: Sequence[int]) -> Any:
+        """The spec of the point with these decision numbers (in `pg.DNA.to_numbers()` order)."""
+        if self._plain is not None:
+            return self._to_spec(self._plain.fill(list(numbers)))
+        return self.spec_from_dna(pg.DNA.from_numbers(list(numbers), self._dna_spec))
+
+    def decision_sizes(self) -> tuple[int, ...]:
+        """The number of candidates of each decision, in DNA order (a `pg.oneof` each; () when another kind)."""
+        points = self._dna_spec.decision_points
+        if not all(isinstance(p, pg.geno.Choices) and p.num_choices == 1 for p in points):
+            return ()
+        return tuple(len(p.candidates) for p in points)
+
+    def stage_columns(self) -> tuple[tuple[int, ...], ...] | None:
+        """The decision columns of each stage, in stage order, when the points are lists of stages.
+
+        That is when every decision sits under a list index (`[i].field`) and the indices are 0, 1, ...;
+        None otherwise (then a point's decisions do not group by stage).
+        """
+        stages: dict[int, list[int]] = {}
+        if not self.decision_sizes():
+            return None
+        for column, point in enumerate(self._dna_spec.decision_points):
+            keys = pg.KeyPath.parse(str(point.id)).keys
+            if len(keys) < 2 or not isinstance(keys[0], int):
+                return None
+            stages.setdefault(keys[0], []).append(column)
+        if sorted(stages) != list(range(len(stages))):
+            return None
+        return tuple(tuple(stages[i]) for i in range(len(stages)))
 
     def random_dna(self, rng: random.Random) -> pg.DNA:
         """Draws a uniform random DNA with the given generator."""

@@ -75,12 +75,16 @@ def test_a_predicted_search_times_nothing_and_records_the_predictions(tmp_path: 
 
 
 @pytest.mark.slow
-def test_a_hybrid_search_measures_only_what_could_beat_the_best(tmp_path: Path) -> None:
+def test_a_hybrid_search_measures_only_what_could_beat_the_best(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     # The predictor says every network takes seconds, far over the 2 ms target of the hard reward (which
     # divides the accuracy by latency / target): after the first trial (measured: there is no best yet)
     # no candidate can beat the best, so none is measured.
     path = _predictor_file(tmp_path, scale=50.0)
     result = _search(tmp_path, 3, reward="mnasnet-hard", latency=HybridLatency(path, LocalDevice("local")))
+    # Before any trial, the survey of the space (100,000 points in one batch) said the target is out of reach.
+    assert "warning: no surveyed point is predicted within the target 2 ms" in capsys.readouterr().err
     kinds = [type(t.latency) for t in result.done]
     assert kinds == [LatencyResult, PredictedLatency, PredictedLatency]
     assert result.done[0].latency_ms < 100 < result.done[1].latency_ms

@@ -143,6 +143,9 @@ def _collect(args: argparse.Namespace) -> int:
     print(f"measured {summary.layers_measured} layers ({summary.layers_total} of {summary.layers_in_space} in the "
           f"store) and {summary.networks_measured} networks ({summary.networks_total} in the store) "
           f"in {summary.elapsed_s / 60:.1f} min; store {args.db}")  # fmt: skip
+    print(f"each timed in {summary.passes} interleaved passes, {summary.remeasured} once more (passes more than "
+          f"5 % apart); spread between a kept measurement's passes: median {summary.spread_median:.1%}, "
+          f"95th percentile {summary.spread_p95:.1%}")  # fmt: skip
     for failure in summary.failures:
         print(f"skipped: {failure}")
     return 0

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-import json
 import os
 import random
 import sys
@@ -36,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from devices import DeviceBackend, DeviceUnavailableError, ProfilerError, ProfileSettings
+from edgenas.collect.interleaved import RepeatedLatency, time_interleaved
 from edgenas.export.settings import ModelWriter
 from edgenas.specs.enums import coerce_enum
 
@@ -60,6 +60,10 @@ class CollectSummary:
         networks_total: Networks in the store for the key afterwards.
         failures: One line per model that could not be exported or timed (skipped).
         elapsed_s: Wall time of the call.
+        passes: Interleaved passes over each model.
+        remeasured: Models of this call timed once more because their passes disagreed.
+        spread_median: Median spread between a kept measurement's passes (largest / smallest - 1).
+        spread_p95: Its 95th percentile.
     """
 
     layers_measured: int
@@ -69,6 +73,10 @@ class CollectSummary:
     networks_total: int
     failures: tuple[str, ...]
     elapsed_s: float
+    passes: int = 1
+    remeasured: int = 0
+    spread_median: float = 0.0
+    spread_p95: float = 0.0
 
 
 def space_layers(
@@ -168,6 +176,8 @@ class _Collector:
         deadline: float,
         progress: bool,
         direct: bool,
+        passes: int,
+        tolerance: float,
     ) -> None:
         from edgenas.search.workers import WorkerPool  # noqa: PLC0415
 
@@ -178,6 +188,9 @@ class _Collector:
         self.pool = WorkerPool(tasks_per_worker=4, initializer=_quiet_worker)
         self.timer = device.session()  # a local device keeps one profiler up for the whole collection
         self.failures: list[str] = []
+        self.passes, self.tolerance = passes, tolerance
+        self.spreads: list[float] = []  # of every kept measurement: largest pass / smallest - 1
+        self.remeasured = 0
 
     def layers(self, todo: Sequence[LayerSpec], stop_at: float) -> int:
         from tqdm import tqdm  # noqa: PLC0415
@@ -190,10 +203,10 @@ class _Collector:
                 batch = todo[start : start + self.batch_size]
                 paths = self._export(_export_layers, [x.to_json() for x in batch], self.key.precision,
                                      os.fspath(self.work_dir / "layers"))  # fmt: skip
-                for layer, path in zip(batch, paths, strict=True):
-                    result = self._timed(layer.key(), path)
+                timed = self._interleaved([x.key() for x in batch], paths, lambda: time.monotonic() < stop_at)
+                for layer, result in zip(batch, timed, strict=True):
                     if result is not None:
-                        self.store.add_layer(self.key, layer, result.latency_ms, json.dumps(result.to_json()))
+                        self.store.add_layer(self.key, layer, result.latency_ms, result.result_json())
                         done += 1
                     bar.update(1)
         return done
@@ -221,15 +234,13 @@ class _Collector:
                 texts = [str(s) for s in batch]
                 paths = self._export(_export_networks, texts, self.key.precision, os.fspath(self.work_dir / "networks"),
                                      self.input_shape, self.num_classes)  # fmt: skip
-                for text, path in zip(texts, paths, strict=True):
-                    if time.monotonic() >= self.deadline:
-                        break
-                    result = self._timed(text[:60], path)
+                timed = self._interleaved([t[:60] for t in texts], paths, lambda: time.monotonic() < self.deadline)
+                for text, result in zip(texts, timed, strict=True):
                     measured.add(text)
                     if result is not None:
                         network = NetworkMeasurement(self.space_name, text, self.input_shape, self.num_classes,
                                                      result.latency_ms)  # fmt: skip
-                        self.store.add_network(self.key, network, json.dumps(result.to_json()))
+                        self.store.add_network(self.key, network, result.result_json())
                         done += 1
                 bar.n = min(round(total_s - max(self.deadline - time.monotonic(), 0.0)), bar.total)
                 bar.set_postfix_str(f"{done} measured")
@@ -239,6 +250,18 @@ class _Collector:
     def _export(self, export: Callable[..., list[str | None]], *args: Any) -> list[str | None]:
         """Direct writing runs here (milliseconds, no TensorFlow); conversion in the recycled worker."""
         return export(*args, direct=True) if self.direct else self.pool.run(export, *args)
+
+    def _interleaved(
+        self, names: list[str], paths: list[str | None], keep_going: Callable[[], bool]
+    ) -> list[RepeatedLatency | None]:
+        """Times a batch's files in interleaved passes (`time_interleaved`); records the passes' spreads."""
+        timed = time_interleaved(lambda i: self._timed(names[i], paths[i]), len(paths), passes=self.passes,
+                                 tolerance=self.tolerance, keep_going=keep_going)  # fmt: skip
+        for result in timed:
+            if result is not None:
+                self.spreads.append(result.spread)
+                self.remeasured += len(result.passes_ms) > self.passes
+        return timed
 
     def _timed(self, what: str, path: str | None) -> Any:
         if path is None:
@@ -298,8 +321,10 @@ def collect(
     layer_share: float = 0.45,
     input_shape: tuple[int, int, int] = (224, 224, 3),
     num_classes: int = 1000,
-    runs: int = 50,
+    runs: int = 25,
     warmup_runs: int = 10,
+    passes: int = 2,
+    tolerance: float = 0.05,
     warmup_networks: int = 24,
     pool_size: int = 256,
     batch_size: int = 8,
@@ -321,8 +346,11 @@ def collect(
         layer_share: Largest share of the budget spent on layers.
         input_shape: Input shape of the networks.
         num_classes: Classifier outputs of the networks.
-        runs: Timed runs per measurement.
+        runs: Timed runs per pass over a model.
         warmup_runs: Untimed runs before them.
+        passes: Interleaved passes over each batch of models (forward, backward, ...); a model's latency is
+            the median of its passes' medians (`edgenas.collect.interleaved`).
+        tolerance: A model whose passes differ by more (largest / smallest - 1) gets one more pass.
         warmup_networks: Networks sampled uniformly before sampling turns adaptive.
         pool_size: Random architectures an adaptive round chooses from.
         batch_size: Models exported per worker task.
@@ -358,7 +386,7 @@ def collect(
     collector = _Collector(
         space_name=space_name, space=space, device=device, store=store, key=key, settings=settings,
         input_shape=shape, num_classes=num_classes, work_dir=folder, batch_size=batch_size, deadline=deadline,
-        progress=progress, direct=model_writer is ModelWriter.DIRECT,
+        progress=progress, direct=model_writer is ModelWriter.DIRECT, passes=passes, tolerance=tolerance,
     )  # fmt: skip
     try:
         all_layers = space_layers(space, input_shape=shape, num_classes=num_classes, seed=seed)  # type: ignore[arg-type]
@@ -379,4 +407,8 @@ def collect(
         networks_total=len(store.networks(key)),
         failures=tuple(collector.failures),
         elapsed_s=time.monotonic() - start,
+        passes=passes,
+        remeasured=collector.remeasured,
+        spread_median=float(np.median(collector.spreads)) if collector.spreads else 0.0,
+        spread_p95=float(np.quantile(collector.spreads, 0.95)) if collector.spreads else 0.0,
     )

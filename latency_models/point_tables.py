@@ -36,6 +36,7 @@ __all__ = ["PointPredictor", "StageLayout", "compile_points", "compile_space"]
 _SUMS = len(NETWORK_FEATURES) - 1  # every feature but the inverse layer sum is a sum over layers
 _CHECK_POINTS = 64
 _CHUNK_ROWS = 1 << 14
+_MAX_ENTRIES = 200_000  # per stage: a spec is built for each of its combinations
 State = tuple[int, int, int]  # channels, height, width handed to the next stage
 
 
@@ -267,6 +268,10 @@ def _stage_table(
     inputs: list[State],
 ) -> tuple[_StageTable, list[State]]:
     sizes = [layout.sizes[c] for c in columns]
+    combos = int(np.prod(sizes)) * len(inputs)
+    if combos > _MAX_ENTRIES:
+        raise PointLayoutError(f"stage {index} has {combos:,} combinations of its decisions and inputs; more than "
+                               f"{_MAX_ENTRIES:,} are not tabulated")  # fmt: skip
     radix = np.ones(len(columns), dtype=np.int64)
     for i in range(len(columns) - 2, -1, -1):  # the last column varies fastest, as in itertools.product
         radix[i] = radix[i + 1] * sizes[i + 1]

@@ -144,3 +144,11 @@ def test_spaces_whose_points_are_not_stage_lists_do_not_compile(tmp_path: Path) 
         compile_points(predictor, layout, mnasnet.spec_from_numbers)
     with pytest.raises(PointLayoutError, match="exactly one non-empty stage"):
         StageLayout(((0, 1), (1, 2)), (2, 2, 2))
+    # Stage 0 given every column but one of each other stage: far too many combinations to tabulate, refused
+    # before any spec is built.
+    columns = mnasnet.stage_columns()
+    greedy = (tuple(c for stage in columns for c in (stage if stage is columns[0] else stage[1:])),
+              *((stage[0],) for stage in columns[1:]))  # fmt: skip
+    whole = StageLayout(greedy, mnasnet.decision_sizes())
+    with pytest.raises(PointLayoutError, match="combinations of its decisions and inputs; more than 200,000"):
+        compile_points(predictor, whole, mnasnet.spec_from_numbers)

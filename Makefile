@@ -1,7 +1,12 @@
 # The two commands a new user needs: `make demo` and `make test`.
 # Both create the virtual environment .venv at the repository root when it is missing.
 # `make test` skips the tests marked `long` (the long forms); `make test-all`
-# (what .ci/run runs) runs every test.
+# (what .ci/run runs) runs every test: the others first, then the long forms in a
+# second pytest with fresh workers. TensorFlow keeps memory for every model a
+# worker built (CI saw two workers at 7 GB each when a long test's converter
+# needed 7 GB more, and the kernel killed a worker).
+# --max-worker-restart 0: a crashed worker ends the run, naming its test
+# (pytest-xdist 3.8 with --dist loadfile can hang after replacing one).
 
 PYTHON ?= python3
 VENV := .venv
@@ -23,11 +28,14 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(PY) -m edgenas.demo
 
+XDIST := -n auto --maxprocesses 4 --dist loadfile --max-worker-restart 0
+
 test: $(STAMP)
-	$(PY) -m pytest -q -n auto --maxprocesses 4 --dist loadfile -m "not long"
+	$(PY) -m pytest -q $(XDIST) -m "not long"
 
 test-all: $(STAMP)
-	$(PY) -m pytest -q -n auto --maxprocesses 4 --dist loadfile
+	$(PY) -m pytest -q $(XDIST) -m "not long"
+	$(PY) -m pytest -q $(XDIST) -m long
 
 clean:
 	rm -rf out runs .pytest_cache

@@ -1,0 +1,84 @@
+"""The random-point half of the graph test: 50 seeded points of a space, converter files against direct ones.
+
+Each space with a direct writer has its own test file (`test_random_points_<space>.py`, checked by
+`test_matches_converter.test_every_writer_space_has_a_random_points_file`), so that pytest-xdist runs the
+spaces on different workers: a space's 50 points take several minutes of conversions.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+
+from edgenas import spaces
+from edgenas.collect.layerwise import _quiet_worker
+from edgenas.export.direct import timing_onnx, timing_tflite
+from edgenas.export.direct.signature import file_signature, first_difference, onnx_file_signature
+from edgenas.families import family_of_type, parse_spec
+from edgenas.search.workers import WorkerCrashedError, WorkerPool
+
+sys.path.insert(0, os.path.dirname(__file__))
+import _convert  # noqa: E402  (the worker task; spawned workers find it through sys.path)
+
+RANDOM_POINTS = 50
+RANDOM_SEED = 20_261_206
+_SHAPE = (224, 224, 3)
+_CLASSES = 1000
+_WRITERS = {"tflite": (timing_tflite, file_signature), "onnx": (timing_onnx, onnx_file_signature)}
+
+# The kinds of file compared on random points (`_convert.convert_all` makes no others): .tflite fp32 and int8,
+# .onnx fp32. Not ONNX int8: tf2onnx places the no-op Reshapes around an SE module's 1x1 convolutions
+# differently from one process to the next (the float signature leaves them out), and onnxruntime's quantiser
+# places its QDQ pairs around them, so the converter's own int8 files differ between runs there (seen on 4 of 50
+# mnasnet points, and on the EfficientNetV2-B0 reference once).
+
+
+_ONNX_MAX_PARAMS = 30_000_000
+"""Random points with more parameters are compared as .tflite only: tf2onnx's peak memory grows with the
+weights, about 0.33 GB per million parameters (10 GB for a 30.5 M-parameter efficientnet_v2 point at 224, 16 GB
+for a 50.9 M one, where the TFLite converter needs 4 GB). Beside another test worker that is more than this
+machine's 24 GB, and the worker is killed; 8 of the 50 efficientnet_v2 points (none of mnasnet's) are that large."""
+
+
+_SPECS_PER_WORKER = 3
+"""A worker converts this many specs, then a fresh one takes over: TensorFlow and tf2onnx keep memory per
+converted model (a worker that converted six specs died in CI once)."""
+
+
+def _converted_files(pool: WorkerPool, text: str, folder: str, formats: tuple[str, ...]) -> dict[str, str] | None:
+    """The converter files of one spec in `formats`; one retry (in a fresh worker) when the worker dies."""
+    for _ in range(2):
+        try:
+            (files,) = pool.run(_convert.convert_all, [text], folder, _SHAPE, _CLASSES, formats)
+            return files
+        except WorkerCrashedError:
+            continue
+    return None
+
+
+def check_random_points(space_name: str) -> None:
+    """Fails naming the first of `space_name`'s random points whose direct file differs from the converter's."""
+    texts = [str(spec) for spec in spaces.get(space_name).sample(n=RANDOM_POINTS, seed=RANDOM_SEED)]
+    failures, compared = [], 0
+    pool = WorkerPool(tasks_per_worker=_SPECS_PER_WORKER, initializer=_quiet_worker)
+    with tempfile.TemporaryDirectory() as folder, pool:
+        for text in texts:
+            spec = parse_spec(text)
+            params = family_of_type(type(spec)).cost(spec, input_shape=_SHAPE, num_classes=_CLASSES).params
+            formats = ("tflite", "onnx") if params <= _ONNX_MAX_PARAMS else ("tflite",)
+            files = _converted_files(pool, text, folder, formats)
+            assert files is not None, f"the converters' worker died twice on {text}"
+            for kind, path in files.items():
+                with open(path, "rb") as file:
+                    converted = file.read()
+                os.remove(path)
+                compared += 1
+                model_format, precision = kind.split()
+                write, signature = _WRITERS[model_format]
+                direct = write(parse_spec(text), precision=precision, input_shape=_SHAPE, num_classes=_CLASSES)
+                difference = first_difference(signature(converted), signature(direct))
+                if difference is not None:
+                    failures.append(f"{text} ({kind}): {difference}")
+    assert not failures, f"{len(failures)} of {compared} files differ; first: {failures[0]}"
+    assert compared >= 2 * len(texts)  # .tflite fp32 and int8 of every point, .onnx fp32 of all but the largest

@@ -41,6 +41,7 @@ from edgenas.cli.args import (
 from edgenas.cli.farm import add_farm_parser, cmd_farm, device_from_argument
 from edgenas.cli.scale import add_scale_parser, cmd_scale
 from edgenas.cli.predictor import add_predictor_parser, cmd_predictor
+from edgenas.cli.proxy import add_proxy_parser, cmd_proxy
 from edgenas.cli.errors import CliError
 
 __all__ = ["main"]
@@ -149,6 +150,7 @@ def _build_parser() -> argparse.ArgumentParser:
     add_farm_parser(sub)
     add_scale_parser(sub)
     add_predictor_parser(sub)
+    add_proxy_parser(sub, _space_arguments)
     return parser
 
 
@@ -429,6 +431,7 @@ _COMMANDS = {
     "farm": cmd_farm,
     "predictor": cmd_predictor,
     "scale": cmd_scale,
+    "proxy": lambda args: cmd_proxy(args, _get_space(args)),
 }
 
 

@@ -1,0 +1,136 @@
+"""`CheckPlan`: which architectures a proxy check trains, on which tasks; every input checked before training."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from edgenas.errors import EdgenasError
+from edgenas.proxy.errors import ProxyConfigError
+
+__all__ = ["LONG_STEPS_FACTOR", "MIN_MODELS", "MIN_SEEDS", "CheckArchitecture", "CheckPlan", "plan_check"]
+
+MIN_MODELS = 3
+"""Fewest architectures a check takes: a ranking of two says little."""
+MIN_SEEDS = 2
+"""Fewest proxy seeds: the seed spread needs two."""
+MAX_MODELS = 1000
+MAX_SEEDS = 20
+LONG_STEPS_FACTOR = 6
+"""The long training's steps when none are given: this many times the proxy's."""
+
+
+@dataclasses.dataclass(frozen=True)
+class CheckArchitecture:
+    """One architecture of a check.
+
+    Attributes:
+        spec: Its spec string.
+        reference: Its reference name when it is one of the space's references, else "".
+    """
+
+    spec: str
+    reference: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class CheckPlan:
+    """What a proxy check trains: each architecture on the proxy task once per seed, and once on the long task.
+
+    Attributes:
+        space: The space's name.
+        architectures: The architectures, the space's references first.
+        proxy_tasks: The proxy task once per seed (the same task with seeds `seed`, `seed + 1`, ...).
+        long_task: The long training: the proxy task with more steps (and its width, when given).
+    """
+
+    space: str
+    architectures: tuple[CheckArchitecture, ...]
+    proxy_tasks: tuple[Any, ...]
+    long_task: Any
+
+    @property
+    def trainings(self) -> tuple[tuple[CheckArchitecture, Any], ...]:
+        """Every (architecture, task) pair, architecture by architecture: its seeds, then its long training."""
+        return tuple((arch, task) for arch in self.architectures for task in (*self.proxy_tasks, self.long_task))
+
+
+def _count(name: str, value: object, *, minimum: int, maximum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ProxyConfigError(f"{name} must be an integer, got {value!r}")
+    if not minimum <= value <= maximum:
+        raise ProxyConfigError(f"{name} must be between {minimum} and {maximum}, got {value}")
+    return value
+
+
+def plan_check(
+    space: Any,
+    *,
+    models: int = 20,
+    seeds: int = 3,
+    long_steps: int | None = None,
+    long_width: float | None = 1.0,
+    task: Any = None,
+    sample_seed: int = 0,
+) -> CheckPlan:
+    """Plans a proxy check of a space; nothing is trained.
+
+    Args:
+        space: A registered space's name, or a space (`edgenas.spaces.get(name, **options)`).
+        models: Architectures: the space's references (as many as fit), then seeded random points.
+        seeds: Proxy trainings per architecture, with seeds `task.seed`, `task.seed + 1`, ...
+        long_steps: Steps of the long training (default `LONG_STEPS_FACTOR` times the proxy's); more than the proxy's.
+        long_width: The long training's `width_multiplier` (default 1.0: full width); None keeps the proxy's.
+        task: The proxy task (default: the family's).
+        sample_seed: Seed of the random points.
+
+    Raises:
+        UnknownNameError: An unknown space.
+        ProxyConfigError: Fewer than `MIN_MODELS` models or `MIN_SEEDS` seeds, a long training no longer than
+            the proxy's, a task of another family, a family without a proxy task, or a space too small.
+    """
+    from edgenas import spaces  # noqa: PLC0415
+    from edgenas.families import family_of_type  # noqa: PLC0415
+
+    _count("models", models, minimum=MIN_MODELS, maximum=MAX_MODELS)
+    _count("seeds", seeds, minimum=MIN_SEEDS, maximum=MAX_SEEDS)
+    space = spaces.get(space) if isinstance(space, str) else space
+    space_name = space.name
+    family = family_of_type(space.spec_type)
+    try:
+        task = family.default_proxy_task() if task is None else task
+    except (NotImplementedError, AttributeError, TypeError) as error:
+        raise ProxyConfigError(
+            f"space {space_name!r}: the {family.name} family declares no proxy task ({error})"
+        ) from None
+    try:
+        family.check_proxy_task(task, what=f"space {space_name!r} yields {space.spec_type.__name__} points")
+    except EdgenasError as error:
+        raise ProxyConfigError(str(error)) from None
+    steps = task.steps
+    long_steps = LONG_STEPS_FACTOR * steps if long_steps is None else long_steps
+    _count("long_steps", long_steps, minimum=1, maximum=1_000_000)
+    if long_steps <= steps:
+        raise ProxyConfigError(
+            f"the long training ({long_steps} steps) must be longer than the proxy's ({steps} steps)"
+        )
+    changes: dict[str, Any] = {"steps": long_steps}
+    if long_width is not None:
+        if not hasattr(task, "width_multiplier"):
+            raise ProxyConfigError(f"a {type(task).__name__} has no width_multiplier; leave the long width out")
+        changes["width_multiplier"] = long_width
+    long_task = dataclasses.replace(task, **changes)  # the task checks the values
+    architectures = [CheckArchitecture(str(space.reference(name)), name) for name in space.reference_names()]
+    architectures = list({a.spec: a for a in architectures}.values())[:models]
+    seen = {a.spec for a in architectures}
+    for draws, spec in enumerate(space.iter_samples(seed=sample_seed)):
+        if len(architectures) == models:
+            break
+        if draws >= 100 * models:
+            raise ProxyConfigError(f"space {space_name!r} yielded only {len(architectures)} distinct architectures "
+                                   f"in {draws} draws; ask for fewer than {models}")  # fmt: skip
+        if str(spec) not in seen:
+            seen.add(str(spec))
+            architectures.append(CheckArchitecture(str(spec)))
+    proxy_tasks = tuple(dataclasses.replace(task, seed=task.seed + k) for k in range(seeds))
+    return CheckPlan(space=space.name, architectures=tuple(architectures), proxy_tasks=proxy_tasks, long_task=long_task)

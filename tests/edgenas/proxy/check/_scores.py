@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-FAIL_MARK = "_c400-"
+FAIL_MARK = "_c200-"
 """`failing_score` fails on a spec containing this."""
 
 

@@ -68,9 +68,9 @@ def test_the_cli_reports_the_figures_from_a_finished_store(tmp_path, capsys):
 
 
 def test_a_failed_training_leaves_its_architecture_out_and_is_retried_next_time(tmp_path):
-    plan = plan_check("mnasnet", models=6, seeds=2, task=_TINY, long_steps=6)
+    plan = plan_check("mnasnet", models=3, seeds=2, task=_TINY, long_steps=6)
     failing = [a.spec for a in plan.architectures if _scores.FAIL_MARK in a.spec]
-    assert failing and len(failing) < len(plan.architectures) - 1  # the seeded sample has both kinds
+    assert len(failing) == 1  # the seeded sample: one of the three fails, two give the figures
     store = tmp_path / "trainings.sqlite"
     check = check_proxy(plan, store=store, progress=False, train_fn=_scores.failing_score)
     assert [f.split(":")[0] for f in check.failures] == failing  # one failure each: its other trainings are skipped
@@ -78,4 +78,4 @@ def test_a_failed_training_leaves_its_architecture_out_and_is_retried_next_time(
     assert {s.spec for s in check.scores} == {a.spec for a in plan.architectures} - set(failing)
     assert check.stats.architectures == len(plan.architectures) - len(failing)
     retried = check_proxy(plan, store=store, progress=False, train_fn=_scores.hashed_score)
-    assert retried.trained == 3 * len(failing) and not retried.failures and len(retried.scores) == 6
+    assert retried.trained == 3 * len(failing) and not retried.failures and len(retried.scores) == 3

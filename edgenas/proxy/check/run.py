@@ -53,12 +53,11 @@ def _scores(plan: CheckPlan, store: TrainingStore) -> list[ArchitectureScores]:
     for arch in plan.architectures:
         proxy = [store.get(arch.spec, task) for task in plan.proxy_tasks]
         long = store.get(arch.spec, plan.long_task)
-        if long is None or any(p is None for p in proxy):
+        if long is None or None in proxy:
             continue
-        done = [p for p in proxy if p is not None]
         found.append(ArchitectureScores(
-            spec=arch.spec, reference=arch.reference, proxy_scores=tuple(p.score for p in done),
-            long_score=long.score, proxy_s=sum(p.seconds for p in done) / len(done), long_s=long.seconds,
+            spec=arch.spec, reference=arch.reference, proxy_scores=tuple(p.score for p in proxy),
+            long_score=long.score, proxy_s=sum(p.seconds for p in proxy) / len(proxy), long_s=long.seconds,
         ))  # fmt: skip
     return found
 

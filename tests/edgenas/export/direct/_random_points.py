@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from typing import Any
 
 from edgenas import spaces
 from edgenas.collect.layerwise import _quiet_worker
@@ -26,6 +27,14 @@ RANDOM_SEED = 20_261_206
 _SHAPE = (224, 224, 3)
 _CLASSES = 1000
 _WRITERS = {"tflite": (timing_tflite, file_signature), "onnx": (timing_onnx, onnx_file_signature)}
+
+
+def graph_difference(spec: Any, model_format: str, precision: str, converted: bytes, *,
+                     input_shape: tuple[int, int, int], num_classes: int) -> str | None:  # fmt: skip
+    """The first op where the direct file of `spec` differs from the converter's file `converted`; None if none."""
+    write, signature = _WRITERS[model_format]
+    direct = write(spec, precision=precision, input_shape=input_shape, num_classes=num_classes)
+    return first_difference(signature(converted), signature(direct))
 
 # The kinds of file compared on random points (`_convert.convert_all` makes no others): .tflite fp32 and int8,
 # .onnx fp32. Not ONNX int8: tf2onnx places the no-op Reshapes around an SE module's 1x1 convolutions
@@ -75,9 +84,8 @@ def check_random_points(space_name: str) -> None:
                 os.remove(path)
                 compared += 1
                 model_format, precision = kind.split()
-                write, signature = _WRITERS[model_format]
-                direct = write(parse_spec(text), precision=precision, input_shape=_SHAPE, num_classes=_CLASSES)
-                difference = first_difference(signature(converted), signature(direct))
+                difference = graph_difference(parse_spec(text), model_format, precision, converted,
+                                              input_shape=_SHAPE, num_classes=_CLASSES)  # fmt: skip
                 if difference is not None:
                     failures.append(f"{text} ({kind}): {difference}")
     assert not failures, f"{len(failures)} of {compared} files differ; first: {failures[0]}"

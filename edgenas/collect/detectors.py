@@ -28,6 +28,7 @@ from typing import Any
 from devices import DeviceBackend, DeviceUnavailableError, ProfilerError, ProfileSettings
 from edgenas.errors import EdgenasError
 
+from edgenas.collect.budget import BatchClock
 from edgenas.collect.chain_detectors import detection_space, random_chain_detectors, space_label
 from edgenas.collect.layerwise import _quiet_worker
 from latency_models.detector_train import detector_rows
@@ -192,7 +193,8 @@ def collect_detectors(
         store: Where the measurements go (and what was measured before).
         precision: "fp32" or "int8".
         threads: Interpreter threads.
-        budget_min: Wall-clock budget in minutes (the current batch's exports finish after it).
+        budget_min: Wall-clock budget in minutes: a batch starts only when the longest batch so far would still
+            end within it.
         num_classes: Classes of the detectors' heads.
         scaling_space: SpineNet: the sizes to draw from; default by the topologies' family.
         task: The space's task (default: its own).
@@ -244,7 +246,8 @@ def collect_detectors(
     with WorkerPool(tasks_per_worker=2, initializer=_quiet_worker) as pool, tqdm(
         total=round(budget_min * 60), desc="detectors (s of budget)", unit="s", disable=not progress, file=sys.stderr
     ) as bar:  # fmt: skip
-        while time.monotonic() < deadline and (max_detectors is None or done < max_detectors):
+        clock = BatchClock()
+        while clock.fits(deadline) and (max_detectors is None or done < max_detectors):
             drawn = draw(batch_size, seed * 100_003 + round_index)
             round_index += 1
             batch = [(text, shape) for text, shape in drawn if (text, shape) not in measured]
@@ -252,23 +255,24 @@ def collect_detectors(
                 batch = batch[: max_detectors - done]
             if not batch:
                 continue
-            paths = pool.run(export_detectors, [t for t, _ in batch], precision, os.fspath(folder),
-                             [s for _, s in batch], num_classes)  # fmt: skip
-            for (text, shape), path in zip(batch, paths, strict=True):
-                measured.add((text, shape))
-                if path is None:
-                    failures.append(f"{text[:60]}: export failed")
-                    continue
-                try:
-                    result = device.measure(path, settings)
-                except DeviceUnavailableError:
-                    raise
-                except ProfilerError as e:
-                    failures.append(f"{text[:60]}: {e}")
-                    continue
-                network = NetworkMeasurement(label, text, shape, num_classes, result.latency_ms)
-                store.add_network(key, network, json.dumps(result.to_json()))
-                done += 1
+            with clock.batch():
+                paths = pool.run(export_detectors, [t for t, _ in batch], precision, os.fspath(folder),
+                                 [s for _, s in batch], num_classes)  # fmt: skip
+                for (text, shape), path in zip(batch, paths, strict=True):
+                    measured.add((text, shape))
+                    if path is None:
+                        failures.append(f"{text[:60]}: export failed")
+                        continue
+                    try:
+                        result = device.measure(path, settings)
+                    except DeviceUnavailableError:
+                        raise
+                    except ProfilerError as e:
+                        failures.append(f"{text[:60]}: {e}")
+                        continue
+                    network = NetworkMeasurement(label, text, shape, num_classes, result.latency_ms)
+                    store.add_network(key, network, json.dumps(result.to_json()))
+                    done += 1
             bar.n = min(round(time.monotonic() - start), bar.total)
             bar.set_postfix_str(f"{done} measured")
             bar.refresh()

@@ -62,10 +62,11 @@ def time_interleaved(
         count: The number of items.
         passes: Passes over every item (1: a single timing each, no re-timing).
         tolerance: Largest accepted spread between an item's passes (largest / smallest - 1).
-        keep_going: Asked before each pass after the first; False stops (items keep the passes they have).
+        keep_going: Asked before each pass after the first; False stops, and then no item is kept: none
+            has had the passes that check its timing.
 
     Returns:
-        Per item, its latency (None when it could not be timed).
+        Per item, its latency (None when it could not be timed, or the passes were stopped).
 
     Raises:
         ValueError: `passes` < 1 or `tolerance` < 0.
@@ -77,7 +78,7 @@ def time_interleaved(
     timings: list[list[LatencyResult] | None] = [[] for _ in range(count)]
     for index in range(passes):
         if index and not keep_going():
-            break
+            return [None] * count
         order = range(count) if index % 2 == 0 else range(count - 1, -1, -1)
         _one_pass(measure, timings, order)
     if passes > 1 and keep_going():

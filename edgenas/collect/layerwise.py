@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from devices import DeviceBackend, DeviceUnavailableError, ProfilerError, ProfileSettings
+from edgenas.collect.budget import BatchClock
 from edgenas.collect.interleaved import RepeatedLatency, time_interleaved
 from edgenas.export.settings import ModelWriter
 from edgenas.specs.enums import coerce_enum
@@ -197,13 +198,15 @@ class _Collector:
 
         done = 0
         with tqdm(total=len(todo), desc="layers", unit="layer", disable=not self.progress, file=sys.stderr) as bar:
+            clock = BatchClock()
             for start in range(0, len(todo), self.batch_size):
-                if time.monotonic() >= stop_at:
+                if not clock.fits(stop_at):
                     break
                 batch = todo[start : start + self.batch_size]
-                paths = self._export(_export_layers, [x.to_json() for x in batch], self.key.precision,
-                                     os.fspath(self.work_dir / "layers"))  # fmt: skip
-                timed = self._interleaved([x.key() for x in batch], paths, lambda: time.monotonic() < stop_at)
+                with clock.batch():
+                    paths = self._export(_export_layers, [x.to_json() for x in batch], self.key.precision,
+                                         os.fspath(self.work_dir / "layers"))  # fmt: skip
+                    timed = self._interleaved([x.key() for x in batch], paths, lambda: time.monotonic() < stop_at)
                 for layer, result in zip(batch, timed, strict=True):
                     if result is not None:
                         self.store.add_layer(self.key, layer, result.latency_ms, result.result_json())
@@ -220,7 +223,8 @@ class _Collector:
         total_s = max(self.deadline - time.monotonic(), 0.0)
         with tqdm(total=round(total_s), desc="networks (s of budget)", unit="s", disable=not self.progress,
                   file=sys.stderr) as bar:  # fmt: skip
-            while time.monotonic() < self.deadline:
+            clock = BatchClock()
+            while clock.fits(self.deadline):
                 round_index = next(rng_round)
                 known = self.store.networks(self.key)
                 pool = [s for s in self.space.sample(n=pool_size, seed=seed * 100_003 + round_index)
@@ -232,9 +236,11 @@ class _Collector:
                 else:
                     batch = self._most_uncertain(pool, known, seed=seed + round_index)
                 texts = [str(s) for s in batch]
-                paths = self._export(_export_networks, texts, self.key.precision, os.fspath(self.work_dir / "networks"),
-                                     self.input_shape, self.num_classes)  # fmt: skip
-                timed = self._interleaved([t[:60] for t in texts], paths, lambda: time.monotonic() < self.deadline)
+                with clock.batch():
+                    paths = self._export(_export_networks, texts, self.key.precision,
+                                         os.fspath(self.work_dir / "networks"), self.input_shape, self.num_classes)  # fmt: skip
+                    timed = self._interleaved([t[:60] for t in texts], paths,
+                                              lambda: time.monotonic() < self.deadline)  # fmt: skip
                 for text, result in zip(texts, timed, strict=True):
                     measured.add(text)
                     if result is not None:
@@ -342,7 +348,8 @@ def collect(
         store: Where the measurements go (and what was measured before).
         precision: "fp32" or "int8".
         threads: Interpreter threads.
-        budget_min: Wall-clock budget in minutes (the current model finishes after it).
+        budget_min: Wall-clock budget in minutes: a batch starts only when the longest batch so far would still
+            end within it, and a batch the deadline interrupts between passes keeps nothing.
         layer_share: Largest share of the budget spent on layers.
         input_shape: Input shape of the networks.
         num_classes: Classifier outputs of the networks.

@@ -72,10 +72,14 @@ def test_a_failure_drops_the_item_from_later_passes(measured: LatencyResult) -> 
     assert timed[1] is None and timed[0].latency_ms == 1.0
 
 
-def test_keep_going_stops_before_the_next_pass(measured: LatencyResult) -> None:
+def test_keep_going_stops_before_the_next_pass_and_keeps_no_unchecked_timing(measured: LatencyResult) -> None:
     measure, log = _script(measured, {0: [1.0], 1: [2.0]})
     timed = time_interleaved(measure, 2, passes=2, keep_going=lambda: False)
-    assert log == [0, 1] and [t.passes_ms for t in timed] == [(1.0,), (2.0,)]
+    assert log == [0, 1] and timed == [None, None]
+    answers = iter([True, False])  # the second pass runs; the re-timing pass is skipped
+    measure, log = _script(measured, {0: [1.0, 1.5], 1: [2.0, 2.0]})
+    timed = time_interleaved(measure, 2, passes=2, keep_going=lambda: next(answers))
+    assert log == [0, 1, 1, 0] and [t.passes_ms for t in timed] == [(1.0, 1.5), (2.0, 2.0)]
     single, single_log = _script(measured, {0: [1.0, 9.0]})
     assert time_interleaved(single, 1, passes=1)[0].latency_ms == 1.0 and single_log == [0]  # one pass, no re-timing
 
@@ -93,7 +97,7 @@ def test_the_collection_records_the_passes_in_the_store(tmp_path: Path) -> None:
     from latency_models.measurements import MeasurementKey, MeasurementStore
 
     with MeasurementStore(tmp_path / "lat.sqlite") as store:
-        summary = collect("mnasnet", device=LocalDevice("local"), store=store, budget_min=0.1, layer_share=0.5,
+        summary = collect("mnasnet", device=LocalDevice("local"), store=store, budget_min=0.15, layer_share=0.5,
                           input_shape=(32, 32, 3), num_classes=10, runs=3, warmup_runs=1, warmup_networks=4,
                           batch_size=4, progress=False, log=lambda _: None)  # fmt: skip
         key = MeasurementKey("local", "fp32", 1)

@@ -12,17 +12,22 @@ train), the best long score (a solved task is near 1.0), and the seconds of one
 proxy and one long training. Every training is kept in a store under --out, so
 an interrupted run resumes and a rerun with more models trains only the new ones.
 
+A classification space is checked once per generated dataset of `--datasets`
+(default shapes,scenes: the set before issue 16 and the discriminative one), in
+one run, and a last table sets their figures side by side.
+
 Targets (issue 16, mnasnet classification on >= 20 architectures): best long
 score <= 0.95, seed spread well below the spread between architectures, Kendall
 tau(proxy, long) >= 0.6 among architectures that train.
 
 Run: .venv/bin/python benchmarks/proxy_fidelity.py [--spaces mnasnet,spinenet] [--models 20] [--seeds 3]
-     [--long-factor 6] [--out runs/proxy-fidelity]
+     [--long-factor 6] [--datasets shapes,scenes] [--out runs/proxy-fidelity]
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import time
 from pathlib import Path
@@ -36,6 +41,8 @@ def main() -> int:
     parser.add_argument("--models", type=int, default=20)
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--long-factor", type=int, default=6, help="long training steps = this x the proxy's")
+    parser.add_argument("--datasets", default="shapes,scenes",
+                        help="generated datasets a classification space is checked on (default shapes,scenes)")
     parser.add_argument("--out", default="runs/proxy-fidelity", help="stores, tables and plots")
     args = parser.parse_args()
 
@@ -45,26 +52,49 @@ def main() -> int:
     from edgenas.proxy.check.table import write_scores
 
     out = Path(args.out)
+    rows = []
     for name in [n.strip() for n in args.spaces.split(",") if n.strip()]:
         space = spaces.get(name)
         family = family_of_type(space.spec_type)
-        task = family.default_proxy_task()
-        plan = plan_check(space, models=args.models, seeds=args.seeds, long_steps=args.long_factor * task.steps)
-        start = time.perf_counter()
-        check = check_proxy(plan, store=out / f"{name}.sqlite")
-        print(f"\n== {name} ({family.metric.name}): default proxy task, {task.steps} steps; long training "
-              f"{plan.long_task.steps} steps at width {plan.long_task.width_multiplier:g}")
-        print(f"{check.trained} trainings in {time.perf_counter() - start:.0f} s (the rest from {out / name}.sqlite)")
-        for failure in check.failures:
-            print(f"failed: {failure}")
-        if check.stats is None:
-            print("too few complete architectures for the figures")
-            continue
-        for line in check.stats.lines():
-            print(line)
-        print(f"scores: {write_scores(check, out / f'{name}.csv')}; "
-              f"plot: {plot_check(check, out / f'{name}.png', metric=family.metric.name)}")
+        default = family.default_proxy_task()
+        reads_data = "dataset" in {f.name for f in dataclasses.fields(default)}
+        datasets = [d.strip() for d in args.datasets.split(",") if d.strip()] if reads_data else [None]
+        for dataset in datasets:
+            task = default if dataset is None else dataclasses.replace(default, dataset=dataset)
+            label = name if dataset is None else f"{name}-{dataset}"
+            plan = plan_check(space, models=args.models, seeds=args.seeds, long_steps=args.long_factor * task.steps,
+                              task=task)  # fmt: skip
+            start = time.perf_counter()
+            check = check_proxy(plan, store=out / f"{label}.sqlite")
+            print(f"\n== {label} ({family.metric.name}): proxy task {task.steps} steps"
+                  f"{'' if dataset is None else f' on {dataset}'}; long training {plan.long_task.steps} steps at "
+                  f"width {plan.long_task.width_multiplier:g}")  # fmt: skip
+            print(f"{check.trained} trainings in {time.perf_counter() - start:.0f} s (the rest from "
+                  f"{out / label}.sqlite)")  # fmt: skip
+            for failure in check.failures:
+                print(f"failed: {failure}")
+            if check.stats is None:
+                print("too few complete architectures for the figures")
+                continue
+            for line in check.stats.lines():
+                print(line)
+            rows.append((label, check.stats))
+            print(f"scores: {write_scores(check, out / f'{label}.csv')}; "
+                  f"plot: {plot_check(check, out / f'{label}.png', metric=family.metric.name)}")
+    if rows:
+        print("\n" + _table(rows))
     return 0
+
+
+def _table(rows: list) -> str:
+    header = (f"{'check':<18} {'archs':>5} {'seeds':>5} {'seed sd':>7} {'arch sd':>7} {'tau':>6} {'trained':>7} "
+              f"{'tau tr':>6} {'best long':>9} {'proxy s':>7} {'long s':>7}")  # fmt: skip
+    lines = [header, "-" * len(header)]
+    for label, st in rows:
+        lines.append(f"{label:<18} {st.architectures:>5} {st.seeds:>5} {st.seed_spread:>7.3f} {st.between_spread:>7.3f} "
+                     f"{st.tau:>6.3f} {st.trained:>7} {st.tau_trained:>6.3f} {st.best_long_score:>9.3f} "
+                     f"{st.proxy_s:>7.1f} {st.long_s:>7.1f}")  # fmt: skip
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -48,7 +48,6 @@ __all__ = ["main"]
 
 _PLUGIN_ENV = "EDGENAS_PLUGINS"
 _STATUS_READER_GONE = 128 + 13  # 128 + SIGPIPE, as a shell reports `yes | head -1`'s writer
-_DEFAULT_DATASET = "shapes"  # the proxy task's generated classification set
 
 
 def _quiet_converters() -> None:
@@ -127,11 +126,14 @@ def _build_parser() -> argparse.ArgumentParser:
                              "256 for a SpineNet detection space)")
     search.add_argument("--num-classes", type=positive_int,
                         help="classes of the measured model (default: 1000 for a classifier, 91 for a detector)")
-    search.add_argument("--dataset", default=_DEFAULT_DATASET,
-                        help="proxy dataset of a classification space: 'shapes' or an image folder (SpineNet "
-                             "spaces train on generated boxes)")
+    search.add_argument("--dataset",
+                        help="proxy dataset of a classification space: a generated set ('shapes', 'scenes') or an "
+                             "image folder; default: the proxy task's (SpineNet spaces train on generated boxes)")
     search.add_argument("--proxy-steps", type=positive_int, help="training steps per candidate")
     search.add_argument("--proxy-image-size", type=positive_int, help="proxy training resolution")
+    search.add_argument("--proxy-seeds", type=positive_int, default=1,
+                        help="proxy trainings per candidate, scored by their mean (default 1; each costs a training; "
+                             "`edgenas proxy check` shows what averaging buys)")
 
     report = sub.add_parser("report", help="Pareto plot, front table and best model of a study")
     report.add_argument("--db", required=True)
@@ -338,7 +340,7 @@ def _cmd_search(args: argparse.Namespace) -> int:
         task_options["steps"] = args.proxy_steps
     if args.proxy_image_size is not None:
         task_options["image_size"] = args.proxy_image_size
-    if args.dataset != _DEFAULT_DATASET:
+    if args.dataset is not None:
         task_type = family.proxy_task_type
         if "dataset" not in {field.name for field in dataclasses.fields(task_type)}:
             raise CliError(f"space {space.name!r} trains on a {task_type.__name__}, which makes its own data; "
@@ -364,6 +366,7 @@ def _cmd_search(args: argparse.Namespace) -> int:
         threads=args.threads,
         algorithm_options=algorithm_options,
         latency=latency,
+        proxy_seeds=args.proxy_seeds,
     )
     done = result.done
     print(f"study {result.study!r}: {len(done)} of {len(result.trials)} trials finished, store {result.db}")

@@ -33,8 +33,10 @@ from edgenas.proxy.folder import IMAGE_SUFFIXES, list_image_folder, read_image_f
 from edgenas.proxy.loading import clear_dataset_cache, load_dataset
 from edgenas.proxy.reduce import proxy_spec, reduce_spec
 from edgenas.proxy.result import ProxyResult
+from edgenas.proxy.generated import GENERATED_SETS, GeneratedSet, generated_set
+from edgenas.proxy.scenes import SCENE_CLASSES, generate_scenes
 from edgenas.proxy.shapes import SHAPE_CLASSES, generate_shapes
-from edgenas.proxy.source import SHAPES, DatasetSource, FolderSource, ShapesSource, dataset_source
+from edgenas.proxy.source import SCENES, SHAPES, DatasetSource, FolderSource, GeneratedSource, dataset_source
 from edgenas.proxy.task import DEFAULT_SHAPES_IMAGES, ProxyOptimizer, ProxyTask, StrideRemoval
 from edgenas.proxy.train import train_and_evaluate
 
@@ -65,6 +67,9 @@ __all__ = [
     "save_detection_data",
     "train_and_evaluate_detection",
     "IMAGE_SUFFIXES",
+    "GENERATED_SETS",
+    "SCENES",
+    "SCENE_CLASSES",
     "SHAPES",
     "SHAPE_CLASSES",
     "DatasetSource",
@@ -78,12 +83,15 @@ __all__ = [
     "ProxyResult",
     "ProxyTask",
     "ProxyTrainingError",
-    "ShapesSource",
+    "GeneratedSet",
+    "GeneratedSource",
     "StrideRemoval",
     "Task",
     "clear_dataset_cache",
     "dataset_source",
+    "generate_scenes",
     "generate_shapes",
+    "generated_set",
     "list_image_folder",
     "load_dataset",
     "proxy_spec",

@@ -6,8 +6,9 @@ import collections
 from pathlib import Path
 
 from edgenas.proxy.dataset import LabelledImages, ProxyDataset, split_dataset
+from edgenas.proxy.errors import ProxyDatasetError
 from edgenas.proxy.folder import list_image_folder, read_image_folder
-from edgenas.proxy.shapes import SHAPE_CLASSES, generate_shapes
+from edgenas.proxy.generated import GENERATED_SETS
 from edgenas.proxy.source import FolderSource
 from edgenas.proxy.task import ProxyTask
 
@@ -47,10 +48,13 @@ def load_dataset(task: ProxyTask) -> ProxyDataset:
             too few images to hold any out.
     """
     if isinstance(task.dataset, FolderSource):
+        if not task.dataset.path.exists() and len(task.dataset.path.parts) == 1:  # a generated set's name, misspelt?
+            raise ProxyDatasetError(f"dataset folder {str(task.dataset.path.resolve())!r} does not exist (the "
+                                    f"generated sets are {', '.join(GENERATED_SETS)})")  # fmt: skip
         path = task.dataset.path.resolve()
         key: tuple[object, ...] = ("folder", str(path), _folder_fingerprint(path))
     else:
-        key = ("shapes", task.images_to_generate)
+        key = ("generated", str(task.dataset), task.images_to_generate)
     key += (task.image_size, task.validation_fraction, task.dataset_seed)
     cached = _cache.get(key)
     if cached is not None:
@@ -59,10 +63,9 @@ def load_dataset(task: ProxyTask) -> ProxyDataset:
     if isinstance(task.dataset, FolderSource):
         data = read_image_folder(task.dataset.path, image_size_px=task.image_size)
     else:
-        images, labels = generate_shapes(
-            task.images_to_generate, image_size=task.image_size, seed=task.dataset_seed
-        )
-        data = LabelledImages(images=images, labels=labels, class_names=SHAPE_CLASSES)
+        generated = task.dataset.generated
+        images, labels = generated.generate(task.images_to_generate, image_size=task.image_size, seed=task.dataset_seed)
+        data = LabelledImages(images=images, labels=labels, class_names=generated.class_names)
     dataset = split_dataset(data, validation_fraction=task.validation_fraction, seed=task.dataset_seed)
     _cache[key] = dataset
     while len(_cache) > _CACHE_ENTRIES:

@@ -24,7 +24,7 @@ import math
 
 import numpy as np
 
-from edgenas.proxy.errors import ProxyConfigError
+from edgenas.proxy._drawing import box, class_angles, contrasting, generate, per_image, shape_coverage, shape_frame
 
 __all__ = ["SHAPE_CLASSES", "generate_shapes"]
 
@@ -42,14 +42,12 @@ SHAPE_CLASSES: tuple[str, ...] = (
 )
 """Class names, in label order."""
 
-_MIN_IMAGE_SIZE_PX = 8
 _CHUNK_IMAGES = 512
 _HALF_SIZE = (0.28, 0.45)  # Shape half-extent, as a fraction of the image width.
 _HALF_STROKE = (0.06, 0.09)  # Half the stroke of rings, frames, pluses and lines.
 _NOISE_STD = (0.01, 0.06)  # Per-image pixel noise, on a [0, 1] intensity scale.
 _GRADIENT = 0.1  # Largest brightness change of the background across the image.
 _MIN_CONTRAST = 0.8  # Least RGB distance between shape and background colours (< sqrt(3) / 2).
-_CONTRAST_TRIES = 64
 _SQUARE_HALF = 0.8  # Squares are a little smaller than their circumscribed disk.
 _TILT_DEG = ((-15.0, 15.0),)
 _ANGLES_DEG: dict[int, tuple[tuple[float, float], ...]] = {
@@ -86,18 +84,7 @@ def generate_shapes(
     Raises:
         ProxyConfigError: If `num_images` is below 1 or `image_size` below 8.
     """
-    if isinstance(num_images, bool) or not isinstance(num_images, int) or num_images < 1:
-        raise ProxyConfigError(f"num_images must be a positive integer, got {num_images!r}")
-    if isinstance(image_size, bool) or not isinstance(image_size, int) or image_size < _MIN_IMAGE_SIZE_PX:
-        raise ProxyConfigError(f"image_size must be an integer >= {_MIN_IMAGE_SIZE_PX}, got {image_size!r}")
-    params_seed, noise_seed = np.random.SeedSequence(seed).spawn(2)
-    params = _draw_params(np.random.default_rng(params_seed), num_images)
-    noise_rng = np.random.default_rng(noise_seed)
-    images = np.empty((num_images, image_size, image_size, 3), dtype=np.uint8)
-    for start in range(0, num_images, _CHUNK_IMAGES):
-        chunk = slice(start, min(start + _CHUNK_IMAGES, num_images))
-        images[chunk] = _render({k: v[chunk] for k, v in params.items()}, image_size, noise_rng)
-    return images, params["label"].astype(np.int32)
+    return generate(num_images, image_size, seed, draw=_draw_params, render=_render, chunk_images=_CHUNK_IMAGES)
 
 
 def _draw_params(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
@@ -108,24 +95,10 @@ def _draw_params(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
     margin = 0.8 * half
     centre_x = margin + rng.uniform(size=n) * (1.0 - 2.0 * margin)
     centre_y = margin + rng.uniform(size=n) * (1.0 - 2.0 * margin)
-    angle = np.empty(n)
-    for cls, ranges in _ANGLES_DEG.items():
-        rows = np.flatnonzero(label == cls)
-        which = rng.integers(len(ranges), size=rows.size)
-        lows = np.array([r[0] for r in ranges])[which]
-        highs = np.array([r[1] for r in ranges])[which]
-        angle[rows] = np.deg2rad(rng.uniform(lows, highs))
+    angle = class_angles(rng, label, _ANGLES_DEG)
     stroke = rng.uniform(*_HALF_STROKE, size=n)
     background = rng.uniform(size=(n, 3))
-    foreground = rng.uniform(size=(n, 3))
-    bad = np.linalg.norm(foreground - background, axis=1) < _MIN_CONTRAST
-    for _ in range(_CONTRAST_TRIES):
-        if not bad.any():
-            break
-        foreground[bad] = rng.uniform(size=(int(bad.sum()), 3))
-        bad = np.linalg.norm(foreground - background, axis=1) < _MIN_CONTRAST
-    # Rarely left over (a mid-grey background): the farthest corner of the RGB cube.
-    foreground[bad] = np.round(1.0 - background[bad])
+    foreground = contrasting(rng, background, _MIN_CONTRAST)
     gradient_angle = rng.uniform(0.0, 2.0 * math.pi, size=n)
     gradient = rng.uniform(-_GRADIENT, _GRADIENT, size=n)
     noise_std = rng.uniform(*_NOISE_STD, size=n)
@@ -144,10 +117,6 @@ def _draw_params(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
     }
 
 
-def _box(x: np.ndarray, y: np.ndarray, half_x: float | np.ndarray, half_y: float | np.ndarray) -> np.ndarray:
-    return np.maximum(np.abs(x) - half_x, np.abs(y) - half_y)
-
-
 def _distance(label: int, x: np.ndarray, y: np.ndarray, t: np.ndarray) -> np.ndarray:
     """Approximate signed distance to shape `label` in its own frame (extent 1; < 0 inside)."""
     r = np.hypot(x, y)
@@ -156,9 +125,9 @@ def _distance(label: int, x: np.ndarray, y: np.ndarray, t: np.ndarray) -> np.nda
     if label == 1:  # ring
         return np.abs(r - (1.0 - t)) - t
     if label == 2:  # square
-        return _box(x, y, _SQUARE_HALF, _SQUARE_HALF)
+        return box(x, y, _SQUARE_HALF, _SQUARE_HALF)
     if label == 3:  # frame
-        return np.abs(_box(x, y, _SQUARE_HALF - t, _SQUARE_HALF - t)) - t
+        return np.abs(box(x, y, _SQUARE_HALF - t, _SQUARE_HALF - t)) - t
     if label == 4:  # equilateral triangle, circumradius 1
         sides = [
             math.cos(phi) * x + math.sin(phi) * y
@@ -166,17 +135,12 @@ def _distance(label: int, x: np.ndarray, y: np.ndarray, t: np.ndarray) -> np.nda
         ]
         return np.maximum(np.maximum(sides[0], sides[1]), sides[2]) - 0.5
     if label == 5:  # plus
-        return np.minimum(_box(x, y, 1.0, t), _box(x, y, t, 1.0))
+        return np.minimum(box(x, y, 1.0, t), box(x, y, t, 1.0))
     if label in (6, 7, 8):  # line segments; the class fixes the orientation range
-        return _box(x, y, 1.0, t)
+        return box(x, y, 1.0, t)
     if label == 9:  # half disk
         return np.maximum(r - 1.0, -y)
     raise AssertionError(f"no shape for label {label}")
-
-
-def _per_image(values: np.ndarray) -> np.ndarray:
-    """Shapes per-image scalars `(n,)` to broadcast against `(n, height, width)` pixel grids."""
-    return values[:, None, None]
 
 
 def _render(params: dict[str, np.ndarray], size: int, noise_rng: np.random.Generator) -> np.ndarray:
@@ -184,25 +148,13 @@ def _render(params: dict[str, np.ndarray], size: int, noise_rng: np.random.Gener
     params = {k: v if k == "label" else v.astype(np.float32) for k, v in params.items()}
     centres = (np.arange(size, dtype=np.float32) + 0.5) / size
     grid_y, grid_x = np.meshgrid(centres, centres, indexing="ij")
-    dx = grid_x[None] - _per_image(params["centre_x"])
-    dy = grid_y[None] - _per_image(params["centre_y"])
-    cos, sin = np.cos(params["angle"]), np.sin(params["angle"])
-    half = _per_image(params["half"])
-    # Rotate the pixel grid into each shape's frame and scale it to extent 1.
-    x = (_per_image(cos) * dx + _per_image(sin) * dy) / half
-    y = (-_per_image(sin) * dx + _per_image(cos) * dy) / half
-    t = _per_image(params["stroke"]) / half
-    distance = np.empty_like(x)
-    for label in range(len(SHAPE_CLASSES)):
-        rows = np.flatnonzero(params["label"] == label)
-        if rows.size:
-            distance[rows] = _distance(label, x[rows], y[rows], t[rows])
-    # Anti-aliasing: coverage falls from 1 to 0 over one pixel across the edge.
-    coverage = np.clip(0.5 - distance * half * size, 0.0, 1.0)[..., None]
-    ramp = _per_image(np.cos(params["gradient_angle"])) * (grid_x[None] - 0.5) + _per_image(
+    frame = shape_frame(params, grid_x, grid_y)
+    stroke = per_image(params["stroke"]) / frame[2]
+    coverage = shape_coverage(_distance, params["label"], len(SHAPE_CLASSES), frame, stroke, size)[..., None]
+    ramp = per_image(np.cos(params["gradient_angle"])) * (grid_x[None] - 0.5) + per_image(
         np.sin(params["gradient_angle"])
     ) * (grid_y[None] - 0.5)
-    background = params["background"][:, None, None, :] + (_per_image(params["gradient"]) * ramp)[..., None]
+    background = params["background"][:, None, None, :] + (per_image(params["gradient"]) * ramp)[..., None]
     image = coverage * params["foreground"][:, None, None, :] + (1.0 - coverage) * background
     image += noise_rng.standard_normal(image.shape, dtype=np.float32) * params["noise_std"][:, None, None, None]
     return np.round(np.clip(image, 0.0, 1.0) * 255.0).astype(np.uint8)

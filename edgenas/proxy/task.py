@@ -9,7 +9,7 @@ import os
 from typing import TypeVar
 
 from edgenas.proxy.errors import ProxyConfigError
-from edgenas.proxy.source import SHAPES, DatasetSource, FolderSource, ShapesSource, dataset_source
+from edgenas.proxy.source import SHAPES, DatasetSource, FolderSource, GeneratedSource, dataset_source
 
 __all__ = ["DEFAULT_SHAPES_IMAGES", "ProxyOptimizer", "ProxyTask", "StrideRemoval"]
 
@@ -87,10 +87,11 @@ class ProxyTask:
       seeds than removing the last down-samplings or training at 64x64.
 
     Attributes:
-        dataset: "shapes" (the generated 10-class set, default) or an image folder
-            (a path string or `os.PathLike`); stored as a typed `DatasetSource`.
+        dataset: A generated set by name ("shapes": 10 plain shapes, default;
+            "scenes": 16 textured shapes among clutter, `edgenas.proxy.scenes`) or an
+            image folder (a path string or `os.PathLike`); stored as a typed `DatasetSource`.
         image_size: Training resolution in pixels (square).
-        num_images: Images generated for the shapes set (default 5000). A folder
+        num_images: Images generated for a generated set (default 5000). A folder
             dataset uses all its images; setting this with a folder is an error.
         validation_fraction: Share of each class held out for the accuracy.
         steps: Training steps, all in one `fit` call.
@@ -136,7 +137,7 @@ class ProxyTask:
             _integer("num_images", self.num_images, minimum=_MIN_IMAGES)
             if isinstance(self.dataset, FolderSource):
                 raise ProxyConfigError(
-                    "num_images sets the size of the generated shapes dataset; "
+                    "num_images sets the size of a generated dataset; "
                     f"a folder dataset ({self.dataset}) uses all its images"
                 )
         for name in ("steps", "batch_size", "min_filters", "min_feature_map_px"):
@@ -159,10 +160,10 @@ class ProxyTask:
 
     @property
     def images_to_generate(self) -> int:
-        """Images of the shapes dataset (`num_images`, or its default)."""
+        """Images of a generated dataset (`num_images`, or its default)."""
         return DEFAULT_SHAPES_IMAGES if self.num_images is None else self.num_images
 
     @property
-    def uses_shapes(self) -> bool:
-        """Whether the task trains on the generated shapes dataset."""
-        return isinstance(self.dataset, ShapesSource)
+    def is_generated(self) -> bool:
+        """Whether the task trains on a generated dataset (not a folder)."""
+        return isinstance(self.dataset, GeneratedSource)

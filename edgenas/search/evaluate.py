@@ -8,7 +8,7 @@ import time
 from edgenas.export import Artifact, export
 from edgenas.families import family_of, parse_spec
 
-__all__ = ["CandidateJob", "CandidateResult", "evaluate_candidate"]
+__all__ = ["CandidateJob", "CandidateResult", "evaluate_candidate", "proxy_score", "seeded_task"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -89,3 +89,18 @@ def evaluate_candidate(job: CandidateJob) -> CandidateResult:
         proxy_s=proxy_s,
         export_s=export_s,
     )
+
+
+def seeded_task(task: object, offset: int) -> object:
+    """The proxy task with its training seed moved on by `offset` (`task` itself for 0); the data stay the same."""
+    return task if offset == 0 else dataclasses.replace(task, seed=task.seed + offset)  # type: ignore[type-var,attr-defined]
+
+
+def proxy_score(spec: str, task: object) -> float:
+    """One more proxy training of a candidate (another seed); runs in a worker process.
+
+    Returns:
+        Its score (accuracy, or AP@0.5 for a detector).
+    """
+    parsed = parse_spec(spec)
+    return float(family_of(parsed).train_proxy(parsed, task).accuracy)

@@ -13,6 +13,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import statistics
 import sys
 import time
 from collections.abc import Mapping
@@ -25,14 +26,16 @@ from devices import ProfileSettings
 
 from edgenas.errors import EdgenasError, SpecError, UnknownNameError
 from edgenas.families import Family, family_of
-from edgenas.search.evaluate import CandidateJob, CandidateResult, evaluate_candidate
+from edgenas.search.evaluate import CandidateJob, CandidateResult, evaluate_candidate, proxy_score, seeded_task
 from edgenas.search.latency_source import latency_source
 from edgenas.search.workers import WorkerPool
 from edgenas.spaces import SearchSpace
 
-__all__ = ["NoFinishedTrialError", "SearchResult", "search", "space_fingerprint"]
+__all__ = ["MAX_PROXY_SEEDS", "NoFinishedTrialError", "SearchResult", "search", "space_fingerprint"]
 
 _FAILURE_REWARD = -1.0
+MAX_PROXY_SEEDS = 10
+"""Most proxy trainings per candidate `search` runs (each costs a whole training)."""
 
 
 def space_fingerprint(space: SearchSpace) -> str:
@@ -238,6 +241,7 @@ def search(
     tasks_per_worker: int = 4,
     algorithm_options: Mapping[str, Any] | None = None,
     latency: Any = "measured",
+    proxy_seeds: int = 1,
     progress: bool = True,
 ) -> SearchResult:
     """Runs (or resumes) a latency-aware architecture search.
@@ -271,6 +275,10 @@ def search(
             through `devices.farm`), health-checked before any trial runs,
             "predicted:<predictor file>" (or a `LatencyPredictor`), or a
             `HybridLatency` (see `edgenas.search.latency_source`).
+        proxy_seeds: Proxy trainings per candidate, with the task's seed, seed + 1, ...
+            (each in its own worker task); the candidate's accuracy is their mean and
+            every score is stored with the trial. `edgenas proxy check` shows how much
+            the mean of k seeds ranks better than one, at k times the training time.
         progress: Show a progress bar on stderr.
 
     Returns:
@@ -283,7 +291,7 @@ def search(
             below 1, an input the space's networks cannot take), or a resumed study whose
             setup differs from the stored one (`edgenas.store.StudyMismatchError`:
             another space, reward, algorithm, device, runtime threads, precision,
-            input shape, class count or export recipe).
+            input shape, class count, export recipe or proxy seeds).
         NoFinishedTrialError: If every trial of the study failed; raised after
             the failed trials are stored, with the trials as its `result`.
     """
@@ -293,10 +301,14 @@ def search(
 
     if isinstance(trials, bool) or not isinstance(trials, int) or trials < 1:
         raise EdgenasError(f"trials must be a positive integer, got {trials!r}")
+    if isinstance(proxy_seeds, bool) or not isinstance(proxy_seeds, int) or not 1 <= proxy_seeds <= MAX_PROXY_SEEDS:
+        raise EdgenasError(f"proxy_seeds must be an integer from 1 to {MAX_PROXY_SEEDS}, got {proxy_seeds!r}")
     (point,) = space.sample(1, seed=0)  # what kind of network the space holds decides the defaults and checks
     family = _space_family(space, point)
     task = family.default_proxy_task() if accuracy is None else accuracy
     family.check_proxy_task(task, what=f"space {space.name!r} yields {type(point).__name__} points")
+    if proxy_seeds > 1 and "seed" not in getattr(task, "__dataclass_fields__", {}):
+        raise EdgenasError(f"proxy_seeds {proxy_seeds} needs a proxy task with a seed; {type(task).__name__} has none")
     input_shape, num_classes = _shape_defaults(family, input_shape, num_classes)
     _check_export(space, point, input_shape=input_shape, num_classes=num_classes, precision=precision)
     if isinstance(task, ProxyTask):
@@ -354,6 +366,7 @@ def search(
         input_shape=input_shape,
         num_classes=num_classes,
         export_recipe=RECIPE_VERSION,
+        proxy_seeds=proxy_seeds,
     )
     pool = WorkerPool(tasks_per_worker=tasks_per_worker, initializer=_quiet_worker)  # starts a worker on first use
     db_path.parent.mkdir(parents=True, exist_ok=True)
@@ -367,6 +380,7 @@ def search(
 
         finished = store.trials(study_record.name)
         accuracy_by_spec: dict[str, float] = {}
+        scores_by_spec: dict[str, tuple[float, ...] | None] = {}  # None: a trial of an older store
         latency_by_sha: dict[str, Any] = {}
         feedback_by_spec: dict[str, Any] = {}  # what the algorithm was told of each spec tried
         done_points: list[tuple[float, float]] = []  # (accuracy, latency_ms) of the done trials
@@ -384,6 +398,7 @@ def search(
             algo.feedback(proposed, feedback_by_spec[trial.spec])
             if not failed:
                 accuracy_by_spec[trial.spec] = trial.accuracy
+                scores_by_spec[trial.spec] = trial.proxy_scores
                 done_points.append((trial.accuracy, trial.latency_ms))
                 for artifact in trial.artifacts:
                     latency_by_sha[artifact.sha256] = trial.latency
@@ -414,7 +429,15 @@ def search(
                                 seed=seed,
                             ),
                         )
-                        acc = accuracy_by_spec.get(str(spec), result.accuracy)
+                        extra_began = time.perf_counter()
+                        if str(spec) in accuracy_by_spec:  # tried before: its trainings are reused
+                            acc, scores = accuracy_by_spec[str(spec)], scores_by_spec.get(str(spec))
+                        else:
+                            scores = (result.accuracy,) + tuple(
+                                pool.run(proxy_score, str(spec), seeded_task(task, k)) for k in range(1, proxy_seeds)
+                            )
+                            acc = statistics.fmean(scores)
+                        proxy_s = result.proxy_s + time.perf_counter() - extra_began
                         profile_began = time.perf_counter()
                         latency = latency_by_sha.get(result.artifact.sha256)
                         if latency is None:
@@ -440,6 +463,7 @@ def search(
                     store.finish_trial(
                         trial,
                         accuracy=acc,
+                        proxy_scores=scores,
                         latency=latency,
                         reward=scalar,
                         objectives=objectives,
@@ -453,13 +477,14 @@ def search(
                             ),
                         ),
                         timings=TrialTimings(
-                            proxy_train_s=result.proxy_s,
+                            proxy_train_s=proxy_s,
                             export_s=result.export_s,
                             profile_s=profile_s,
                             total_s=time.perf_counter() - began,
                         ),
                     )
                     accuracy_by_spec[str(spec)] = acc
+                    scores_by_spec[str(spec)] = scores
                     done_points.append((acc, latency.latency_ms))
                     latency_by_sha[result.artifact.sha256] = latency
                     feedback_by_spec[str(spec)] = _feedback_value(value, failed=False, pareto=pareto)

@@ -28,6 +28,7 @@ STUDY_COLUMNS = (
     "input_shape",
     "num_classes",
     "export_recipe",
+    "proxy_seeds",
     "created_at",
 )
 TRIAL_COLUMNS = (
@@ -37,6 +38,7 @@ TRIAL_COLUMNS = (
     "spec",
     "status",
     "accuracy",
+    "proxy_scores",
     "latency_ms",
     "latency",
     "reward",
@@ -81,6 +83,7 @@ def trial_params(trial: Trial) -> dict[str, Any]:
         "spec": trial.spec,
         "status": trial.status.value,
         "accuracy": trial.accuracy,
+        "proxy_scores": None if trial.proxy_scores is None else _dumps(list(trial.proxy_scores)),
         "latency_ms": trial.latency_ms,
         "latency": None if trial.latency is None else _dumps(trial.latency.to_json()),
         "reward": trial.reward,
@@ -111,6 +114,7 @@ def trial_from_row(row: sqlite3.Row) -> Trial:
             spec=row["spec"],
             status=row["status"],
             accuracy=row["accuracy"],
+            proxy_scores=None if row["proxy_scores"] is None else tuple(json.loads(row["proxy_scores"])),
             latency=latency,
             reward=row["reward"],
             objectives=None if row["objectives"] is None else tuple(json.loads(row["objectives"])),

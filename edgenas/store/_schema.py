@@ -8,7 +8,10 @@ A store of an older schema version is upgraded in place, in one transaction,
 by the `_UPGRADES` from its version on; what it holds is kept.
 
 Versions: 1, the first; 2, studies record their deployed input shape, class
-count and export recipe (NULL in a study upgraded from 1: not recorded).
+count and export recipe (NULL in a study upgraded from 1: not recorded); 3,
+studies record how many proxy trainings score a candidate (1 in a study
+upgraded from 2, the only number an older edgenas ran) and trials each
+training's score (NULL where not recorded).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from edgenas.store.errors import NotAStoreError, SchemaVersionError, StoreOpenEr
 __all__ = ["APPLICATION", "SCHEMA_VERSION", "connect"]
 
 APPLICATION = "edgenas.trial_store"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _DDL = (
     """CREATE TABLE edgenas_schema (
@@ -40,7 +43,8 @@ _DDL = (
         created_at TEXT NOT NULL,
         input_shape TEXT,
         num_classes INTEGER,
-        export_recipe INTEGER
+        export_recipe INTEGER,
+        proxy_seeds INTEGER NOT NULL DEFAULT 1
     )""",
     # latency_ms repeats latency's median so that ad-hoc SQL can read it.
     """CREATE TABLE trials (
@@ -50,6 +54,7 @@ _DDL = (
         spec TEXT NOT NULL,
         status TEXT NOT NULL CHECK (status IN ('running', 'done', 'failed')),
         accuracy REAL,
+        proxy_scores TEXT,
         latency_ms REAL,
         latency TEXT,
         reward REAL,
@@ -72,6 +77,10 @@ _UPGRADES: dict[int, tuple[str, ...]] = {
         "ALTER TABLE studies ADD COLUMN input_shape TEXT",
         "ALTER TABLE studies ADD COLUMN num_classes INTEGER",
         "ALTER TABLE studies ADD COLUMN export_recipe INTEGER",
+    ),
+    2: (
+        "ALTER TABLE studies ADD COLUMN proxy_seeds INTEGER NOT NULL DEFAULT 1",
+        "ALTER TABLE trials ADD COLUMN proxy_scores TEXT",
     ),
 }
 """The statements that take a store of version N to N + 1, by N."""

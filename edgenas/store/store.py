@@ -136,7 +136,7 @@ class TrialStore:
             StudyExistsError: If the name exists and `resume` is false.
             StudyMismatchError: If resuming with another space, space options,
                 space fingerprint, reward, algorithm, device (with runtime,
-                threads and precision), input shape, class count or export recipe
+                threads and precision), input shape, class count, export recipe or proxy seeds
                 than the stored study's (the message names every differing field,
                 stored and given; after an export recipe change also the done
                 trials it leaves stale), or a schema 1 study that has done trials
@@ -265,6 +265,7 @@ class TrialStore:
         accuracy: float | None,
         latency: LatencyResult | PredictedLatency | None,
         reward: float | None,
+        proxy_scores: Sequence[float] | None = None,
         objectives: Sequence[float] | None = None,
         artifacts: Sequence[TrialArtifact] = (),
         timings: TrialTimings | None = None,
@@ -275,6 +276,7 @@ class TrialStore:
             trial: The running trial `start_trial` returned.
             accuracy: Proxy-task accuracy.
             latency: The latency: measured, or predicted.
+            proxy_scores: Each proxy training's score, by seed (None: not recorded).
             reward: The scalar reward.
             objectives: The objective vector of a Pareto search.
             artifacts: The exported model files.
@@ -292,6 +294,7 @@ class TrialStore:
             trial,
             status=TrialStatus.DONE,
             accuracy=accuracy,
+            proxy_scores=None if proxy_scores is None else tuple(proxy_scores),
             latency=latency,
             reward=reward,
             objectives=None if objectives is None else tuple(objectives),

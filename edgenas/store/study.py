@@ -46,6 +46,9 @@ class Study:
         num_classes: Classes of the deployed model.
         export_recipe: The version of the export recipe (how a spec becomes a model
             file, `edgenas.export_spec`) the study's models were exported with.
+        proxy_seeds: Proxy trainings per candidate, with seeds `seed`, `seed + 1`, ...
+            of the proxy task; the candidate's accuracy is their mean score (1 in a
+            study written before the store recorded it: the only number run then).
         created_at: When the study was created (aware; defaults to now, UTC).
 
     `input_shape`, `num_classes` and `export_recipe` are None in a study written
@@ -63,6 +66,7 @@ class Study:
     input_shape: tuple[int, int, int] | None = None
     num_classes: int | None = None
     export_recipe: int | None = None
+    proxy_seeds: int = 1
     created_at: datetime.datetime = dataclasses.field(default_factory=utc_now)
 
     RESUME_CHECKED_FIELDS: ClassVar[tuple[str, ...]] = (
@@ -75,6 +79,7 @@ class Study:
         "input_shape",
         "num_classes",
         "export_recipe",
+        "proxy_seeds",
     )
     """The fields a resumed study must repeat exactly: they decide what a stored
     trial means and how its latency was measured. The others (seed, created_at)
@@ -90,6 +95,7 @@ class Study:
         for name in ("num_classes", "export_recipe"):
             if getattr(self, name) is not None:
                 check_int(name, getattr(self, name), minimum=1)
+        check_int("proxy_seeds", self.proxy_seeds, minimum=1)
         if self.name != self.name.strip():
             raise InvalidRecordError(f"name must not start or end with white space, got {self.name!r}")
         object.__setattr__(
@@ -125,6 +131,7 @@ class Study:
             "input_shape": None if self.input_shape is None else list(self.input_shape),
             "num_classes": self.num_classes,
             "export_recipe": self.export_recipe,
+            "proxy_seeds": self.proxy_seeds,
             "created_at": format_time(self.created_at),
         }
 
@@ -138,7 +145,7 @@ class Study:
         if not isinstance(data, dict):
             raise InvalidRecordError(f"a study must be a JSON object, got {type(data).__name__}")
         names = [f.name for f in dataclasses.fields(cls)]
-        required = set(names) - set(cls.RECORDED_SINCE_SCHEMA_2)
+        required = set(names) - set(cls.RECORDED_SINCE_SCHEMA_2) - {"proxy_seeds"}
         if not required <= set(data) <= set(names):
             raise InvalidRecordError(
                 f"study JSON: missing {sorted(required - set(data))}, unknown {sorted(set(data) - set(names))}"
@@ -155,6 +162,7 @@ class Study:
             input_shape=data.get("input_shape"),
             num_classes=data.get("num_classes"),
             export_recipe=data.get("export_recipe"),
+            proxy_seeds=data.get("proxy_seeds", 1),
             created_at=parse_time("created_at", data["created_at"]),
         )
 

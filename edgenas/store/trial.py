@@ -44,7 +44,10 @@ class Trial:
         dna: The search algorithm's decision values.
         spec: The architecture's compact spec string (`str(ArchSpec)`).
         status: Running, done or failed.
-        accuracy: Proxy-task accuracy (done trials).
+        accuracy: Proxy-task accuracy (done trials): the mean of `proxy_scores` where the
+            candidate was trained more than once.
+        proxy_scores: Each proxy training's score, by seed (done trials; None where not
+            recorded: a trial of an older store, or one that reused another trial's training).
         latency: The latency (done trials): measured on a device, or predicted.
         reward: The scalar reward (done trials).
         objectives: The objective vector, for Pareto searches (done trials).
@@ -61,6 +64,7 @@ class Trial:
     spec: str
     status: TrialStatus
     accuracy: float | None = None
+    proxy_scores: tuple[float, ...] | None = None
     latency: LatencyResult | PredictedLatency | None = None
     reward: float | None = None
     objectives: tuple[float, ...] | None = None
@@ -79,6 +83,13 @@ class Trial:
         object.__setattr__(self, "status", check_enum(TrialStatus, "trial status", self.status))
         object.__setattr__(self, "accuracy", check_float("accuracy", self.accuracy, optional=True))
         object.__setattr__(self, "reward", check_float("reward", self.reward, optional=True))
+        if self.proxy_scores is not None:
+            scores = _check_tuple("proxy_scores", self.proxy_scores)
+            if not scores:
+                raise InvalidRecordError("proxy_scores must hold at least one score (or be None)")
+            object.__setattr__(
+                self, "proxy_scores", tuple(check_float(f"proxy_scores[{i}]", v) for i, v in enumerate(scores))
+            )
         if self.latency is not None and not isinstance(self.latency, (LatencyResult, PredictedLatency)):
             raise InvalidRecordError(
                 f"latency must be a LatencyResult, a PredictedLatency or None, got {type(self.latency).__name__}"
@@ -108,6 +119,7 @@ class Trial:
             "latency": self.latency,
             "reward": self.reward,
             "objectives": self.objectives,
+            "proxy_scores": self.proxy_scores,
         }
         if self.status is TrialStatus.RUNNING:
             present = [name for name, value in results.items() if value is not None]
@@ -141,6 +153,7 @@ class Trial:
             "spec": self.spec,
             "status": self.status.value,
             "accuracy": self.accuracy,
+            "proxy_scores": None if self.proxy_scores is None else list(self.proxy_scores),
             "latency_ms": self.latency_ms,
             "latency": None if self.latency is None else self.latency.to_json(),
             "reward": self.reward,
@@ -154,7 +167,8 @@ class Trial:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Trial:
-        """Builds a trial from `to_json()` output (``latency_ms`` is derived and ignored).
+        """Builds a trial from `to_json()` output (``latency_ms`` is derived and ignored; an older
+        edgenas's output, without ``proxy_scores``, too).
 
         Raises:
             InvalidRecordError: On a missing, unknown or invalid field.
@@ -162,7 +176,7 @@ class Trial:
         if not isinstance(data, dict):
             raise InvalidRecordError(f"a trial must be a JSON object, got {type(data).__name__}")
         names = {field.name for field in dataclasses.fields(cls)} | {"latency_ms"}
-        if set(data) != names:
+        if not names - {"proxy_scores"} <= set(data) <= names:
             raise InvalidRecordError(
                 f"trial JSON: missing {sorted(names - set(data))}, unknown {sorted(set(data) - names)}"
             )
@@ -180,6 +194,7 @@ class Trial:
             spec=data["spec"],
             status=data["status"],
             accuracy=data["accuracy"],
+            proxy_scores=None if data.get("proxy_scores") is None else _check_tuple("proxy_scores", data["proxy_scores"]),
             latency=latency,
             reward=data["reward"],
             objectives=None if data["objectives"] is None else _check_tuple("objectives", data["objectives"]),

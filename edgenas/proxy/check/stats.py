@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 import statistics
 from collections.abc import Sequence
@@ -63,6 +64,10 @@ class FidelityStats:
         tau_trained: Kendall tau among those (NaN with fewer than 3).
         best_long_score: The best long-training score (a task is solved near 1.0).
         seed_tau: Mean Kendall tau between the proxy scores of two seeds, over every pair of seeds.
+        tau_by_seeds: What averaging seeds buys (`search(proxy_seeds=k)`, k times the training time):
+            at index k - 1, the mean over every choice of k seeds of the Kendall tau between the
+            mean of those seeds' scores and the long-training score, among the architectures
+            that train (all of them when fewer than 3 train).
         proxy_s: Median wall seconds of one proxy training.
         long_s: Median wall seconds of one long training.
     """
@@ -76,6 +81,7 @@ class FidelityStats:
     tau_trained: float
     best_long_score: float
     seed_tau: float
+    tau_by_seeds: tuple[float, ...]
     proxy_s: float
     long_s: float
 
@@ -89,6 +95,8 @@ class FidelityStats:
             f"Kendall tau between seeds (mean over seed pairs): {self.seed_tau:.3f}",
             f"Kendall tau, proxy mean vs long training: {self.tau:.3f}",
             f"  among the {self.trained} that train (long score >= {TRAINS_SHARE:g} x best): {trained}",
+            "Kendall tau with the long training when averaging k seeds (k x the training time): "
+            + ", ".join(f"k={k} {tau:.3f}" for k, tau in enumerate(self.tau_by_seeds, start=1)),
             f"best long-training score: {self.best_long_score:.3f}",
             f"seconds per training: proxy {self.proxy_s:.1f}, long {self.long_s:.1f}",
         ]
@@ -124,6 +132,17 @@ def fidelity_stats(scores: Sequence[ArchitectureScores]) -> FidelityStats:
                      if len(trained) >= 3 else math.nan),  # fmt: skip
         best_long_score=best,
         seed_tau=statistics.fmean(seed_taus) if seed_taus else math.nan,
+        tau_by_seeds=_tau_by_seeds(trained if len(trained) >= 3 else scores, seed_count),
         proxy_s=statistics.median(s.proxy_s for s in scores),
         long_s=statistics.median(s.long_s for s in scores),
     )
+
+
+def _tau_by_seeds(scores: Sequence[ArchitectureScores], seed_count: int) -> tuple[float, ...]:
+    longs = [s.long_score for s in scores]
+    result = []
+    for k in range(1, seed_count + 1):
+        taus = [kendall_tau([statistics.fmean(s.proxy_scores[i] for i in chosen) for s in scores], longs)
+                for chosen in itertools.combinations(range(seed_count), k)]  # fmt: skip
+        result.append(statistics.fmean(taus))
+    return tuple(result)

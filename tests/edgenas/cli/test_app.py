@@ -157,6 +157,16 @@ def test_sample_prints_parseable_reproducible_specs(capsys):
             "--dataset is for spaces whose proxy task reads a dataset",
         ),
         (
+            ["search", "--space", "mnasnet", "--target-ms", "5", "--trials", "1", "--db", "/nonexistent/x.sqlite",
+             "--proxy-seeds", "11"],
+            "edgenas: error: proxy_seeds must be an integer from 1 to 10, got 11",
+        ),
+        (
+            ["search", "--space", "mnasnet", "--target-ms", "5", "--trials", "1", "--db", "/nonexistent/x.sqlite",
+             "--dataset", "clouds"],
+            "does not exist (the generated sets are shapes, scenes)",
+        ),
+        (
             ["search", "--space", "spinenet_mbconv", "--target-ms", "5", "--trials", "1", "--db",
              "/nonexistent/x.sqlite", "--input-size", "224"],
             "edgenas: error: input shape [224, 224, 3] does not fit space 'spinenet_mbconv'",
@@ -359,6 +369,8 @@ _SCALE = ["scale", "--reference", "spinenet_mobile49"]
          "argument --input-size: expected SIZE or HxW or HxWxC, got '7x'"),
         (["export", "--space", "mnasnet", "--out", "x", "--num-classes", "0"],
          "argument --num-classes: must be a positive integer, got '0'"),
+        (["search", "--space", "mnasnet", "--target-ms", "5", "--db", "x.sqlite", "--proxy-seeds", "0"],
+         "argument --proxy-seeds: must be a positive integer, got '0'"),
         (["profile", "m.tflite", "--runs", "1"], "argument --runs: must be an integer >= 2, got '1'"),
         (["profile", "m.tflite", "--cv-threshold", "-0.1"],
          "argument --cv-threshold: must be a non-negative finite number, got '-0.1'"),

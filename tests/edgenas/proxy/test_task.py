@@ -6,12 +6,13 @@ from pathlib import Path
 import pytest
 
 from edgenas.proxy import (
+    SCENES,
     SHAPES,
     FolderSource,
+    GeneratedSource,
     ProxyConfigError,
     ProxyOptimizer,
     ProxyTask,
-    ShapesSource,
     StrideRemoval,
     Task,
 )
@@ -19,7 +20,7 @@ from edgenas.proxy import (
 
 def test_defaults():
     task = ProxyTask()
-    assert task.dataset == SHAPES and task.uses_shapes
+    assert task.dataset == SHAPES and task.is_generated
     assert (task.image_size, task.batch_size, task.bn_momentum) == (32, 64, 0.9)
     assert task.images_to_generate == 5000
     assert task.optimizer is ProxyOptimizer.ADAM
@@ -28,12 +29,19 @@ def test_defaults():
 
 
 def test_dataset_setting_becomes_a_typed_source(tmp_path):
-    assert ProxyTask(dataset="shapes").dataset is SHAPES
-    assert isinstance(ProxyTask(dataset=ShapesSource()).dataset, ShapesSource)
+    assert ProxyTask(dataset="shapes").dataset == SHAPES
+    assert ProxyTask(dataset="scenes").dataset == SCENES == GeneratedSource("scenes")
+    assert ProxyTask(dataset=GeneratedSource()).dataset == SHAPES
     from_string = ProxyTask(dataset=str(tmp_path))
-    assert from_string.dataset == FolderSource(tmp_path) and not from_string.uses_shapes
+    assert from_string.dataset == FolderSource(tmp_path) and not from_string.is_generated
     assert ProxyTask(dataset=Path("shapes")).dataset == FolderSource(Path("shapes"))
+    assert ProxyTask(dataset="./scenes").dataset == FolderSource(Path("scenes"))
     assert str(ProxyTask(dataset=tmp_path).dataset) == str(tmp_path)
+
+
+def test_an_unknown_generated_set_is_refused_with_the_known_names():
+    with pytest.raises(ProxyConfigError, match="no generated dataset 'clouds'; known: scenes, shapes"):
+        GeneratedSource("clouds")
 
 
 def test_choices_by_name():
@@ -69,8 +77,8 @@ def test_tasks_are_hashable_and_pickle(tmp_path):
         ({"dropout_rate": 1.0}, "dropout_rate must be in"),
         ({"min_filters": 0}, "min_filters must be at least 1"),
         ({"seed": -1}, "seed must be at least 0"),
-        ({"dataset": ""}, "dataset must be 'shapes' or an image folder path"),
-        ({"dataset": 3}, "dataset must be 'shapes' or an image folder path"),
+        ({"dataset": ""}, r"dataset must be a generated set \('shapes', 'scenes'\) or an image folder path"),
+        ({"dataset": 3}, r"dataset must be a generated set \('shapes', 'scenes'\) or an image folder path"),
         ({"image_size": 8, "min_feature_map_px": 5}, "cannot be reached at image_size 8"),
     ],
 )

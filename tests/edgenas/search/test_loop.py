@@ -72,6 +72,18 @@ def test_search_records_trials_and_resumes_without_repeating(tmp_path):
     assert sum(a != b for a, b in zip(first.trials[0].dna, first.trials[1].dna, strict=True)) > 10
 
 
+def test_a_candidate_trained_over_several_seeds_scores_their_mean_and_stores_each(tmp_path):
+    result = _run(tmp_path, 1, proxy_seeds=2)
+    (trial,) = result.trials
+    assert len(trial.proxy_scores) == 2 and all(0.0 <= s <= 1.0 for s in trial.proxy_scores)
+    assert trial.accuracy == pytest.approx(sum(trial.proxy_scores) / 2)
+    with TrialStore(tmp_path / "study.sqlite") as store:
+        assert store.study("default").proxy_seeds == 2
+    with pytest.raises(StudyMismatchError, match="proxy_seeds: stored 2, given 1"):  # one seed's scores are others
+        _run(tmp_path, 2, resume=True)
+    assert _run(tmp_path, 1, resume=True, proxy_seeds=2).trials == result.trials
+
+
 _TINY_DETECTION = dict(steps=4, num_train=32, num_val=16, batch_size=8)
 
 
@@ -154,6 +166,9 @@ def test_bad_input_is_rejected_before_any_trial(tmp_path):
         _run(tmp_path, 1, latency=LocalDevice("board-7", python=tmp_path / "no-python"))
     with pytest.raises(EdgenasError, match="trials must be a positive integer"):
         _run(tmp_path, 0)
+    for seeds in (0, 11, True, 2.0):
+        with pytest.raises(EdgenasError, match="proxy_seeds must be an integer from 1 to 10"):
+            _run(tmp_path, 1, proxy_seeds=seeds)
     (tmp_path / "one_class" / "cats").mkdir(parents=True)
     with pytest.raises(EdgenasError, match="needs at least 2 class sub-folders, found 1"):
         _run(tmp_path, 1, accuracy=ProxyTask(dataset=str(tmp_path / "one_class")))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from pathlib import Path
 
@@ -22,6 +23,7 @@ def _done(make_latency, **changes: object) -> Trial:
         "spec": "relu-stem8-conv_r1_k3_s1_e1_se0_c8-head8",
         "status": TrialStatus.DONE,
         "accuracy": 0.75,
+        "proxy_scores": (0.7, 0.8),
         "latency": make_latency(8.5),
         "reward": 0.7,
         "objectives": (0.75, -8.5),
@@ -39,6 +41,9 @@ def test_trial_json_round_trip(make_latency) -> None:
     data = trial.to_json()
     assert data["latency_ms"] == 8.5 and data["status"] == "done"
     assert Trial.from_json(data) == trial
+    assert data["proxy_scores"] == [0.7, 0.8]
+    older = {k: v for k, v in data.items() if k != "proxy_scores"}  # an edgenas before per-seed scores
+    assert Trial.from_json(older) == dataclasses.replace(trial, proxy_scores=None)
 
 
 def test_numbers_are_normalised(make_latency) -> None:
@@ -56,6 +61,10 @@ def test_numbers_are_normalised(make_latency) -> None:
         ({"status": TrialStatus.FAILED, "error": "boom"}, "a failed trial has no accuracy, latency, reward"),
         ({"status": TrialStatus.RUNNING}, "a running trial has no accuracy, latency"),
         ({"objectives": ()}, "objectives must hold at least one value"),
+        ({"proxy_scores": ()}, "proxy_scores must hold at least one score"),
+        ({"proxy_scores": (0.5, float("nan"))}, r"proxy_scores\[1\] must be finite"),
+        ({"status": TrialStatus.FAILED, "error": "boom", "accuracy": None, "latency": None, "reward": None,
+          "objectives": None}, "a failed trial has no proxy_scores"),
         ({"started_at": NOW.replace(tzinfo=None)}, "started_at must be time-zone aware"),
     ],
 )

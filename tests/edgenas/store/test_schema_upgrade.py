@@ -1,4 +1,4 @@
-"""Stores written by an older edgenas (schema 1) open, are upgraded in place, and resume safely."""
+"""Stores written by an older edgenas (schema 1 or 2) open, are upgraded in place, and resume safely."""
 
 from __future__ import annotations
 
@@ -21,6 +21,14 @@ _SCHEMA_1 = (
         accuracy REAL, latency_ms REAL, latency TEXT, reward REAL, objectives TEXT, artifacts TEXT NOT NULL,
         proxy_train_s REAL, export_s REAL, profile_s REAL, total_s REAL, error TEXT, started_at TEXT NOT NULL,
         finished_at TEXT, PRIMARY KEY (study, idx))""",
+)
+
+
+# What schema 2 added to schema 1: studies recorded their input, classes and export recipe.
+_SCHEMA_2_ADDED = (
+    "ALTER TABLE studies ADD COLUMN input_shape TEXT",
+    "ALTER TABLE studies ADD COLUMN num_classes INTEGER",
+    "ALTER TABLE studies ADD COLUMN export_recipe INTEGER",
 )
 
 
@@ -68,7 +76,7 @@ def test_a_schema_1_store_is_upgraded_in_place_and_keeps_its_data(
         study = store.study("pi4")
         trials = store.trials("pi4")
 
-    assert _version(db_path) == SCHEMA_VERSION == 2
+    assert _version(db_path) == SCHEMA_VERSION == 3
     assert study.device == "local:litert:1t:fp32"
     assert (study.input_shape, study.num_classes, study.export_recipe) == (None, None, None)
     assert [t.status for t in trials] == [TrialStatus.DONE, TrialStatus.FAILED]
@@ -109,3 +117,43 @@ def test_a_schema_1_study_with_done_trials_is_refused_naming_them_and_what_was_n
         "hold models other than this run's (given input_shape (64, 64, 3), num_classes 10, export_recipe 3). "
         "Start a new study name or database"
     )
+
+
+def _schema_2_store(path: Path, make_study, make_latency, spec_text: str, *, statuses: tuple[str, ...]) -> Study:
+    """A schema 2 file: the schema 1 file with what schema 2 added, its study recording all schema 2 fields."""
+    _schema_1_store(path, make_study, make_latency, spec_text, statuses=statuses)
+    study = make_study(input_shape=(64, 64, 3), num_classes=10, export_recipe=3)
+    conn = sqlite3.connect(path)
+    for statement in _SCHEMA_2_ADDED:
+        conn.execute(statement)
+    conn.execute("UPDATE studies SET input_shape = '[64,64,3]', num_classes = 10, export_recipe = 3")
+    conn.execute("UPDATE edgenas_schema SET version = 2")
+    conn.commit()
+    conn.close()
+    return study
+
+
+def test_a_schema_2_store_is_upgraded_to_one_proxy_training_per_candidate_and_no_recorded_scores(
+    db_path: Path, make_study, make_latency, spec_text
+) -> None:
+    written = _schema_2_store(db_path, make_study, make_latency, spec_text, statuses=("done", "failed"))
+
+    with TrialStore(db_path) as store:
+        study = store.study("pi4")
+        trials = store.trials("pi4")
+
+    assert _version(db_path) == SCHEMA_VERSION
+    assert study.proxy_seeds == 1 and study.input_shape == written.input_shape == (64, 64, 3)
+    assert [t.proxy_scores for t in trials] == [None, None] and trials[0].accuracy == 0.5
+
+
+def test_a_schema_2_study_resumed_with_more_proxy_seeds_is_refused(
+    db_path: Path, make_study, make_latency, spec_text
+) -> None:
+    written = _schema_2_store(db_path, make_study, make_latency, spec_text, statuses=("done",))
+    with TrialStore(db_path) as store:
+        assert store.create_or_open_study(written, resume=True).proxy_seeds == 1  # the same setup resumes
+        with pytest.raises(StudyMismatchError, match=r"proxy_seeds: stored 1, given 3") as info:
+            store.create_or_open_study(make_study(input_shape=(64, 64, 3), num_classes=10, export_recipe=3,
+                                                  proxy_seeds=3), resume=True)  # fmt: skip
+    assert info.value.fields == ("proxy_seeds",)

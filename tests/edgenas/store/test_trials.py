@@ -58,6 +58,7 @@ def test_finish_records_every_result_and_reads_back_equal(
         accuracy=0.6875,
         latency=make_latency(21.5),
         reward=0.66,
+        proxy_scores=[0.625, 0.75],
         objectives=[0.6875, -21.5],
         artifacts=artifacts,
         timings=timings,
@@ -65,7 +66,7 @@ def test_finish_records_every_result_and_reads_back_equal(
 
     assert done.status is TrialStatus.DONE
     assert done.latency_ms == 21.5
-    assert done.objectives == (0.6875, -21.5)
+    assert done.objectives == (0.6875, -21.5) and done.proxy_scores == (0.625, 0.75)
     assert done.artifacts[1].format is ModelFormat.ONNX and done.artifacts[1].path == Path("/art/j.onnx")
     assert done.finished_at is not None and done.finished_at >= done.started_at
     assert store.trials(study) == [done]

@@ -41,6 +41,22 @@ def test_architectures_that_do_not_train_are_counted_apart():
     assert stats.tau > 0  # the failures agree with the long training: the overall figure hides the reversal
 
 
+def test_averaging_seeds_is_scored_by_the_tau_of_every_choice_of_k_seeds():
+    # Seed 0 ranks a < b < c < d like the long training (all four train); seed 1 swaps b and c; seed 2 swaps
+    # a and b. Each seed alone: tau 1, 2/3, 2/3.
+    scores = [_arch("a", (0.1, 0.1, 0.4), 0.6), _arch("b", (0.3, 0.5, 0.2), 0.7),
+              _arch("c", (0.5, 0.3, 0.6), 0.8), _arch("d", (0.7, 0.7, 0.8), 0.9)]  # fmt: skip
+    stats = fidelity_stats(scores)
+    assert len(stats.tau_by_seeds) == 3
+    assert stats.tau_by_seeds[0] == pytest.approx((1 + 2 / 3 + 2 / 3) / 3)
+    # Means of (0, 1): 0.1, 0.4, 0.4, 0.7 (a tie: tau-b 5 / sqrt(6 * 5)); of (0, 2): 0.25, 0.25, 0.55, 0.75
+    # (a tie again); of (1, 2): 0.25, 0.35, 0.45, 0.75 (the long order: 1).
+    tie = 5 / math.sqrt(6 * 5)
+    assert stats.tau_by_seeds[1] == pytest.approx((tie + tie + 1) / 3)
+    assert stats.tau_by_seeds[2] == pytest.approx(1.0)  # means 0.2, 0.333, 0.467, 0.733
+    assert any(line.endswith("k=1 0.778, k=2 0.942, k=3 1.000") for line in stats.lines())
+
+
 def test_fewer_than_three_that_train_give_no_tau_among_them():
     scores = [_arch("f1", (0.05, 0.05), 0.01), _arch("a", (0.5, 0.6), 0.9), _arch("b", (0.7, 0.6), 0.95)]
     assert math.isnan(fidelity_stats(scores).tau_trained)

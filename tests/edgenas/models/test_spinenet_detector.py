@@ -134,6 +134,7 @@ def test_spinenet49_detector_size_is_the_published_one():
 
 
 @pytest.mark.slow
+@pytest.mark.long  # make test's twins: test_every_space.py (a SpineNet detector in LiteRT), test_exporter_spinenet.py
 def test_small_detector_converts_to_tflite_with_two_outputs():
     import tensorflow as tf
     from ai_edge_litert.interpreter import Interpreter

@@ -2,7 +2,8 @@
 
 `FakePool` replaces `edgenas.search.loop.WorkerPool`: it evaluates a candidate
 with a scripted outcome instead of training and exporting it in a TensorFlow
-worker. Use `install(monkeypatch, outcome)`. `FakeDevice` times nothing and
+worker, and answers a further proxy training (`proxy_score`, another seed) with
+a score hashed from the spec and the seed. Use `install(monkeypatch, outcome)`. `FakeDevice` times nothing and
 returns a valid measurement. `search` runs a small MnasNet study timed on a
 `FakeDevice`. The loop around them (proposals, the store, resume, rewards) is real.
 """
@@ -20,7 +21,7 @@ from devices.hashing import sha256_file
 from edgenas.export import Artifact, ModelFormat, Precision
 from edgenas.proxy import ProxyTask
 from edgenas.search import loop
-from edgenas.search.evaluate import CandidateJob, CandidateResult, evaluate_candidate
+from edgenas.search.evaluate import CandidateJob, CandidateResult, evaluate_candidate, proxy_score
 from edgenas.search.rewards import make_reward
 
 Outcome = Callable[[CandidateJob], CandidateResult]
@@ -41,6 +42,11 @@ def exported(job: CandidateJob) -> CandidateResult:
     return CandidateResult(accuracy=accuracy, proxy=None, artifact=artifact, proxy_s=0.01, export_s=0.01)
 
 
+def hashed_score(spec: str, seed: int) -> float:
+    """The stand-in score of a further proxy training of `spec` with training seed `seed` (0.3 to 0.8)."""
+    return 0.3 + int(hashlib.sha256(f"{spec}/{seed}".encode()).hexdigest()[:4], 16) / 0xFFFF / 2
+
+
 def failing(message: str) -> Outcome:
     """A candidate whose export raises `ExportError(message)`."""
 
@@ -57,13 +63,19 @@ class FakePool:
 
     Attributes:
         evaluated: The spec of every candidate evaluated, in order.
+        scored: `(spec, seed)` of every further proxy training, in order.
     """
 
     def __init__(self, outcome: Outcome) -> None:
         self._outcome = outcome
         self.evaluated: list[str] = []
+        self.scored: list[tuple[str, int]] = []
 
     def run(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+        if fn is proxy_score:
+            spec, task = args
+            self.scored.append((spec, task.seed))
+            return hashed_score(spec, task.seed)
         assert fn is evaluate_candidate, fn
         (job,) = args
         self.evaluated.append(job.spec)

@@ -72,6 +72,7 @@ def test_search_records_trials_and_resumes_without_repeating(tmp_path):
     assert sum(a != b for a, b in zip(first.trials[0].dna, first.trials[1].dna, strict=True)) > 10
 
 
+@pytest.mark.long  # its fast twin, on a stand-in pool: test_proxy_seeds.py
 def test_a_candidate_trained_over_several_seeds_scores_their_mean_and_stores_each(tmp_path):
     result = _run(tmp_path, 1, proxy_seeds=2)
     (trial,) = result.trials

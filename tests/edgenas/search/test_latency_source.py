@@ -8,6 +8,7 @@ local profiler for what the hybrid measures, real SQLite stores).
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -28,8 +29,12 @@ SHAPE, CLASSES = (64, 64, 3), 10
 RESULT = json.dumps({"runtime": "litert", "runtime_version": "2.3.0"})
 
 
+@functools.cache
 def _predictor_file(folder: Path, *, scale: float, precision: str = "fp32", space: str = "mnasnet") -> Path:
-    """A predictor for (64, 64, 3) / 10 classes whose networks cost `scale` ms per million MACs (plus layers)."""
+    """A predictor for (64, 64, 3) / 10 classes whose networks cost `scale` ms per million MACs (plus layers).
+
+    Made once per folder and settings (a search only reads the file): tests pass the `shared` folder to reuse
+    one fit."""
     key = MeasurementKey("board", precision, 1)
     specs = edgenas.spaces.get(space).sample(n=300, seed=11)
     with MeasurementStore(folder / f"law-{space}-{scale}-{precision}.sqlite") as store:
@@ -40,6 +45,12 @@ def _predictor_file(folder: Path, *, scale: float, precision: str = "fp32", spac
             store.add_network(key, NetworkMeasurement(space, str(spec), SHAPE, CLASSES, ms), RESULT)
         predictor = fit_predictor(store, key, families=("linear",))
     return predictor.save(folder / f"board-{space}-{scale}-{precision}.json")
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder for the predictor files the tests of this file share."""
+    return tmp_path_factory.mktemp("predictors")
 
 
 def _search(tmp_path: Path, trials: int, *, reward: str = "mnasnet-soft", space: str = "mnasnet", **options):
@@ -60,8 +71,8 @@ def _search(tmp_path: Path, trials: int, *, reward: str = "mnasnet-soft", space:
 
 
 @pytest.mark.slow
-def test_a_predicted_search_times_nothing_and_records_the_predictions(tmp_path: Path) -> None:
-    path = _predictor_file(tmp_path, scale=0.05)
+def test_a_predicted_search_times_nothing_and_records_the_predictions(tmp_path: Path, shared: Path) -> None:
+    path = _predictor_file(shared, scale=0.05)
     result = _search(tmp_path, 2, latency=f"predicted:{path}")
     predictor = edgenas.LatencyPredictor.load(path)
     for trial in result.done:
@@ -113,11 +124,11 @@ def test_a_hybrid_search_on_efficientnet_v2_predicts_fused_blocks_and_measures_t
         _search(tmp_path / "other", 1, latency=f"predicted:{path}")
 
 
-def test_a_predictor_that_does_not_fit_the_search_is_refused_before_any_trial(tmp_path: Path) -> None:
-    int8 = _predictor_file(tmp_path, scale=0.05, precision="int8")
+def test_a_predictor_that_does_not_fit_the_search_is_refused_before_any_trial(tmp_path: Path, shared: Path) -> None:
+    int8 = _predictor_file(shared, scale=0.05, precision="int8")
     with pytest.raises(EdgenasError, match="describes int8 with 1 thread"):
         _search(tmp_path, 1, latency=f"predicted:{int8}")
-    fp32 = _predictor_file(tmp_path, scale=0.05)
+    fp32 = _predictor_file(shared, scale=0.05)
     with pytest.raises(EdgenasError, match=r"trained at input shape\(s\) \[\[64, 64, 3\]\], not \[96, 96, 3\]"):
         edgenas.run_search(edgenas.spaces.get("mnasnet"), reward=make_reward("mnasnet-soft", target_ms=2.0), trials=1,
                        db=tmp_path / "s.sqlite", input_shape=(96, 96, 3), num_classes=CLASSES,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from pathlib import Path
+
 from edgenas.proxy.errors import ProxyConfigError
 from edgenas.proxy.generated import GENERATED_SETS, GeneratedSet, generated_set
 

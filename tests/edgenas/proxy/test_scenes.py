@@ -55,14 +55,30 @@ def test_every_pair_of_classes_differs_in_outline_or_in_angle():
     assert same_outline == {("square", "diamond"), ("plus", "cross")}
 
 
-def test_clutter_and_occlusion_are_drawn():
-    params = _draw_params(np.random.default_rng(0), 3000)
-    assert params["strokes"].min() >= 2 and params["strokes"].max() <= 5
-    assert 0.28 < params["occluded"].mean() < 0.39
-    assert len(np.unique(params["pattern"])) == 4  # solid, stripes, checkerboard, dots
-    images, _ = generate_scenes(50, image_size=32, seed=0)
-    # Far from flat backgrounds: waves, strokes and textures vary every image.
-    assert np.median(images.reshape(50, -1, 3).std(axis=1).mean(axis=1)) > 15
+def test_every_nuisance_grows_with_an_images_difficulty():
+    params = _draw_params(np.random.default_rng(0), 6000)
+    difficulty = params["difficulty"]
+    assert 0.0 <= difficulty.min() and difficulty.max() < 1.0
+    assert np.median(difficulty) < 0.15 and (difficulty > 0.5).mean() > 0.15  # most images easy, a hard tail
+    easy, hard = difficulty < 0.2, difficulty > 0.8
+    assert params["strokes"][easy].mean() < 1.0 < 4.0 < params["strokes"][hard].mean()
+    assert params["strokes"].min() == 0 and params["strokes"].max() == 5
+    assert params["occluded"][easy].mean() < 0.12 < 0.4 < params["occluded"][hard].mean()
+    textured = params["pattern"] > 0
+    assert textured[easy].mean() < 0.2 < 0.8 < textured[hard].mean()
+    assert set(np.unique(params["pattern"][textured])) == {1, 2, 3}  # stripes, checkerboard, dots
+    assert params["half"][easy].min() > 0.25 and params["half"][hard].max() < 0.32  # easy targets are large
+    assert params["noise_std"][easy].max() < params["noise_std"][hard].min()
+    wave = np.abs(params["wave_amplitude"]).max(axis=(1, 2))
+    assert wave[easy].max() <= 0.2 * 0.12 < wave[hard].max()
+
+
+def test_hard_images_are_busier_than_easy_ones():
+    images, _ = generate_scenes(400, image_size=32, seed=0)
+    params_seed = np.random.SeedSequence(0).spawn(2)[0]  # generate()'s parameter stream for seed 0
+    difficulty = _draw_params(np.random.default_rng(params_seed), 400)["difficulty"]
+    busy = np.abs(np.diff(images.astype(np.float32), axis=2)).mean(axis=(1, 2, 3))  # neighbouring-pixel change
+    assert busy[difficulty > 0.8].mean() > 1.5 * busy[difficulty < 0.2].mean()
 
 
 @pytest.mark.parametrize(

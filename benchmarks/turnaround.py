@@ -101,8 +101,8 @@ with device.session() as session:  # one profiler process kept up (profiler.py -
             file.write(content)
         attempts.append(session.measure(path, settings).attempts)
         walls.append(time.perf_counter() - t)
-out["session_wall_s"] = walls[1:]
-out["session_attempts"] = attempts[1:]  # the first call starts the process
+out["session_wall_s"] = walls[1:]  # the first call starts the process
+out["session_attempts"] = attempts[1:]
 out["session_first_s"] = walls[0]
 out["tensorflow_imported"] = "tensorflow" in sys.modules or "keras" in sys.modules
 print(json.dumps(out))
@@ -188,7 +188,9 @@ class _Row:
 
 def _row(label: str, precision: str, times: dict[str, list[float]]) -> _Row:
     return _Row(
-        label, precision, len(times["direct"]), *(statistics.median(times[name]) for name in times),
+        label, precision, len(times["direct"]),
+        converter_ms=statistics.median(times["converter"]), direct_ms=statistics.median(times["direct"]),
+        session_ms=statistics.median(times["session"]),
         parity=statistics.median(d / c for d, c in zip(times["direct"], times["converter"], strict=True)),
         agreement=statistics.median(s / d for s, d in zip(times["session"], times["direct"], strict=True)),
     )  # fmt: skip

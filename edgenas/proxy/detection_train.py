@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from edgenas.proxy._training import scaled_images, step_losses_callback
+from edgenas.proxy._training import runs_eagerly, scaled_images, step_losses_callback
 from edgenas.proxy.box_coding import assign_anchors_batch
 from edgenas.proxy.detection_data import DetectionData, DetectionDataSpec, generate_detection_data
 from edgenas.proxy.detection_metrics import mean_average_precision, postprocess
@@ -256,7 +256,7 @@ def train_and_evaluate_detector(
     focal, box = _losses()
     schedule = keras.optimizers.schedules.CosineDecay(task.learning_rate, decay_steps=task.steps)
     model.compile(optimizer=keras.optimizers.Adam(schedule, clipnorm=10.0),
-                  loss={CLASS_OUTPUT: focal, BOX_OUTPUT: box})  # fmt: skip
+                  loss={CLASS_OUTPUT: focal, BOX_OUTPUT: box}, run_eagerly=runs_eagerly(task.steps))  # fmt: skip
     build_s = time.perf_counter() - start
 
     recorder, step_losses = step_losses_callback()

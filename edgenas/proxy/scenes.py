@@ -254,7 +254,8 @@ def _render(params: dict[str, np.ndarray], size: int, noise_rng: np.random.Gener
     for wave in range(2):
         direction = params["wave_direction"][:, wave]
         phase = (per_image(np.cos(direction)) * gx[None] + per_image(np.sin(direction)) * gy[None])
-        phase = phase * per_image(params["wave_cycles"][:, wave]) * 2.0 * math.pi + per_image(params["wave_phase"][:, wave])
+        phase = phase * per_image(params["wave_cycles"][:, wave]) * 2.0 * math.pi
+        phase = phase + per_image(params["wave_phase"][:, wave])
         image += np.sin(phase)[..., None] * params["wave_amplitude"][:, wave][:, None, None, :]
     ramp = per_image(np.cos(params["gradient_angle"])) * (gx[None] - 0.5)
     ramp += per_image(np.sin(params["gradient_angle"])) * (gy[None] - 0.5)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from edgenas.proxy._training import scaled_images, step_losses_callback
+from edgenas.proxy._training import runs_eagerly, scaled_images, step_losses_callback
 from edgenas.proxy.errors import ProxyTrainingError
 from edgenas.proxy.loading import load_dataset
 from edgenas.proxy.reduce import proxy_spec
@@ -110,6 +110,7 @@ def train_and_evaluate(spec: ArchSpec, task: ProxyTask | None = None) -> ProxyRe
     model.compile(
         optimizer=_optimizer(task),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        run_eagerly=runs_eagerly(task.steps),
     )
     build_s = time.perf_counter() - start
 

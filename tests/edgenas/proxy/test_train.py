@@ -52,3 +52,17 @@ def test_a_short_training_beats_chance_clearly():
     result = train_and_evaluate(spec, ProxyTask())  # the defaults: 100 steps, ~40 s here
     assert result.accuracy > 0.4  # chance is 0.1; measured 0.72-0.80
     assert result.train_loss < math.log(10)  # below the loss of a uniform guess
+
+
+def test_a_short_training_runs_eagerly_and_learns_what_the_traced_one_learns(monkeypatch):
+    # The same 5 steps, eager (the default for a training this short) and traced: the same losses and accuracy.
+    import edgenas.proxy._training as training
+
+    task = ProxyTask(**_TINY_TASK)
+    assert training.runs_eagerly(task.steps) and not training.runs_eagerly(training.EAGER_MAX_STEPS + 1)
+    eager = train_and_evaluate(_TINY, task)
+    monkeypatch.setattr(training, "EAGER_MAX_STEPS", 0)
+    traced = train_and_evaluate(_TINY, task)
+    assert traced.train_loss == pytest.approx(eager.train_loss, rel=1e-4)
+    assert traced.accuracy == eager.accuracy
+    assert traced.train_s > eager.train_s  # tracing the training step costs seconds; 5 eager steps do not

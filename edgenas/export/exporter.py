@@ -123,11 +123,12 @@ def export(
         seed: Seed of the weights and the calibration images.
         calibration_samples: Images in the representative dataset (int8).
         timing_only: The files are only timed, never deployed: a .tflite or .onnx file of a
-            family with a direct writer is written from the spec without TensorFlow
-            (`edgenas.export.direct`: the converters' graph, seeded random weights, in
-            milliseconds) and keyed apart from converted files; any other file comes from the
-            converter, with a one-line notice on stderr the first time a family has no direct
-            writer in this process.
+            family with a direct writer for that format (`Family.timing_graph_formats`: the
+            chain classifiers' writer makes both, the SpineNet detectors' .tflite only) is written
+            from the spec without TensorFlow (`edgenas.export.direct`: the converters' graph,
+            seeded random weights, in milliseconds) and keyed apart from converted files; any
+            other file comes from the converter, with a one-line notice on stderr the first time
+            a family (or a family's format) has no direct writer in this process.
         on_artifact: Called with each artifact as soon as it is ready (progress).
 
     Returns:
@@ -193,7 +194,7 @@ _NOTICED: set[tuple[str, ModelFormat | None]] = set()
 
 def _writer(family: Family, model_format: ModelFormat) -> ModelWriter:
     """The direct writer where it covers the family and format; else the converter, said once per process."""
-    if family.has_timing_graph and model_format in _DIRECT_FORMATS:
+    if family.has_timing_graph and model_format in _DIRECT_FORMATS and model_format in family.timing_graph_formats:
         return ModelWriter.DIRECT
     noticed = (family.name, model_format if family.has_timing_graph else None)
     if noticed not in _NOTICED:

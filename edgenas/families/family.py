@@ -227,6 +227,9 @@ class Family(abc.ABC):
 
     has_timing_graph: ClassVar[bool] = False
     """Whether `timing_graph` writes this family's timing models (`edgenas.export.direct`)."""
+    timing_graph_formats: ClassVar[tuple[str, ...]] = ("tflite", "onnx")
+    """The file formats (`edgenas.export.ModelFormat` values) the direct writer makes of `timing_graph`'s graph
+    for this family; the others come from the converter."""
 
     def timing_graph(self, spec: Any, *, input_shape: tuple[int, int, int], num_classes: int, seed: int) -> Any:
         """The converter's graph of `spec` with seeded random weights (`edgenas.export.direct.Graph`), written

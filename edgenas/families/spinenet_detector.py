@@ -3,7 +3,11 @@
 A `SpineNetSpec` (a point of the SpineNet spaces) is exported, timed and trained
 as the RetinaNet detector with its default head (`default_detection_head`); a
 `SpineNetDetectorSpec` (what `edgenas scale` makes) carries its own head. Both
-have two outputs, class logits and box deltas over every anchor.
+have two outputs, class logits and box deltas over every anchor. Their .tflite
+timing models are written without TensorFlow (`has_timing_graph`:
+`edgenas.graphs.spinenet.spinenet_graph`); their .onnx ones still come from the
+converter (`timing_graph_formats`: the direct ONNX writer knows tf2onnx's layout
+of chain classifiers only).
 
 Paper: Du et al., "SpineNet: Learning Scale-Permuted Backbone for Recognition
 and Localization", CVPR 2020, https://arxiv.org/abs/1912.05027.
@@ -122,6 +126,20 @@ class SpineNetDetectorFamily(RetinaNetFamily):
 
         builder = build_spinenet_detector if isinstance(spec, SpineNetDetectorSpec) else build_spinenet
         return builder(spec, input_shape=input_shape, num_classes=num_classes, **options)
+
+    has_timing_graph = True
+    timing_graph_formats = ("tflite",)
+
+    def timing_graph(
+        self, spec: SpineNetNetwork, *, input_shape: tuple[int, int, int], num_classes: int, seed: int
+    ) -> Any:
+        """The converter's graph of the detector (`edgenas.graphs.spinenet.spinenet_graph`); no TensorFlow."""
+        from edgenas.graphs.spinenet import spinenet_graph  # noqa: PLC0415
+
+        backbone, head = backbone_and_head(spec, num_classes=num_classes)
+        assert head is not None  # num_classes > 0 was checked
+        return spinenet_graph(backbone, head=head, input_shape=input_shape, num_classes=num_classes,
+                              input_name=self.input_name, seed=seed)  # fmt: skip
 
     def export_calibration_images(
         self, spec: SpineNetNetwork, *, input_shape: tuple[int, int, int], default: int

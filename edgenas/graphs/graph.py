@@ -32,6 +32,9 @@ class OpType(enum.Enum):
     LOGISTIC = "LOGISTIC"
     HARD_SWISH = "HARD_SWISH"
     FULLY_CONNECTED = "FULLY_CONNECTED"
+    MAX_POOL_2D = "MAX_POOL_2D"
+    CONCATENATION = "CONCATENATION"
+    RESHAPE = "RESHAPE"
 
 
 class FusedActivation(enum.Enum):
@@ -59,7 +62,7 @@ class TensorRole(enum.Enum):
     BIAS = "bias"
     """A bias: int32, scale input scale x weight scale per channel."""
     AXES = "axes"
-    """Integer operands (a reduction's axes): int32, never quantised."""
+    """Integer operands (a reduction's axes, a reshape's new shape): int32, never quantised."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -93,6 +96,8 @@ class OpDef:
         padding: Padding of a convolution.
         activation: The activation fused into the op.
         keep_dims: Whether a MEAN keeps the reduced axes.
+        pool_size: The window of a MAX_POOL_2D (height and width alike).
+        axis: The axis of a CONCATENATION, as the converter writes it (Keras' -1 stays -1).
     """
 
     op: OpType
@@ -102,6 +107,8 @@ class OpDef:
     padding: Padding = Padding.SAME
     activation: FusedActivation = FusedActivation.NONE
     keep_dims: bool = False
+    pool_size: int = 0
+    axis: int = 0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -177,9 +184,9 @@ class GraphBuilder:
         data = (window * np.float32(math.sqrt(2.0 / fan_in))).reshape(shape)
         return self._add(TensorDef(name, shape, TensorRole.WEIGHT, data, channel_axis))
 
-    def _bias(self, name: str, size: int, *, zero: bool = False) -> int:
-        if zero:
-            data = np.zeros(size, np.float32)
+    def _bias(self, name: str, size: int, *, zero: bool = False, value: float | None = None) -> int:
+        if zero or value is not None:
+            data = np.full(size, 0.0 if value is None else value, np.float32)
         else:
             data = self._rng.uniform(-0.1, 0.1, size=(size,)).astype(np.float32)
         return self._add(TensorDef(name, (size,), TensorRole.BIAS, data))
@@ -200,12 +207,15 @@ class GraphBuilder:
         padding: Padding = Padding.SAME,
         activation: FusedActivation = FusedActivation.NONE,
         zero_bias: bool = False,
+        bias_value: float | None = None,
         name: str,
     ) -> int:
         """A convolution with bias (BatchNorm folded in) and a fused activation.
 
         `zero_bias`: the bias of a Keras convolution with `use_bias=True` and no BatchNorm (an SE module's),
         zero as Keras initialises it. tf2onnx drops such a bias; the TFLite converter keeps it.
+        `bias_value`: a bias of Keras' constant initialiser with no BatchNorm after it (a detection head's
+        output convolution), every channel this value.
         """
         batch, height, width, channels = self.shape(x)
         if padding is Padding.SAME:
@@ -216,7 +226,7 @@ class GraphBuilder:
             f"{name}/kernel", (filters, kernel_size, kernel_size, channels),
             fan_in=kernel_size * kernel_size * channels, channel_axis=0,
         )  # fmt: skip
-        bias = self._bias(f"{name}/bias", filters, zero=zero_bias)
+        bias = self._bias(f"{name}/bias", filters, zero=zero_bias, value=bias_value)
         out = self._activation(name, (batch, out_h, out_w, filters))
         self._ops.append(OpDef(OpType.CONV_2D, (x, weight, bias), (out,), strides, padding, activation))
         return out
@@ -228,28 +238,34 @@ class GraphBuilder:
         kernel_size: int,
         strides: int = 1,
         activation: FusedActivation = FusedActivation.NONE,
+        zero_bias: bool = False,
         name: str,
     ) -> int:
-        """A depthwise convolution (multiplier 1, "same" padding) with bias and a fused activation."""
+        """A depthwise convolution (multiplier 1, "same" padding) with bias and a fused activation.
+
+        `zero_bias`: a depthwise convolution with no bias and no BatchNorm (a separable convolution's first
+        half), to which the converter gives a zero bias.
+        """
         batch, height, width, channels = self.shape(x)
         weight = self._weight(
             f"{name}/depthwise_kernel", (1, kernel_size, kernel_size, channels),
             fan_in=kernel_size * kernel_size, channel_axis=3,
         )  # fmt: skip
-        bias = self._bias(f"{name}/bias", channels)
+        bias = self._bias(f"{name}/bias", channels, zero=zero_bias)
         out = self._activation(name, (batch, _same_size(height, strides), _same_size(width, strides), channels))
         self._ops.append(OpDef(OpType.DEPTHWISE_CONV_2D, (x, weight, bias), (out,), strides, Padding.SAME, activation))
         return out
 
-    def _elementwise(self, op: OpType, a: int, b: int, name: str) -> int:
+    def _elementwise(self, op: OpType, a: int, b: int, name: str,
+                     activation: FusedActivation = FusedActivation.NONE) -> int:  # fmt: skip
         shape = tuple(max(p, q) for p, q in zip(self.shape(a), self.shape(b), strict=True))
         out = self._activation(name, shape)
-        self._ops.append(OpDef(op, (a, b), (out,)))
+        self._ops.append(OpDef(op, (a, b), (out,), activation=activation))
         return out
 
-    def add(self, a: int, b: int, *, name: str) -> int:
-        """An elementwise sum."""
-        return self._elementwise(OpType.ADD, a, b, name)
+    def add(self, a: int, b: int, *, activation: FusedActivation = FusedActivation.NONE, name: str) -> int:
+        """An elementwise sum, with the ReLU or ReLU6 that follows it fused in."""
+        return self._elementwise(OpType.ADD, a, b, name, activation)
 
     def mul(self, a: int, b: int, *, name: str) -> int:
         """An elementwise product (broadcasting a 1x1 gate over a feature map)."""
@@ -282,6 +298,36 @@ class GraphBuilder:
         weight = self._weight(f"{name}/kernel", (units, features), fan_in=features, channel_axis=0)
         out = self._activation(name, (batch, units))
         self._ops.append(OpDef(OpType.FULLY_CONNECTED, (x, weight, -1), (out,)))
+        return out
+
+    def max_pool2d(self, x: int, *, pool_size: int, strides: int, name: str) -> int:
+        """Max pooling with "same" padding (the window's padded cells never win)."""
+        batch, height, width, channels = self.shape(x)
+        out = self._activation(name, (batch, _same_size(height, strides), _same_size(width, strides), channels))
+        self._ops.append(OpDef(OpType.MAX_POOL_2D, (x,), (out,), strides, Padding.SAME, pool_size=pool_size))
+        return out
+
+    def concatenation(self, inputs: list[int], *, axis: int, name: str) -> int:
+        """Joins tensors of one rank along `axis` (negative counts from the last, and is written so)."""
+        shapes = [self.shape(t) for t in inputs]
+        rank = len(shapes[0])
+        along = axis % rank
+        if any(len(s) != rank or s[:along] + s[along + 1 :] != shapes[0][:along] + shapes[0][along + 1 :]
+               for s in shapes):  # fmt: skip
+            raise ValueError(f"cannot concatenate shapes {shapes} along axis {axis}")
+        shape = list(shapes[0])
+        shape[along] = sum(s[along] for s in shapes)
+        out = self._activation(name, tuple(shape))
+        self._ops.append(OpDef(OpType.CONCATENATION, tuple(inputs), (out,), axis=axis))
+        return out
+
+    def reshape(self, x: int, *, shape: tuple[int, ...], name: str) -> int:
+        """The same values read in another shape (its new shape an int32 constant of its own)."""
+        if math.prod(shape) != math.prod(self.shape(x)):
+            raise ValueError(f"cannot reshape {self.shape(x)} to {shape}")
+        new_shape = self._add(TensorDef(f"{name}/shape", (len(shape),), TensorRole.AXES, np.array(shape, np.int32)))
+        out = self._activation(name, shape)
+        self._ops.append(OpDef(OpType.RESHAPE, (x, new_shape), (out,)))
         return out
 
     def finish(self, outputs: list[int]) -> Graph:

@@ -131,8 +131,8 @@ class _Emitter:
             assert weight is not None
             kernel = self.constant(f"{stem}/kernel", np.ascontiguousarray(weight.T))
             self.names[op.outputs[0]] = self.node("MatMul", [x, kernel], stem)
-        else:  # pragma: no cover - every OpType is handled above
-            raise ValueError(f"no ONNX form for {op.op}")
+        else:  # MAX_POOL_2D, CONCATENATION, RESHAPE: detector ops, whose tf2onnx layout this writer does not know
+            raise ValueError(f"the direct ONNX writer has no form for {op.op.value} (it writes chain classifiers)")
 
 
 def _conv_attributes(

@@ -9,9 +9,13 @@ int8 follows the converter's full-integer quantisation: int8 input and output;
 every activation tensor int8 with one scale and zero point, from ranges
 calibrated on seeded images (`edgenas.export.direct.calibration`); kernels
 int8 with one symmetric scale per output channel; biases int32 at input scale x
-kernel scale; a LOGISTIC's output at the fixed scale 1/256, zero point -128. A
-tensor calibration sees constant at zero gets the unit-range scale that
-`edgenas.export._int8_ranges` gives the converter's files, so XNNPACK accepts it.
+kernel scale; a LOGISTIC's output at the fixed scale 1/256, zero point -128.
+MAX_POOL_2D, RESHAPE and CONCATENATION move values without changing them: the
+converter gives their inputs and outputs one scale and zero point, those of the
+widest range among the tensors they join (a concatenation's output, which holds
+every input's range), so that none of them requantises. A tensor calibration
+sees constant at zero gets the unit-range scale that `edgenas.export._int8_ranges`
+gives the converter's files, so XNNPACK accepts it.
 
 No TensorFlow: numpy, flatbuffers and the schema module.
 """
@@ -39,6 +43,9 @@ INT8_OP_VERSIONS = {
     OpType.LOGISTIC: 2,
     OpType.HARD_SWISH: 1,
     OpType.FULLY_CONNECTED: 4,
+    OpType.MAX_POOL_2D: 2,
+    OpType.CONCATENATION: 2,
+    OpType.RESHAPE: 1,
 }
 """The op versions TF 2.21's converter writes in a full-integer int8 file (the graph test checks both tables)."""
 
@@ -101,10 +108,19 @@ class _Writer:
         return self.activation_q[index]
 
     def plan_quantization(self) -> None:
-        """Fixed output scales first (LOGISTIC), then each op's constants from its input's scale."""
+        """Fixed output scales first (LOGISTIC), then one shared scale per group of tensors joined by ops that
+        only move values (`_SAME_SCALE_OPS`), from the union of their ranges."""
         for op in self.graph.ops:
             if op.op is OpType.LOGISTIC:
                 self.activation_q[op.outputs[0]] = (_LOGISTIC_SCALE, _LOGISTIC_ZERO_POINT)
+        for members in _same_scale_groups(self.graph):
+            if len(members) == 1:
+                continue
+            low = min(self.ranges[i][0] for i in members)
+            high = max(self.ranges[i][1] for i in members)
+            shared = quantization_of_range(low, high)
+            for index in members:
+                self.activation_q[index] = shared
 
     def tensor(self, index: int, tensor: TensorDef, bias_input_scale: float | None, bias_weight: int | None) -> None:
         t = schema.TensorT()
@@ -224,6 +240,35 @@ def _pack_model(builder: flatbuffers.Builder, model: schema.ModelT, buffer_offse
     return schema.ModelEnd(builder)
 
 
+_SAME_SCALE_OPS = (OpType.MAX_POOL_2D, OpType.RESHAPE, OpType.CONCATENATION)
+"""Ops whose int8 inputs and outputs share one scale and zero point (their data operands; a RESHAPE's shape
+is an int32 constant)."""
+
+
+def _same_scale_groups(graph: Graph) -> list[list[int]]:
+    """The activation tensors joined by `_SAME_SCALE_OPS`, as groups (a union-find over their operands)."""
+    parent: dict[int, int] = {}
+
+    def root(index: int) -> int:
+        parent.setdefault(index, index)
+        while parent[index] != index:
+            parent[index] = parent[parent[index]]
+            index = parent[index]
+        return index
+
+    for op in graph.ops:
+        if op.op not in _SAME_SCALE_OPS:
+            continue
+        operands = [i for i in (*op.inputs, *op.outputs) if graph.tensors[i].role is TensorRole.ACTIVATION]
+        first = root(operands[0])
+        for index in operands[1:]:
+            parent[root(index)] = first
+    groups: dict[int, list[int]] = {}
+    for index in parent:
+        groups.setdefault(root(index), []).append(index)
+    return list(groups.values())
+
+
 def _quantization(scales: list[float], zero_points: list[int], axis: int) -> schema.QuantizationParametersT:
     q = schema.QuantizationParametersT()
     q.scale = np.asarray(scales, dtype=np.float32)
@@ -251,8 +296,11 @@ _OPTIONS = {
     OpType.MEAN: schema.ReducerOptionsT,
     OpType.HARD_SWISH: schema.HardSwishOptionsT,
     OpType.FULLY_CONNECTED: schema.FullyConnectedOptionsT,
+    OpType.MAX_POOL_2D: schema.Pool2DOptionsT,
+    OpType.CONCATENATION: schema.ConcatenationOptionsT,
 }
-"""Each op's options table (LOGISTIC has none); the union's type is the class name without its "T"."""
+"""Each op's options table (LOGISTIC and RESHAPE have none: the converter writes a RESHAPE's new shape as its
+second input only); the union's type is the class name without its "T"."""
 
 
 def _operator(op: OpDef, code_index: int) -> schema.OperatorT:
@@ -270,6 +318,11 @@ def _operator(op: OpDef, code_index: int) -> schema.OperatorT:
         options.depthMultiplier = 1
     if op.op is OpType.MEAN:
         options.keepDims = op.keep_dims
+    if op.op is OpType.MAX_POOL_2D:
+        options.padding, options.strideH, options.strideW = _PADDINGS[op.padding], op.strides, op.strides
+        options.filterHeight = options.filterWidth = op.pool_size
+    if op.op is OpType.CONCATENATION:
+        options.axis = op.axis
     if hasattr(options, "fusedActivationFunction"):
         options.fusedActivationFunction = _ACTIVATIONS[op.activation]
     o.builtinOptionsType = getattr(schema.BuiltinOptions, options_type.__name__[:-1])

@@ -17,7 +17,7 @@ from edgenas.export.direct.calibration import calibrate_ranges, seeded_images
 from edgenas.graphs.graph import Graph
 from edgenas.export.direct.onnx_file import PRODUCER, graph_to_onnx
 from edgenas.export.direct.tflite_file import graph_to_tflite
-from edgenas.export.settings import Precision
+from edgenas.export.settings import ModelFormat, Precision
 from edgenas.families import family_of, families
 from edgenas.specs.enums import coerce_enum
 
@@ -112,8 +112,18 @@ def timing_onnx(
     """The .onnx bytes of `spec`'s timing model (tf2onnx's layout), written without TensorFlow.
 
     Arguments and errors as `timing_tflite`; int8 is QDQ (onnxruntime's static quantisation).
+
+    Raises:
+        DirectWriterUnsupportedError: Also for a family whose direct writer makes no .onnx files
+            (`Family.timing_graph_formats`).
     """
     precision = coerce_enum(Precision, precision, field="precision")
+    family = family_of(spec)
+    if family.has_timing_graph and ModelFormat.ONNX not in family.timing_graph_formats:
+        formats = ", ".join(family.timing_graph_formats)
+        raise DirectWriterUnsupportedError(
+            f"the {family.name} family's direct writer makes {formats} files only, no onnx; use the converter"
+        )
     graph = timing_graph(spec, input_shape=input_shape, num_classes=num_classes, seed=seed)
     return graph_onnx(graph, precision=precision, seed=seed)
 

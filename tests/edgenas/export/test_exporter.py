@@ -13,6 +13,7 @@ from edgenas import spaces
 from edgenas.errors import ExportError, SpecError
 from edgenas.export import ExportSettings, export, prepare_model
 from edgenas.export import exporter as export_module
+from edgenas.families import parse_spec
 from edgenas.specs import ArchSpec
 
 _SHAPE = (96, 96, 3)
@@ -296,12 +297,37 @@ assert "tensorflow" not in sys.modules and "keras" not in sys.modules, "imported
 
 @pytest.mark.slow
 def test_a_timing_only_export_of_a_family_without_writer_is_converted_with_one_notice(tmp_path, capsys):
-    spec = spaces.get("spinenet").sample(n=1, seed=0)[0]
+    spec = spaces.get("nasfpn").sample(n=1, seed=0)[0]
     export_module._NOTICED.clear()
     result = export(spec, out_dir=tmp_path, input_shape=(128, 128, 3), timing_only=True)
     export(spec, out_dir=tmp_path, input_shape=(128, 128, 3), timing_only=True)  # cached; no second notice
     assert _description(result.artifacts[0].path) != "edgenas direct"
     notices = [line for line in capsys.readouterr().err.splitlines() if line.startswith("edgenas: no direct writer")]
     assert notices == [
-        "edgenas: no direct writer for the spinenet_detector family: its timing models come from the converter"
+        "edgenas: no direct writer for the nasfpn_detector family: its timing models come from the converter"
+    ]
+
+
+_TINY_SPINENET = (
+    "spinenet-relu-levels3to7-endpoints8-scale0.25-repeats1-mbconv_e1_k3_se0-mbconv_l3_in0+1-mbconv_l4_in1+2"
+    "-mbconv_l3_in1+3_out-mbconv_l4_in2+4_out-mbconv_l5_in3+5_out-mbconv_l6_in5+6_out-mbconv_l7_in6+7_out"
+    "|head_c1_f8_a1"
+)
+
+
+@pytest.mark.slow
+def test_a_timing_only_export_in_a_format_the_familys_writer_lacks_is_converted_with_one_notice(tmp_path, capsys):
+    spec = parse_spec(_TINY_SPINENET)
+    export_module._NOTICED.clear()
+    result = export(spec, out_dir=tmp_path, formats=("tflite", "onnx"), precision="fp32", input_shape=(128, 128, 3),
+                    num_classes=3, timing_only=True)  # fmt: skip
+    tflite, onnx_file = (artifact.path for artifact in result.artifacts)
+    import onnx  # noqa: PLC0415
+
+    assert _description(tflite) == "edgenas direct"
+    assert onnx.load(onnx_file).producer_name != "edgenas direct"
+    notices = [line for line in capsys.readouterr().err.splitlines() if line.startswith("edgenas: no direct writer")]
+    assert notices == [
+        "edgenas: no direct writer for the spinenet_detector family's onnx files: its timing models come from the "
+        "converter"
     ]

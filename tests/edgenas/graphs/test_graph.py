@@ -62,3 +62,47 @@ def test_constants_are_seeded_finite_and_scaled_by_fan_in() -> None:
     stem = one.finish([]).tensors[1]
     assert stem.data.dtype == np.float32 and np.isfinite(stem.data).all()
     assert 0.5 < float(stem.data.std()) / np.sqrt(2 / 27) < 1.5  # He scale for a 3x3x3 fan-in
+
+
+def test_pooling_concatenation_and_reshape_shapes_and_operands() -> None:
+    g = GraphBuilder(seed=0)
+    x = g.input("image", (1, 9, 8, 4))
+    pooled = g.max_pool2d(x, pool_size=3, strides=2, name="pool")
+    joined = g.concatenation([pooled, pooled, pooled], axis=-1, name="wcat")
+    tall = g.concatenation([pooled, pooled], axis=1, name="hcat")
+    flat = g.reshape(joined, shape=(1, 60, 4), name="flat")
+    summed = g.add(pooled, pooled, activation=FusedActivation.RELU6, name="sum")
+    graph = g.finish([flat, tall, summed])
+    shapes = [g.shape(t) for t in (pooled, joined, tall, flat)]
+    assert shapes == [(1, 5, 4, 4), (1, 5, 4, 12), (1, 10, 4, 4), (1, 60, 4)]
+    pool, wcat, hcat, reshape, add = graph.ops
+    assert (pool.op, pool.pool_size, pool.strides, pool.padding) == (OpType.MAX_POOL_2D, 3, 2, Padding.SAME)
+    assert (wcat.op, wcat.axis, wcat.inputs) == (OpType.CONCATENATION, -1, (pooled,) * 3)
+    assert hcat.axis == 1
+    new_shape = graph.tensors[reshape.inputs[1]]
+    assert new_shape.role is TensorRole.AXES and new_shape.data.tolist() == [1, 60, 4]
+    assert add.activation is FusedActivation.RELU6
+
+
+def test_impossible_concatenations_and_reshapes_are_refused() -> None:
+    import pytest  # noqa: PLC0415
+
+    g = GraphBuilder(seed=0)
+    a, b = g.input("a", (1, 4, 4, 2)), g.input("b", (1, 4, 5, 2))
+    with pytest.raises(ValueError, match="cannot concatenate"):
+        g.concatenation([a, b], axis=-1, name="bad")
+    with pytest.raises(ValueError, match="cannot reshape"):
+        g.reshape(a, shape=(1, 33), name="bad")
+
+
+def test_constant_and_zero_biases_draw_nothing_from_the_seed() -> None:
+    def build(**bias: object) -> list[np.ndarray]:
+        g = GraphBuilder(seed=3)
+        x = g.input("image", (1, 8, 8, 3))
+        x = g.depthwise_conv2d(x, kernel_size=3, name="dw", **{k: v for k, v in bias.items() if k == "zero_bias"})
+        x = g.conv2d(x, filters=4, kernel_size=1, name="pw", **{k: v for k, v in bias.items() if k == "bias_value"})
+        return [t.data for t in g.finish([x]).tensors if t.data is not None]
+
+    plain, constant = build(), build(zero_bias=True, bias_value=-4.5)
+    assert np.array_equal(plain[0], constant[0]) and np.array_equal(plain[2], constant[2])  # the same kernels
+    assert not constant[1].any() and np.all(constant[3] == np.float32(-4.5))

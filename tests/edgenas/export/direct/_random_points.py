@@ -24,8 +24,6 @@ import _convert  # noqa: E402  (the worker task; spawned workers find it through
 
 RANDOM_POINTS = 50
 RANDOM_SEED = 20_261_206
-_SHAPE = (224, 224, 3)
-_CLASSES = 1000
 _WRITERS = {"tflite": (timing_tflite, file_signature), "onnx": (timing_onnx, onnx_file_signature)}
 
 
@@ -37,7 +35,7 @@ def graph_difference(spec: Any, model_format: str, precision: str, converted: by
     return first_difference(signature(converted), signature(direct))
 
 # The kinds of file compared on random points (`_convert.convert_all` makes no others): .tflite fp32 and int8,
-# .onnx fp32. Not ONNX int8: tf2onnx places the no-op Reshapes around an SE module's 1x1 convolutions
+# .onnx fp32 (where the space's family has a direct ONNX writer: `Family.timing_graph_formats`). Not ONNX int8: tf2onnx places the no-op Reshapes around an SE module's 1x1 convolutions
 # differently from one process to the next (the float signature leaves them out), and onnxruntime's quantiser
 # places its QDQ pairs around them, so the converter's own int8 files differ between runs there (seen on 4 of 50
 # mnasnet points, and on the EfficientNetV2-B0 reference once).
@@ -55,11 +53,12 @@ _SPECS_PER_WORKER = 3
 converted model (a worker that converted six specs died in CI once)."""
 
 
-def _converted_files(pool: WorkerPool, text: str, folder: str, formats: tuple[str, ...]) -> dict[str, str] | None:
+def _converted_files(pool: WorkerPool, text: str, folder: str, formats: tuple[str, ...], *,
+                     input_shape: tuple[int, int, int], num_classes: int) -> dict[str, str] | None:  # fmt: skip
     """The converter files of one spec in `formats`; one retry (in a fresh worker) when the worker dies."""
     for _ in range(2):
         try:
-            (files,) = pool.run(_convert.convert_all, [text], folder, _SHAPE, _CLASSES, formats)
+            (files,) = pool.run(_convert.convert_all, [text], folder, input_shape, num_classes, formats)
             return files
         except WorkerCrashedError:
             continue
@@ -67,16 +66,24 @@ def _converted_files(pool: WorkerPool, text: str, folder: str, formats: tuple[st
 
 
 def check_random_points(space_name: str) -> None:
-    """Fails naming the first of `space_name`'s random points whose direct file differs from the converter's."""
-    texts = [str(spec) for spec in spaces.get(space_name).sample(n=RANDOM_POINTS, seed=RANDOM_SEED)]
+    """Fails naming the first of `space_name`'s random points whose direct file differs from the converter's.
+
+    Each point is exported at its family's deployment input and class count (a classifier's 224x224 and 1,000
+    classes, a SpineNet detector's 256x256 and 91).
+    """
+    space = spaces.get(space_name)
+    family = family_of_type(space.spec_type)
+    shape, classes = family.deployment.input_shape, family.deployment.num_classes
+    texts = [str(spec) for spec in space.sample(n=RANDOM_POINTS, seed=RANDOM_SEED)]
     failures, compared = [], 0
     pool = WorkerPool(tasks_per_worker=_SPECS_PER_WORKER, initializer=_quiet_worker)
     with tempfile.TemporaryDirectory() as folder, pool:
         for text in texts:
             spec = parse_spec(text)
-            params = family_of_type(type(spec)).cost(spec, input_shape=_SHAPE, num_classes=_CLASSES).params
-            formats = ("tflite", "onnx") if params <= _ONNX_MAX_PARAMS else ("tflite",)
-            files = _converted_files(pool, text, folder, formats)
+            params = family.cost(spec, input_shape=shape, num_classes=classes).params
+            onnx = "onnx" in family.timing_graph_formats and params <= _ONNX_MAX_PARAMS
+            formats = ("tflite", "onnx") if onnx else ("tflite",)
+            files = _converted_files(pool, text, folder, formats, input_shape=shape, num_classes=classes)
             assert files is not None, f"the converters' worker died twice on {text}"
             for kind, path in files.items():
                 with open(path, "rb") as file:
@@ -85,8 +92,8 @@ def check_random_points(space_name: str) -> None:
                 compared += 1
                 model_format, precision = kind.split()
                 difference = graph_difference(parse_spec(text), model_format, precision, converted,
-                                              input_shape=_SHAPE, num_classes=_CLASSES)  # fmt: skip
+                                              input_shape=shape, num_classes=classes)  # fmt: skip
                 if difference is not None:
                     failures.append(f"{text} ({kind}): {difference}")
     assert not failures, f"{len(failures)} of {compared} files differ; first: {failures[0]}"
-    assert compared >= 2 * len(texts)  # .tflite fp32 and int8 of every point, .onnx fp32 of all but the largest
+    assert compared >= 2 * len(texts)  # .tflite fp32 and int8 of every point, .onnx fp32 where compared

@@ -4,15 +4,21 @@
 onnxruntime's QDQ quantisation of each float file), node for node.
 
 Covered: every space whose family has a direct writer, read from the registry at
-collection time (a space gets this test by getting a writer). The fast form
-compares each space's references as fp32 .tflite, and one hand-made network that
-uses every op and option the chain writer emits (every activation, conv, mbconv
-and fused-mbconv blocks with and without SE and expansion, skip and stride) in
-both formats and precisions; the long form compares every reference in the
-other two kinds of file (.tflite int8, .onnx fp32), and 50 seeded random points
-of every such space in the same three kinds (`_random_points`, one
-`test_random_points_<space>.py` per space, which a test here insists on). A
-converter upgrade that changes its graph fails here, naming the first op that differs.
+collection time (a space gets this test by getting a writer), each at its
+family's deployment input and class count (224x224 and 1,000 classes for a
+chain classifier, 256x256 and 91 for a SpineNet detector), in the formats its
+family's writer makes (`Family.timing_graph_formats`: no .onnx for SpineNet).
+The fast form compares each space's references as fp32 .tflite, the published
+ResNet-style SpineNets (no point of a space) likewise, one hand-made chain
+network that uses every op and option the chain writer emits (every activation,
+conv, mbconv and fused-mbconv blocks with and without SE and expansion, skip and
+stride) in both formats and precisions, and hand-made SpineNet detectors that
+use every op and option the SpineNet writer emits, as .tflite fp32 and int8; the
+long form compares every reference in the other kinds of file (.tflite int8,
+.onnx fp32), and 50 seeded random points of every such space in the same kinds
+(`_random_points`, one `test_random_points_<space>.py` per space, which a test
+here insists on). A converter upgrade that changes its graph fails here, naming
+the first op that differs.
 """
 from __future__ import annotations
 
@@ -24,15 +30,14 @@ import pytest
 
 from edgenas import spaces
 from edgenas.export import export
-from edgenas.families import family_of_type, parse_spec
+from edgenas.families import family_of, family_of_type, parse_spec
+from edgenas.specs.spinenet_references import spinenet_reference
 
 sys.path.insert(0, os.path.dirname(__file__))
 from _random_points import graph_difference  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
-_SHAPE = (224, 224, 3)
-_CLASSES = 1000
 _EVERY_OP = (
     "hard_swish-stem16-mbconv_r1_k3_s1_e1_se0.25_c16-mbconv_r2_k3_s2_e6_se0_c24"
     "-fused_mbconv_r1_k3_s2_e1_se0.25_c40_relu-fused_mbconv_r2_k5_s1_e4_se0.25_c40_swish"
@@ -45,18 +50,38 @@ def _writer_space_names() -> list[str]:
     return [name for name in spaces.names() if family_of_type(spaces.get(name).spec_type).has_timing_graph]
 
 
+_KINDS = [("tflite", "fp32"), ("tflite", "int8"), ("onnx", "fp32")]
+"""The kinds of file compared. Not ONNX int8: see `_random_points` (CI saw EfficientNetV2-B0's converter file
+differ from the direct one at an SE module's QDQ pair too, where the run before had matched)."""
+
+
+def _kinds_of(family: Any) -> list[tuple[str, str]]:
+    """The kinds of file a family's direct writer makes; all but .tflite fp32 are the long form's."""
+    return [(f, p) for f, p in _KINDS if f in family.timing_graph_formats]
+
+
 def _all_references() -> list[Any]:
-    """(space, options, reference) of every reference of every variant of those spaces (`spaces.variants`)."""
+    """(space, options, reference, format, precision) of every reference of every variant of those spaces
+    (`spaces.variants`), in every kind of file its family's writer makes."""
     params = []
     for name in _writer_space_names():
+        family = family_of_type(spaces.get(name).spec_type)
         for options in spaces.variants(name):
             for reference in spaces.get(name, **options).reference_names():
-                params.append(pytest.param(name, options, reference, id=f"{name}-{reference}"))
+                for model_format, precision in _kinds_of(family):
+                    long = () if (model_format, precision) == ("tflite", "fp32") else pytest.mark.long
+                    params.append(pytest.param(name, options, reference, model_format, precision, marks=long,
+                                               id=f"{name}-{reference}-{model_format}-{precision}"))  # fmt: skip
     return params
 
 
 def _assert_same_graph(spec: Any, model_format: str, precision: str, tmp_path: Any, *,
-                       input_shape: tuple[int, int, int], num_classes: int) -> None:  # fmt: skip
+                       input_shape: tuple[int, int, int] | None = None,
+                       num_classes: int | None = None) -> None:  # fmt: skip
+    """Converter file against direct file; the input and class count default to the family's deployment ones."""
+    deployment = family_of(spec).deployment
+    input_shape = deployment.input_shape if input_shape is None else input_shape
+    num_classes = deployment.num_classes if num_classes is None else num_classes
     result = export(spec, out_dir=tmp_path, formats=model_format, precision=precision, input_shape=input_shape,
                     num_classes=num_classes)  # fmt: skip
     converted = result.artifacts[0].path.read_bytes()
@@ -65,26 +90,65 @@ def _assert_same_graph(spec: Any, model_format: str, precision: str, tmp_path: A
     assert difference is None, f"{spec} ({model_format} {precision}): {difference}"
 
 
-_KINDS = [("tflite", "fp32"), ("tflite", "int8"), ("onnx", "fp32")]
-"""The kinds of file compared. Not ONNX int8: see `_random_points` (CI saw EfficientNetV2-B0's converter file
-differ from the direct one at an SE module's QDQ pair too, where the run before had matched)."""
-
-
-@pytest.mark.parametrize(
-    ("model_format", "precision"),
-    [pytest.param(f, p, marks=() if (f, p) == ("tflite", "fp32") else pytest.mark.long) for f, p in _KINDS],
-)
-@pytest.mark.parametrize(("space_name", "options", "reference"), _all_references())
+@pytest.mark.parametrize(("space_name", "options", "reference", "model_format", "precision"), _all_references())
 def test_reference_matches_the_converter(space_name: str, options: dict[str, str], reference: str,
                                          model_format: str, precision: str, tmp_path: Any) -> None:  # fmt: skip
     spec = spaces.get(space_name, **options).reference(reference)
-    _assert_same_graph(spec, model_format, precision, tmp_path, input_shape=_SHAPE, num_classes=_CLASSES)
+    _assert_same_graph(spec, model_format, precision, tmp_path)
+
+
+_PUBLISHED_SPINENETS = ("spinenet49s", "spinenet49")
+"""ResNet-style SpineNets that are no point of a space (`edgenas.spaces.spinenet`); the larger scalings of the
+same topology (96, 143, 190) add width, not ops."""
+
+
+@pytest.mark.parametrize("precision", ["fp32", pytest.param("int8", marks=pytest.mark.long)])
+@pytest.mark.parametrize("name", _PUBLISHED_SPINENETS)
+def test_published_spinenet_matches_the_converter(name: str, precision: str, tmp_path: Any) -> None:
+    _assert_same_graph(spinenet_reference(name), "tflite", precision, tmp_path)
 
 
 @pytest.mark.parametrize(("model_format", "precision"), _KINDS)
 def test_every_op_and_option_matches_the_converter(model_format: str, precision: str, tmp_path: Any) -> None:
     _assert_same_graph(parse_spec(_EVERY_OP), model_format, precision, tmp_path, input_shape=(96, 96, 3),
                        num_classes=10)  # fmt: skip
+
+
+_EVERY_SPINENET_OP = {
+    "resnet_relu": (
+        "spinenet-relu-levels3to7-endpoints16-scale0.25-alpha0.5-repeats1-residual_l5_in0+1-bottleneck_l7_in0+1"
+        "-residual_l3_in1+3-residual_l4_in3+4-bottleneck_l4_in3+5-residual_l5_in4+5_out-bottleneck_l3_in5+7_out"
+        "-residual_l4_in4+8_out-bottleneck_l6_in3+7_out-residual_l7_in9+10_out|head_c2_f24_a3"
+    ),
+    "mobile_swish": (
+        "spinenet-swish-levels3to7-endpoints16-scale0.5-repeats2-mbconv_e4_k5_se0.25-mbconv_l5_in0+1-mbconv_l7_in0+1"
+        "-mbconv_l3_in1+3-mbconv_l4_in3+4-mbconv_l5_in4+5_out-mbconv_l3_in5+6_out-mbconv_l4_in4+7_out"
+        "-mbconv_l6_in3+6_out-mbconv_l7_in8+9_out"
+    ),
+    "mobile_hard_swish": (
+        "spinenet-hard_swish-levels3to7-endpoints16-scale0.5-repeats1-mbconv_e1_k3_se0-mbconv_l5_in0+1"
+        "-mbconv_l7_in0+1-mbconv_l3_in1+3-mbconv_l4_in3+4-mbconv_l5_in4+5_out-mbconv_l3_in5+6_out"
+        "-mbconv_l4_in4+7_out-mbconv_l6_in3+6_out-mbconv_l7_in8+9_out|head_c1_f16_a2"
+    ),
+    "mobile_relu6": (
+        "spinenet-relu6-levels3to7-endpoints16-scale0.5-repeats1-mbconv_e2_k3_se0.5-mbconv_l5_in0+1-mbconv_l7_in0+1"
+        "-mbconv_l3_in1+3-mbconv_l4_in3+4-mbconv_l5_in4+5_out-mbconv_l3_in5+6_out-mbconv_l4_in4+7_out"
+        "-mbconv_l6_in3+6_out-mbconv_l7_in8+9_out|head_c2_f16_a3_sep"
+    ),
+}
+"""Every op and option the SpineNet writer emits: both families' stems (the ResNet one's MAX_POOL_2D); residual
+and bottleneck blocks with and without projection, mbconv with and without expansion and SE, repeated blocks;
+every activation (ReLU and ReLU6 fused into convolutions and ADDs, swish and hard swish as ops); resampling down
+by convolutions and MAX_POOL_2Ds or depthwise convolutions, up by 2, 4, 8 and 16 (one and two CONCATENATION and
+RESHAPE stages), two up-samplings of one block that the converter merges; a merge of three inputs; a dead block
+(left out); the default separable head and plain and separable heads of other sizes, 1 to 4 tower convolutions."""
+
+
+@pytest.mark.parametrize("precision", ["fp32", "int8"])
+@pytest.mark.parametrize("network", sorted(_EVERY_SPINENET_OP))
+def test_every_spinenet_op_and_option_matches_the_converter(network: str, precision: str, tmp_path: Any) -> None:
+    _assert_same_graph(parse_spec(_EVERY_SPINENET_OP[network]), "tflite", precision, tmp_path,
+                       input_shape=(128, 128, 3), num_classes=7)  # fmt: skip
 
 
 def test_every_writer_space_has_a_random_points_file() -> None:

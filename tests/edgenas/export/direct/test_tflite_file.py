@@ -1,4 +1,5 @@
-"""`graph_to_tflite`: quantisation of the converter's kind, 16-byte aligned buffers, biases at input x kernel scale."""
+"""`graph_to_tflite`: quantisation of the converter's kind, 16-byte aligned buffers, biases at input x kernel scale,
+one scale for the operands of ops that move values."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from ai_edge_litert import schema_py_generated as schema
 from edgenas.export.direct import timing_graph, timing_tflite
 from edgenas.families import parse_spec
 from edgenas.export.direct.tflite_file import graph_to_tflite, quantization_of_range
+from edgenas.graphs import GraphBuilder
 
 _SPEC = "swish-stem8-mbconv_r1_k3_s1_e1_se0.25_c8-fused_mbconv_r2_k3_s2_e4_se0_c16-head32"
 
@@ -79,3 +81,54 @@ def test_fp32_file_has_float_tensors_and_the_converters_versions() -> None:
     types = {t.type for t in model.subgraphs[0].tensors}
     assert types == {schema.TensorType.FLOAT32, schema.TensorType.INT32}  # INT32: the MEAN axes
     assert model.buffers[0].data is None  # the empty sentinel buffer
+
+
+_SPINENET = (
+    "spinenet-relu-levels3to7-endpoints8-scale0.25-alpha0.5-repeats1-residual_l5_in0+1-bottleneck_l7_in0+1"
+    "-residual_l3_in1+3_out-residual_l4_in3+4_out-residual_l5_in2+5_out-bottleneck_l6_in3+6_out"
+    "-residual_l7_in6+7_out|head_c1_f8_a2_sep"
+)
+"""Max-pools (ResNet stem and resampling), up-sampling (CONCATENATION and RESHAPE), the head's concatenations."""
+_MOVERS = {schema.BuiltinOperator.MAX_POOL_2D, schema.BuiltinOperator.RESHAPE, schema.BuiltinOperator.CONCATENATION}
+
+
+def test_ops_that_move_values_join_their_operands_at_the_widest_ranges_scale() -> None:
+    g = GraphBuilder(seed=0)
+    x = g.input("image", (1, 4, 4, 2))
+    narrow = g.conv2d(x, filters=2, kernel_size=1, name="narrow")
+    wide = g.conv2d(x, filters=2, kernel_size=1, name="wide")
+    joined = g.concatenation([narrow, wide], axis=1, name="joined")
+    flat = g.reshape(joined, shape=(1, 64), name="flat")
+    pooled = g.max_pool2d(wide, pool_size=3, strides=2, name="pooled")
+    graph = g.finish([flat, pooled])
+    ranges = {x: (-1.0, 1.0), narrow: (-0.5, 0.25), wide: (-2.0, 3.0), joined: (-2.0, 3.0), flat: (-2.0, 3.0),
+              pooled: (-1.0, 3.0)}  # fmt: skip
+    model = _model(graph_to_tflite(graph, ranges=ranges))
+    tensors = model.subgraphs[0].tensors
+    expected = quantization_of_range(-2.0, 3.0)
+    for index in (narrow, wide, joined, flat, pooled):  # one group: every tensor at the union's scale
+        q = tensors[index].quantization
+        assert (float(q.scale[0]), int(q.zeroPoint[0])) == (pytest.approx(expected[0]), expected[1])
+    assert float(tensors[x].quantization.scale[0]) == pytest.approx(quantization_of_range(-1.0, 1.0)[0])
+
+
+def test_a_spinenet_file_quantises_moved_values_unchanged_with_the_converters_versions() -> None:
+    spec = parse_spec(_SPINENET)
+    int8 = _model(timing_tflite(spec, precision="int8", input_shape=(128, 128, 3), num_classes=3))
+    fp32 = _model(timing_tflite(spec, precision="fp32", input_shape=(128, 128, 3), num_classes=3))
+    assert {code.version for code in fp32.operatorCodes} == {1}
+    versions = {code.builtinCode: code.version for code in int8.operatorCodes}
+    assert {code: versions[code] for code in _MOVERS} == {
+        schema.BuiltinOperator.MAX_POOL_2D: 2, schema.BuiltinOperator.RESHAPE: 1,
+        schema.BuiltinOperator.CONCATENATION: 2,
+    }  # fmt: skip
+    graph = int8.subgraphs[0]
+    moved = 0
+    for op in graph.operators:
+        if int8.operatorCodes[op.opcodeIndex].builtinCode not in _MOVERS:
+            continue
+        operands = [graph.tensors[i] for i in (*op.inputs, *op.outputs)]
+        operands = [t for t in operands if t.type == schema.TensorType.INT8]  # not a RESHAPE's shape
+        assert len({(float(t.quantization.scale[0]), int(t.quantization.zeroPoint[0])) for t in operands}) == 1
+        moved += 1
+    assert moved > 20

@@ -1,0 +1,21 @@
+"""50 seeded random spinenet points: the direct .tflite files are the converter's graphs.
+
+The long form; see `_random_points` (each point at 256x256 with 91 classes, the SpineNet detector family's
+deployment; .tflite only: the family's direct writer makes no .onnx files).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(__file__))
+import _random_points  # noqa: E402
+
+pytestmark = [pytest.mark.slow, pytest.mark.long]
+
+
+def test_random_points_match_the_converter() -> None:
+    _random_points.check_random_points("spinenet")

@@ -35,10 +35,11 @@ def graph_difference(spec: Any, model_format: str, precision: str, converted: by
     return first_difference(signature(converted), signature(direct))
 
 # The kinds of file compared on random points (`_convert.convert_all` makes no others): .tflite fp32 and int8,
-# .onnx fp32 (where the space's family has a direct ONNX writer: `Family.timing_graph_formats`). Not ONNX int8: tf2onnx places the no-op Reshapes around an SE module's 1x1 convolutions
-# differently from one process to the next (the float signature leaves them out), and onnxruntime's quantiser
-# places its QDQ pairs around them, so the converter's own int8 files differ between runs there (seen on 4 of 50
-# mnasnet points, and on the EfficientNetV2-B0 reference once).
+# .onnx fp32 (where the space's family has a direct ONNX writer: `Family.timing_graph_formats`). Not ONNX int8:
+# tf2onnx places the no-op Reshapes around an SE module's 1x1 convolutions differently from one process to the
+# next (the float signature leaves them out), and onnxruntime's quantiser places its QDQ pairs around them, so the
+# converter's own int8 files differ between runs there (seen on 4 of 50 mnasnet points, and on the
+# EfficientNetV2-B0 reference once).
 
 
 _ONNX_MAX_PARAMS = 30_000_000
@@ -65,16 +66,22 @@ def _converted_files(pool: WorkerPool, text: str, folder: str, formats: tuple[st
     return None
 
 
-def check_random_points(space_name: str) -> None:
+def check_random_points(space_name: str, *, part: int = 0, parts: int = 1) -> None:
     """Fails naming the first of `space_name`'s random points whose direct file differs from the converter's.
 
     Each point is exported at its family's deployment input and class count (a classifier's 224x224 and 1,000
     classes, a SpineNet detector's 256x256 and 91).
+
+    Args:
+        space_name: The space.
+        part: Which share of the points this call checks: every `parts`-th point from the `part`-th.
+        parts: Into how many shares the points are split (a space whose conversions take long splits them over
+            several tests, so that none runs past the 30 minutes pytest allows one test).
     """
     space = spaces.get(space_name)
     family = family_of_type(space.spec_type)
     shape, classes = family.deployment.input_shape, family.deployment.num_classes
-    texts = [str(spec) for spec in space.sample(n=RANDOM_POINTS, seed=RANDOM_SEED)]
+    texts = [str(spec) for spec in space.sample(n=RANDOM_POINTS, seed=RANDOM_SEED)][part::parts]
     failures, compared = [], 0
     pool = WorkerPool(tasks_per_worker=_SPECS_PER_WORKER, initializer=_quiet_worker)
     with tempfile.TemporaryDirectory() as folder, pool:

@@ -8,14 +8,15 @@ collection time (a space gets this test by getting a writer), each at its
 family's deployment input and class count (224x224 and 1,000 classes for a
 chain classifier, 256x256 and 91 for a SpineNet detector), in the formats its
 family's writer makes (`Family.timing_graph_formats`: no .onnx for SpineNet).
-The fast form compares each space's references as fp32 .tflite, the published
-ResNet-style SpineNets (no point of a space) likewise, one hand-made chain
-network that uses every op and option the chain writer emits (every activation,
-conv, mbconv and fused-mbconv blocks with and without SE and expansion, skip and
-stride) in both formats and precisions, and hand-made SpineNet detectors that
-use every op and option the SpineNet writer emits, as .tflite fp32 and int8; the
-long form compares every reference in the other kinds of file (.tflite int8,
-.onnx fp32), and 50 seeded random points of every such space in the same kinds
+The fast form compares each space's references as fp32 .tflite (of the
+SpineNet-Mobile scalings, 49XS only), SpineNet-49S (no point of a space)
+likewise, one hand-made chain network that uses every op and option the chain
+writer emits (every activation, conv, mbconv and fused-mbconv blocks with and
+without SE and expansion, skip and stride) in both formats and precisions, and
+hand-made SpineNet detectors that together use every op and option the SpineNet
+writer emits, as .tflite fp32 (two of them int8 too); the long form compares the
+rest: every reference and published SpineNet in every kind of file (.tflite
+int8, .onnx fp32), the other int8 files, and 50 seeded random points of every such space in the same kinds
 (`_random_points`, one `test_random_points_<space>.py` per space, which a test
 here insists on). A converter upgrade that changes its graph fails here, naming
 the first op that differs.
@@ -56,20 +57,30 @@ differ from the direct one at an SE module's QDQ pair too, where the run before 
 
 
 def _kinds_of(family: Any) -> list[tuple[str, str]]:
-    """The kinds of file a family's direct writer makes; all but .tflite fp32 are the long form's."""
+    """The kinds of file a family's direct writer makes."""
     return [(f, p) for f, p in _KINDS if f in family.timing_graph_formats]
+
+
+_LONG_ONLY_REFERENCES = frozenset({"spinenet_mobile49s", "spinenet_mobile49"})
+"""References only the long form compares: SpineNet-Mobile-49S and -49 scale SpineNet-Mobile-49XS's topology
+(whose fp32 file the fast form compares)."""
 
 
 def _all_references() -> list[Any]:
     """(space, options, reference, format, precision) of every reference of every variant of those spaces
-    (`spaces.variants`), in every kind of file its family's writer makes."""
+    (`spaces.variants`), in every kind of file its family's writer makes.
+
+    The fast form has the .tflite fp32 files of the references not in `_LONG_ONLY_REFERENCES`; the long form
+    has the rest.
+    """
     params = []
     for name in _writer_space_names():
         family = family_of_type(spaces.get(name).spec_type)
         for options in spaces.variants(name):
             for reference in spaces.get(name, **options).reference_names():
                 for model_format, precision in _kinds_of(family):
-                    long = () if (model_format, precision) == ("tflite", "fp32") else pytest.mark.long
+                    fast = (model_format, precision) == ("tflite", "fp32") and reference not in _LONG_ONLY_REFERENCES
+                    long = () if fast else pytest.mark.long
                     params.append(pytest.param(name, options, reference, model_format, precision, marks=long,
                                                id=f"{name}-{reference}-{model_format}-{precision}"))  # fmt: skip
     return params
@@ -97,13 +108,18 @@ def test_reference_matches_the_converter(space_name: str, options: dict[str, str
     _assert_same_graph(spec, model_format, precision, tmp_path)
 
 
-_PUBLISHED_SPINENETS = ("spinenet49s", "spinenet49")
-"""ResNet-style SpineNets that are no point of a space (`edgenas.spaces.spinenet`); the larger scalings of the
-same topology (96, 143, 190) add width, not ops."""
+_PUBLISHED_SPINENETS = [
+    pytest.param("spinenet49s", "fp32"),
+    pytest.param("spinenet49s", "int8", marks=pytest.mark.long),
+    pytest.param("spinenet49", "fp32", marks=pytest.mark.long),
+    pytest.param("spinenet49", "int8", marks=pytest.mark.long),
+]
+"""ResNet-style SpineNets that are no point of a space (`edgenas.spaces.spinenet`), at the family's deployment
+input (SpineNet-49S fp32, 20 s, in the fast form); the larger scalings of the same topology (96, 143, 190) add
+width, not ops."""
 
 
-@pytest.mark.parametrize("precision", ["fp32", pytest.param("int8", marks=pytest.mark.long)])
-@pytest.mark.parametrize("name", _PUBLISHED_SPINENETS)
+@pytest.mark.parametrize(("name", "precision"), _PUBLISHED_SPINENETS)
 def test_published_spinenet_matches_the_converter(name: str, precision: str, tmp_path: Any) -> None:
     _assert_same_graph(spinenet_reference(name), "tflite", precision, tmp_path)
 
@@ -144,8 +160,16 @@ RESHAPE stages), two up-samplings of one block that the converter merges; a merg
 (left out); the default separable head and plain and separable heads of other sizes, 1 to 4 tower convolutions."""
 
 
-@pytest.mark.parametrize("precision", ["fp32", "int8"])
-@pytest.mark.parametrize("network", sorted(_EVERY_SPINENET_OP))
+_SPINENET_INT8_FAST = ("mobile_swish", "resnet_relu")
+"""The networks whose int8 files the fast form compares (every network's fp32 file is in it); the other two
+networks' int8 files are the long form's."""
+
+
+@pytest.mark.parametrize(
+    ("network", "precision"),
+    [pytest.param(n, p, marks=() if p == "fp32" or n in _SPINENET_INT8_FAST else pytest.mark.long)
+     for n in sorted(_EVERY_SPINENET_OP) for p in ("fp32", "int8")],
+)  # fmt: skip
 def test_every_spinenet_op_and_option_matches_the_converter(network: str, precision: str, tmp_path: Any) -> None:
     _assert_same_graph(parse_spec(_EVERY_SPINENET_OP[network]), "tflite", precision, tmp_path,
                        input_shape=(128, 128, 3), num_classes=7)  # fmt: skip

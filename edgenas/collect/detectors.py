@@ -8,7 +8,8 @@ ResNet-style ones), so the data spans both what a search samples and what
 or `mnasnet` / `efficientnet_v2` with `task="detection"`) each detector is a
 random point at one of `image_sizes` (`edgenas.collect.chain_detectors`).
 As in `collect`, models are exported in a recycled worker process and timed
-one at a time, every measurement is stored at once (keyed by the spec string,
+one at a time (timing models: written from the spec where the family has a
+direct writer, `edgenas.export.direct`, else converted), every measurement is stored at once (keyed by the spec string,
 its `space` column `chain_detectors.space_label`), and a rerun measures only
 detectors not measured before.
 """
@@ -61,10 +62,8 @@ class DetectorCollectSummary:
 def export_detectors(
     texts: Sequence[str], precision: str, out_dir: str, input_shapes: Sequence[tuple[int, int, int]], num_classes: int
 ) -> list[str | None]:
-    """Worker task: exports detector spec strings (of any family: `parse_spec`) to .tflite, each at its input
-    shape; None where one failed."""
-    import keras  # noqa: PLC0415
-
+    """Worker task: exports detector spec strings (of any family: `parse_spec`) to timing .tflite files, each at
+    its input shape; None where one failed. TensorFlow is imported only where a family has no direct writer."""
     from edgenas.export import export  # noqa: PLC0415
     from edgenas.families import parse_spec  # noqa: PLC0415
 
@@ -72,12 +71,14 @@ def export_detectors(
     for text, shape in zip(texts, input_shapes, strict=True):
         try:
             result = export(parse_spec(text), out_dir=out_dir, formats="tflite", precision=precision,
-                            input_shape=tuple(shape), num_classes=num_classes)  # fmt: skip
+                            input_shape=tuple(shape), num_classes=num_classes, timing_only=True)  # fmt: skip
             paths.append(os.fspath(result.artifacts[0].path))
         except Exception:  # noqa: BLE001 - reported by the caller
             paths.append(None)
         finally:
-            keras.backend.clear_session()
+            keras = sys.modules.get("keras")  # loaded by a converter export only
+            if keras is not None:
+                keras.backend.clear_session()
     return paths
 
 

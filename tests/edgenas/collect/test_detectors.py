@@ -53,7 +53,16 @@ def test_a_short_detector_collection_measures_stores_and_never_repeats(tiny_spac
     assert len(new) == 2
     assert all(n.latency_ms > 0 and n.input_shape == (128, 128, 3) and n.num_classes == 3 for n in new)
     assert sorted(n.latency_ms for _, n in rows if n not in new) == [1.0, 1.0]
-    assert len(list((tmp_path / "det-models").glob("*.tflite"))) == 2
+    files = list((tmp_path / "det-models").glob("*.tflite"))
+    assert len(files) == 2
+    # Only timed: written from the spec by the SpineNet family's direct writer, not converted.
+    assert {_description(path) for path in files} == {"edgenas direct"}
+
+
+def _description(path: Path) -> str:
+    from ai_edge_litert import schema_py_generated as schema  # noqa: PLC0415
+
+    return schema.Model.GetRootAsModel(path.read_bytes(), 0).Description().decode()
 
 
 def test_an_unreachable_device_or_a_bad_space_stops_before_anything_is_built(tmp_path: Path) -> None:

@@ -1,4 +1,5 @@
-"""The random-point half of the graph test: 50 seeded points of a space, converter files against direct ones.
+"""The random-point half of the graph test: seeded points of a space (50 unless its test file says fewer),
+converter files against direct ones.
 
 Each space with a direct writer has its own test file (`test_random_points_<space>.py`, checked by
 `test_matches_converter.test_every_writer_space_has_a_random_points_file`), so that pytest-xdist runs the
@@ -66,7 +67,7 @@ def _converted_files(pool: WorkerPool, text: str, folder: str, formats: tuple[st
     return None
 
 
-def check_random_points(space_name: str, *, part: int = 0, parts: int = 1) -> None:
+def check_random_points(space_name: str, *, points: int = RANDOM_POINTS, part: int = 0, parts: int = 1) -> None:
     """Fails naming the first of `space_name`'s random points whose direct file differs from the converter's.
 
     Each point is exported at its family's deployment input and class count (a classifier's 224x224 and 1,000
@@ -74,6 +75,7 @@ def check_random_points(space_name: str, *, part: int = 0, parts: int = 1) -> No
 
     Args:
         space_name: The space.
+        points: How many seeded points of the space are checked (the first `points` of the seed's draw).
         part: Which share of the points this call checks: every `parts`-th point from the `part`-th.
         parts: Into how many shares the points are split (a space whose conversions take long splits them over
             several tests, so that none runs past the 30 minutes pytest allows one test).
@@ -81,7 +83,7 @@ def check_random_points(space_name: str, *, part: int = 0, parts: int = 1) -> No
     space = spaces.get(space_name)
     family = family_of_type(space.spec_type)
     shape, classes = family.deployment.input_shape, family.deployment.num_classes
-    texts = [str(spec) for spec in space.sample(n=RANDOM_POINTS, seed=RANDOM_SEED)][part::parts]
+    texts = [str(spec) for spec in space.sample(n=points, seed=RANDOM_SEED)][part::parts]
     failures, compared = [], 0
     pool = WorkerPool(tasks_per_worker=_SPECS_PER_WORKER, initializer=_quiet_worker)
     with tempfile.TemporaryDirectory() as folder, pool:

@@ -9,17 +9,19 @@ family's deployment input and class count (224x224 and 1,000 classes for a
 chain classifier, 256x256 and 91 for a SpineNet detector), in the formats its
 family's writer makes (`Family.timing_graph_formats`: no .onnx for SpineNet).
 The fast form compares each space's references as fp32 .tflite (of the
-SpineNet-Mobile scalings, 49XS only), SpineNet-49S (no point of a space)
-likewise, one hand-made chain network that uses every op and option the chain
-writer emits (every activation, conv, mbconv and fused-mbconv blocks with and
-without SE and expansion, skip and stride) in both formats and precisions, and
-hand-made SpineNet detectors that together use every op and option the SpineNet
-writer emits, as .tflite fp32 (two of them int8 too); the long form compares the
-rest: every reference and published SpineNet in every kind of file (.tflite
-int8, .onnx fp32), the other int8 files, and 50 seeded random points of every such space in the same kinds
-(`_random_points`, one `test_random_points_<space>.py` per space, which a test
-here insists on). A converter upgrade that changes its graph fails here, naming
-the first op that differs.
+SpineNet-Mobile scalings, 49XS only), one hand-made chain network that uses
+every op and option the chain writer emits (every activation, conv, mbconv and
+fused-mbconv blocks with and without SE and expansion, skip and stride) in both
+formats and precisions, and two of the hand-made SpineNet detectors that
+together with two more use every op and option the SpineNet writer emits
+(`_SPINENET_FAST`); the long form compares the rest: every reference and
+published SpineNet (SpineNet-49S and -49, no point of a space) in every kind of
+file (.tflite int8, .onnx fp32), the other hand-made files, and seeded random
+points of every such space in the same kinds (`_random_points`, one
+`test_random_points_<space>.py` per space, which a test here insists on: 50 of
+each chain space, fewer of the SpineNet spaces, whose conversions cost more).
+A converter upgrade that changes its graph fails here, naming the first op that
+differs.
 """
 from __future__ import annotations
 
@@ -109,14 +111,14 @@ def test_reference_matches_the_converter(space_name: str, options: dict[str, str
 
 
 _PUBLISHED_SPINENETS = [
-    pytest.param("spinenet49s", "fp32"),
+    pytest.param("spinenet49s", "fp32", marks=pytest.mark.long),
     pytest.param("spinenet49s", "int8", marks=pytest.mark.long),
     pytest.param("spinenet49", "fp32", marks=pytest.mark.long),
     pytest.param("spinenet49", "int8", marks=pytest.mark.long),
 ]
 """ResNet-style SpineNets that are no point of a space (`edgenas.spaces.spinenet`), at the family's deployment
-input (SpineNet-49S fp32, 20 s, in the fast form); the larger scalings of the same topology (96, 143, 190) add
-width, not ops."""
+input (the long form: the fast form's hand-made ResNet-style network has their ops); the larger scalings of the
+same topology (96, 143, 190) add width, not ops."""
 
 
 @pytest.mark.parametrize(("name", "precision"), _PUBLISHED_SPINENETS)
@@ -160,14 +162,15 @@ RESHAPE stages), two up-samplings of one block that the converter merges; a merg
 (left out); the default separable head and plain and separable heads of other sizes, 1 to 4 tower convolutions."""
 
 
-_SPINENET_INT8_FAST = ("mobile_swish", "resnet_relu")
-"""The networks whose int8 files the fast form compares (every network's fp32 file is in it); the other two
-networks' int8 files are the long form's."""
+_SPINENET_FAST = (("resnet_relu", "fp32"), ("mobile_swish", "int8"))
+"""The files the fast form compares: one ResNet-style network in fp32, one mobile network in int8 (the one
+scale the CONCATENATIONs and RESHAPEs of its up-sampling and head share); the long form has the other six. Each
+conversion costs `make test` about 10 s."""
 
 
 @pytest.mark.parametrize(
     ("network", "precision"),
-    [pytest.param(n, p, marks=() if p == "fp32" or n in _SPINENET_INT8_FAST else pytest.mark.long)
+    [pytest.param(n, p, marks=() if (n, p) in _SPINENET_FAST else pytest.mark.long)
      for n in sorted(_EVERY_SPINENET_OP) for p in ("fp32", "int8")],
 )  # fmt: skip
 def test_every_spinenet_op_and_option_matches_the_converter(network: str, precision: str, tmp_path: Any) -> None:

@@ -14,7 +14,8 @@ Figures (this machine's CPU, LiteRT, one thread), each beside its baseline:
    repeats an attempt whose runs spread more than its CV threshold, so a wall
    time is one attempt or more; the attempts are printed beside the walls.
 3. Latency parity and session agreement: for the references of every space
-   with a direct writer and `--random` seeded points of each, fp32 and int8,
+   with a direct writer (or of the `--spaces` named) and `--random` seeded
+   points of each, at the family's deployment input, fp32 and int8 .tflite,
    three timings per round, over `--rounds` rounds whose order turns
    (converter, direct, session; then the reverse; ...): the converter's file
    and the direct file by the one-shot profiler (a fresh process each time),
@@ -37,6 +38,7 @@ latencies agree with one-shot runs; >= 1,000,000 predictions/s in a batch and
 a single predict <= 20 us.
 
 Run: .venv/bin/python benchmarks/turnaround.py [--rounds 7] [--turnarounds 9] [--random 3] [--out runs/turnaround]
+     [--spaces spinenet,spinenet_mbconv,spinenet_v2]
      [--store runs/predictor-bench/train-fp32.sqlite [--predictor-only]]
 """
 
@@ -141,14 +143,18 @@ def _converter_figures(spec, repeats: int, folder: Path) -> dict:
     return out
 
 
-def _parity_models(random_points: int) -> list[tuple[str, object]]:
+def _parity_models(random_points: int, names: list[str] | None) -> list[tuple[str, object]]:
+    """The references and `random_points` seeded points of each space in `names` (default: every space whose
+    family has a direct writer)."""
     from edgenas import spaces
     from edgenas.families import family_of_type
 
+    writers = [name for name in spaces.names() if family_of_type(spaces.get(name).spec_type).has_timing_graph]
+    unknown = sorted(set(names or []) - set(writers))
+    if unknown:
+        sys.exit(f"--spaces: {', '.join(unknown)} has no direct writer (spaces with one: {', '.join(writers)})")
     models = []
-    for name in spaces.names():
-        if not family_of_type(spaces.get(name).spec_type).has_timing_graph:
-            continue
+    for name in names or writers:
         for options in spaces.variants(name):
             space = spaces.get(name, **options)
             models += [(reference, space.reference(reference)) for reference in space.reference_names()]
@@ -242,6 +248,8 @@ def main() -> None:
     parser.add_argument("--confirm-rounds", type=int, default=8,
                         help="more rounds for a file outside 3 %% after --rounds (0: none)")  # fmt: skip
     parser.add_argument("--random", type=int, default=3, help="random points per space in the parity check")
+    parser.add_argument("--spaces", default=None,
+                        help="comma-separated spaces of the parity check (default: every space with a direct writer)")
     parser.add_argument("--calls", type=int, default=21, help="direct writes timed (the first is reported apart)")
     parser.add_argument("--repeats", type=int, default=3, help="converter exports and converter turnarounds timed")
     parser.add_argument("--turnarounds", type=int, default=9,
@@ -257,6 +265,8 @@ def main() -> None:
     speed = _predictor_speed(Path(args.store)) if args.store else None
     if args.predictor_only:
         return
+    names = [name.strip() for name in args.spaces.split(",")] if args.spaces else None
+    models = _parity_models(args.random, names)  # a wrong --spaces stops here, before anything is timed
 
     folder = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="turnaround-"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -269,7 +279,7 @@ def main() -> None:
     converter = _converter_figures(spec, args.repeats, folder / "converter")
     print(f"\n== parity and session agreement: {args.rounds} rounds per file, ms are medians over rounds, "
           "ratios medians of per-round ratios ==", flush=True)  # fmt: skip
-    rows = _rounds(_parity_models(args.random), args.rounds, args.confirm_rounds, folder / "parity")
+    rows = _rounds(models, args.rounds, args.confirm_rounds, folder / "parity")
     session_ratios = [row.agreement for row in rows]
 
     direct_wall = statistics.median(direct["measured_wall_s"])

@@ -45,9 +45,9 @@ def add_predictor_parser(sub: Any) -> None:
                          help="detectors: stop after measuring this many (default: only the budget stops)")
     collect.add_argument("--layer-share", type=fraction, default=0.45, help="largest share of the budget for layers")
     collect.add_argument("--writer", choices=["direct", "converter"], default="direct",
-                         help="chain networks: timing models written from the spec without TensorFlow (direct, the "
-                              "default: the converter's graph in milliseconds) or converted from Keras (converter); "
-                              "detectors always come from the converter")  # fmt: skip
+                         help="timing models written from the spec without TensorFlow (direct, the default: the "
+                              "converter's graph in milliseconds, for chain networks and SpineNet detectors; other "
+                              "detectors are converted, with a notice) or converted from Keras (converter)")  # fmt: skip
     collect.add_argument("--seed", type=int, default=0)
 
     train = actions.add_parser("train", help="fit a predictor file from a measurement store")
@@ -176,6 +176,7 @@ def _collect_detectors(args: argparse.Namespace, *, family: Any) -> int:
             image_sizes=args.image_sizes,
             max_detectors=args.max_detectors,
             seed=args.seed,
+            writer=args.writer,
         )
     print(f"measured {summary.measured} detectors ({summary.total} in the store) in {summary.elapsed_s / 60:.1f} min; "
           f"store {args.db}")  # fmt: skip

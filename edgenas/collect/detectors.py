@@ -28,6 +28,8 @@ from typing import Any
 
 from devices import DeviceBackend, DeviceUnavailableError, ProfilerError, ProfileSettings
 from edgenas.errors import EdgenasError
+from edgenas.export.settings import ModelWriter
+from edgenas.specs.enums import coerce_enum
 
 from edgenas.collect.budget import BatchClock
 from edgenas.collect.chain_detectors import detection_space, random_chain_detectors, space_label
@@ -60,10 +62,17 @@ class DetectorCollectSummary:
 
 
 def export_detectors(
-    texts: Sequence[str], precision: str, out_dir: str, input_shapes: Sequence[tuple[int, int, int]], num_classes: int
+    texts: Sequence[str],
+    precision: str,
+    out_dir: str,
+    input_shapes: Sequence[tuple[int, int, int]],
+    num_classes: int,
+    *,
+    direct: bool = True,
 ) -> list[str | None]:
     """Worker task: exports detector spec strings (of any family: `parse_spec`) to timing .tflite files, each at
-    its input shape; None where one failed. TensorFlow is imported only where a family has no direct writer."""
+    its input shape; None where one failed. `direct`: written from the spec where the family has a direct
+    writer (TensorFlow is then not imported), else converted."""
     from edgenas.export import export  # noqa: PLC0415
     from edgenas.families import parse_spec  # noqa: PLC0415
 
@@ -71,7 +80,7 @@ def export_detectors(
     for text, shape in zip(texts, input_shapes, strict=True):
         try:
             result = export(parse_spec(text), out_dir=out_dir, formats="tflite", precision=precision,
-                            input_shape=tuple(shape), num_classes=num_classes, timing_only=True)  # fmt: skip
+                            input_shape=tuple(shape), num_classes=num_classes, timing_only=direct)  # fmt: skip
             paths.append(os.fspath(result.artifacts[0].path))
         except Exception:  # noqa: BLE001 - reported by the caller
             paths.append(None)
@@ -181,6 +190,7 @@ def collect_detectors(
     warmup_runs: int = 5,
     batch_size: int = 4,
     seed: int = 0,
+    writer: ModelWriter | str = ModelWriter.DIRECT,
     work_dir: str | os.PathLike[str] | None = None,
     progress: bool = True,
     log: Callable[[str], None] = print,
@@ -205,6 +215,8 @@ def collect_detectors(
         warmup_runs: Untimed runs before them.
         batch_size: Detectors exported per worker task.
         seed: Seed of every random choice.
+        writer: What writes the timing models: "direct" (from the spec, where the family has a writer; else the
+            converter, with a one-line notice) or "converter".
         work_dir: Folder of the exported models (default: beside the store).
         progress: Show a progress bar.
         log: Where one-line messages go.
@@ -229,6 +241,7 @@ def collect_detectors(
         return random_detectors(space_name, count=count, seed=round_seed, scaling_space=scaling_space, task=task,
                                 image_sizes=image_sizes)  # fmt: skip
 
+    direct = coerce_enum(ModelWriter, writer, field="writer") is ModelWriter.DIRECT
     draw(1, seed)  # a bad space, option or size fails here, before the device or a worker is touched
     label = space_label(space_name, task=task)
     key = MeasurementKey(device.name, precision, threads)
@@ -258,7 +271,7 @@ def collect_detectors(
                 continue
             with clock.batch():
                 paths = pool.run(export_detectors, [t for t, _ in batch], precision, os.fspath(folder),
-                                 [s for _, s in batch], num_classes)  # fmt: skip
+                                 [s for _, s in batch], num_classes, direct=direct)  # fmt: skip
                 for (text, shape), path in zip(batch, paths, strict=True):
                     measured.add((text, shape))
                     if path is None:

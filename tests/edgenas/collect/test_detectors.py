@@ -70,6 +70,9 @@ def test_an_unreachable_device_or_a_bad_space_stops_before_anything_is_built(tmp
         with pytest.raises(DeviceUnavailableError, match="board"):
             collect_detectors("spinenet_mbconv", device=LocalDevice("board", python=tmp_path / "no-python"),
                               store=store, budget_min=1, progress=False, log=lambda _: None)  # fmt: skip
+        with pytest.raises(ValueError, match="writer"):
+            collect_detectors("spinenet_mbconv", device=LocalDevice(), store=store, budget_min=1, writer="tflm",
+                              progress=False, log=lambda _: None)  # fmt: skip
         with pytest.raises(ValueError, match="budget_min"):
             collect_detectors("spinenet_mbconv", device=LocalDevice(), store=store, budget_min=0, progress=False)
         with pytest.raises(ValueError, match="does not hold SpineNet topologies"):

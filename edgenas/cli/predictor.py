@@ -47,7 +47,8 @@ def add_predictor_parser(sub: Any) -> None:
     collect.add_argument("--writer", choices=["direct", "converter"], default="direct",
                          help="timing models written from the spec without TensorFlow (direct, the default: the "
                               "converter's graph in milliseconds, for chain networks and SpineNet detectors; other "
-                              "detectors are converted, with a notice) or converted from Keras (converter)")  # fmt: skip
+                              "detectors are converted, with a notice) or converted from Keras (converter)",
+                         )  # fmt: skip
     collect.add_argument("--seed", type=int, default=0)
 
     train = actions.add_parser("train", help="fit a predictor file from a measurement store")

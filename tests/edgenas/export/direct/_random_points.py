@@ -43,11 +43,13 @@ def graph_difference(spec: Any, model_format: str, precision: str, converted: by
 # EfficientNetV2-B0 reference once).
 
 
-_ONNX_MAX_PARAMS = 30_000_000
+_ONNX_MAX_PARAMS = 20_000_000
 """Random points with more parameters are compared as .tflite only: tf2onnx's peak memory grows with the
 weights, about 0.33 GB per million parameters (10 GB for a 30.5 M-parameter efficientnet_v2 point at 224, 16 GB
 for a 50.9 M one, where the TFLite converter needs 4 GB). Beside another test worker that is more than this
-machine's 24 GB, and the worker is killed; 8 of the 50 efficientnet_v2 points (none of mnasnet's) are that large."""
+machine's 24 GB, and the worker is killed: the SpineNet random points' conversions beside it peak at about 10 GB
+of the machine's memory (a 25 M-parameter spinenet_v2 point), and one died twice in CI with the efficientnet_v2
+points converting beside it. 15 of the 50 efficientnet_v2 points (none of mnasnet's) are over 20 M."""
 
 
 _SPECS_PER_WORKER = 3

@@ -5,7 +5,7 @@
 # second pytest with fresh workers. TensorFlow keeps memory for every model a
 # worker built (CI saw two workers at 7 GB each when a long test's converter
 # needed 7 GB more, and the kernel killed a worker).
-# The random-point graph tests (marked `heavy`) run last, one at a time in a third
+# The efficientnet_v2 and SpineNet random-point graph tests (marked `heavy`) run last, one at a time in a third
 # pytest without workers: one of their conversions peaks at 7-16 GB, and two side
 # by side (a spinenet_v2 point's and an efficientnet_v2 point's) killed a worker
 # in CI twice.

@@ -77,7 +77,7 @@ def test_shapes_dataset_of_a_task_is_split_and_cached():
 
 def test_the_scenes_dataset_is_loaded_by_name_and_cached_apart_from_shapes():
     scenes = load_dataset(ProxyTask(dataset="scenes", num_images=160, image_size=16))
-    assert scenes.class_names == SCENE_CLASSES and np.bincount(scenes.validation_labels).tolist() == [2] * 16
+    assert scenes.class_names == SCENE_CLASSES and np.bincount(scenes.validation_labels).tolist() == [3] * 10
     assert load_dataset(ProxyTask(dataset="scenes", num_images=160, image_size=16)) is scenes
     shapes = load_dataset(ProxyTask(num_images=160, image_size=16))
     assert shapes.class_names == SHAPE_CLASSES and shapes is not scenes

@@ -22,7 +22,7 @@ def test_dtypes_and_balanced_classes():
     assert images.shape == (83, 20, 20, 3) and images.dtype == np.uint8
     assert labels.shape == (83,) and labels.dtype == np.int32
     counts = np.bincount(labels, minlength=len(SCENE_CLASSES))
-    assert len(SCENE_CLASSES) == 16 and counts.max() - counts.min() <= 1
+    assert len(SCENE_CLASSES) == 10 and counts.max() - counts.min() <= 1
 
 
 def test_one_seed_gives_the_same_scenes_at_every_resolution():
@@ -52,14 +52,14 @@ def test_every_pair_of_classes_differs_in_outline_or_in_angle():
             ranges = [(low, high) for low, high in _ANGLES_DEG[a] for _ in _ANGLES_DEG[b]]
             others = list(_ANGLES_DEG[b])
             assert all(high < o_low or o_high < low for low, high in ranges for o_low, o_high in others)
-    assert same_outline == {("square", "diamond"), ("plus", "cross")}
+    assert same_outline == set()
 
 
 def test_every_nuisance_grows_with_an_images_difficulty():
     params = _draw_params(np.random.default_rng(0), 6000)
     difficulty = params["difficulty"]
     assert 0.0 <= difficulty.min() and difficulty.max() < 1.0
-    assert np.median(difficulty) < 0.15 and (difficulty > 0.5).mean() > 0.15  # most images easy, a hard tail
+    assert np.median(difficulty) < 0.05 and (difficulty > 0.5).mean() > 0.08  # most images easy, a hard tail
     easy, hard = difficulty < 0.2, difficulty > 0.8
     assert params["strokes"][easy].mean() < 1.0 < 4.0 < params["strokes"][hard].mean()
     assert params["strokes"].min() == 0 and params["strokes"].max() == 5

@@ -1,7 +1,9 @@
 """50 seeded random efficientnet_v2 points: the direct files are the converters' graphs.
 
-The long form; see `_random_points`. The points are checked in `PARTS` tests: all 50 in one test took 1,128 s in
-CI beside another worker and about 25 minutes beside other work, close to the 30 minutes pytest allows one test.
+The long form; see `_random_points`. One test, not split in parts: split in two (every other point in each), the
+converters' workers convert other sequences of specs, and in CI (2026-12-07) tf2onnx then wrote one point's .onnx
+with a Reshape (1, 336, 1, 1) -> (1, 1, 1, 336) before an SE module's 1x1 Conv, which the direct writer does not
+write; in this order all 50 points matched in every CI run so far (1,026-1,128 s).
 """
 
 from __future__ import annotations
@@ -16,9 +18,6 @@ import _random_points  # noqa: E402
 
 pytestmark = [pytest.mark.slow, pytest.mark.long, pytest.mark.heavy]
 
-PARTS = 2
 
-
-@pytest.mark.parametrize("part", range(PARTS))
-def test_random_points_match_the_converter(part: int) -> None:
-    _random_points.check_random_points("efficientnet_v2", part=part, parts=PARTS)
+def test_random_points_match_the_converter() -> None:
+    _random_points.check_random_points("efficientnet_v2")

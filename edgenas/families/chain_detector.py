@@ -2,7 +2,10 @@
 
 A chain (a point of the mnasnet or efficientnet_v2 space) gives its level 3-5
 features to an FPN, whose levels 3-7 feed the RetinaNet head; two outputs, class
-logits and box deltas over every anchor, as the SpineNet detectors have.
+logits and box deltas over every anchor, as the SpineNet detectors have. Their
+.tflite timing models are written without TensorFlow (`has_timing_graph`:
+`edgenas.graphs.chain_detector.chain_detector_graph`); their .onnx ones still
+come from the converter (`timing_graph_formats`).
 
 Papers: RetinaNet, https://arxiv.org/abs/1708.02002; FPN, https://arxiv.org/abs/1612.03144.
 """
@@ -76,6 +79,19 @@ class ChainDetectorFamily(RetinaNetFamily):
         from edgenas.models.chain_detector import build_chain_detector  # noqa: PLC0415  (imports TensorFlow)
 
         return build_chain_detector(spec, input_shape=input_shape, num_classes=num_classes, **options)
+
+    has_timing_graph = True
+    timing_graph_formats = ("tflite",)
+
+    def timing_graph(
+        self, spec: ChainDetectorSpec, *, input_shape: tuple[int, int, int], num_classes: int, seed: int
+    ) -> Any:
+        """The converter's graph of the detector (`edgenas.graphs.chain_detector.chain_detector_graph`); no
+        TensorFlow."""
+        from edgenas.graphs.chain_detector import chain_detector_graph  # noqa: PLC0415
+
+        return chain_detector_graph(spec, input_shape=input_shape, num_classes=num_classes,
+                                    input_name=self.input_name, seed=seed)  # fmt: skip
 
     def export_calibration_images(
         self, spec: ChainDetectorSpec, *, input_shape: tuple[int, int, int], default: int

@@ -20,7 +20,7 @@ from edgenas.graphs.graph import FusedActivation, Graph, GraphBuilder, Padding
 from edgenas.specs import Activation, ArchSpec, BlockFn
 from edgenas.specs.costs import se_reduced_filters
 
-__all__ = ["chain_block", "chain_graph", "classifier_head", "stem"]
+__all__ = ["chain_block", "chain_graph", "chain_stages", "classifier_head", "stem"]
 
 _FUSED = {Activation.RELU: FusedActivation.RELU, Activation.RELU6: FusedActivation.RELU6}
 """Activations the converter fuses into the op that produces their input."""
@@ -138,6 +138,26 @@ def stem(g: GraphBuilder, x: int, *, filters: int, activation: Activation, kerne
                      name="stem")  # fmt: skip
 
 
+def chain_stages(g: GraphBuilder, x: int, spec: ArchSpec) -> list[int]:
+    """The stem and every stage of `spec` on the image `x` (`edgenas.models.chain.chain_stages`): what a
+    classifier and a detector on the chain share.
+
+    Returns:
+        The output tensor of each stage, by stage index.
+    """
+    x = stem(g, x, filters=spec.stem_filters, activation=spec.activation)
+    outputs = []
+    for stage_index, block in enumerate(spec.blocks):
+        for repeat in range(block.num_repeats):
+            x = chain_block(
+                g, x, block_fn=block.block_fn, filters=block.output_filters, kernel_size=block.kernel_size,
+                strides=block.strides if repeat == 0 else 1, expand_ratio=block.expand_ratio,
+                se_ratio=block.se_ratio, activation=spec.activation_of(block), name=f"stage{stage_index}_block{repeat}",
+            )  # fmt: skip
+        outputs.append(x)
+    return outputs
+
+
 def chain_graph(
     spec: ArchSpec, *, input_shape: tuple[int, int, int], num_classes: int, input_name: str = "image", seed: int = 0
 ) -> Graph:
@@ -151,14 +171,6 @@ def chain_graph(
         seed: Seed of the weights.
     """
     g = GraphBuilder(seed=seed)
-    x = g.input(input_name, (1, *input_shape))
-    x = stem(g, x, filters=spec.stem_filters, activation=spec.activation)
-    for stage_index, block in enumerate(spec.blocks):
-        for repeat in range(block.num_repeats):
-            x = chain_block(
-                g, x, block_fn=block.block_fn, filters=block.output_filters, kernel_size=block.kernel_size,
-                strides=block.strides if repeat == 0 else 1, expand_ratio=block.expand_ratio,
-                se_ratio=block.se_ratio, activation=spec.activation_of(block), name=f"stage{stage_index}_block{repeat}",
-            )  # fmt: skip
+    x = chain_stages(g, g.input(input_name, (1, *input_shape)), spec)[-1]
     x = classifier_head(g, x, filters=spec.head_filters, activation=spec.activation, num_classes=num_classes)
     return g.finish([x])

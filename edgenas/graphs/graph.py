@@ -35,6 +35,8 @@ class OpType(enum.Enum):
     MAX_POOL_2D = "MAX_POOL_2D"
     CONCATENATION = "CONCATENATION"
     RESHAPE = "RESHAPE"
+    RELU = "RELU"
+    RELU6 = "RELU6"
 
 
 class FusedActivation(enum.Enum):
@@ -63,6 +65,9 @@ class TensorRole(enum.Enum):
     """A bias: int32, scale input scale x weight scale per channel."""
     AXES = "axes"
     """Integer operands (a reduction's axes, a reshape's new shape): int32, never quantised."""
+    CONSTANT = "constant"
+    """A float operand of an elementwise op (a BatchNorm the converter could not fold: its per-channel scale
+    or offset): int8 with one scale per tensor, from its own values."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -270,6 +275,31 @@ class GraphBuilder:
     def mul(self, a: int, b: int, *, name: str) -> int:
         """An elementwise product (broadcasting a 1x1 gate over a feature map)."""
         return self._elementwise(OpType.MUL, a, b, name)
+
+    def _channel_constant(self, name: str, size: int, *, low: float, high: float) -> int:
+        data = self._rng.uniform(low, high, size=(size,)).astype(np.float32)
+        return self._add(TensorDef(name, (size,), TensorRole.CONSTANT, data))
+
+    def mul_constant(self, x: int, *, name: str) -> int:
+        """`x` times a seeded per-channel constant of shape (C,) near 1 (an unfolded BatchNorm's scale)."""
+        scale = self._channel_constant(f"{name}/y", self.shape(x)[-1], low=0.5, high=1.5)
+        out = self._activation(name, self.shape(x))
+        self._ops.append(OpDef(OpType.MUL, (x, scale), (out,)))
+        return out
+
+    def add_constant(self, x: int, *, name: str) -> int:
+        """`x` plus a seeded small per-channel constant of shape (C,) (an unfolded BatchNorm's offset)."""
+        offset = self._channel_constant(f"{name}/y", self.shape(x)[-1], low=-0.1, high=0.1)
+        out = self._activation(name, self.shape(x))
+        self._ops.append(OpDef(OpType.ADD, (x, offset), (out,)))
+        return out
+
+    def relu(self, x: int, *, six: bool = False, name: str) -> int:
+        """A ReLU (ReLU6 with `six`) as an op of its own: the converter fuses it into the op before it only
+        where that op's output has no other reader."""
+        out = self._activation(name, self.shape(x))
+        self._ops.append(OpDef(OpType.RELU6 if six else OpType.RELU, (x,), (out,)))
+        return out
 
     def logistic(self, x: int, *, name: str) -> int:
         """The sigmoid."""

@@ -2,7 +2,7 @@
 
 Each function mirrors one helper of `edgenas.models` (`layers.conv_bn_act`,
 `layers.activation_layer`, a Keras `Add` with its activation, `MaxPooling2D`,
-`upsample.upsample_nearest`) and names every op's output tensor after the
+`upsample.upsample_nearest`, a BatchNorm the converter cannot fold) and names every op's output tensor after the
 TensorFlow op that reads the op's input: the Keras layer's name, its name
 scope's suffix (`_1` for a layer called once) and the op
 (`"block3_in0_reduce_conv_1/convolution"`). `edgenas.graphs.order.converter_order`
@@ -16,7 +16,17 @@ from __future__ import annotations
 from edgenas.graphs.graph import FusedActivation, GraphBuilder
 from edgenas.specs import Activation
 
-__all__ = ["activation", "add_all", "conv_bn_act", "fused", "max_pool", "scope", "upsample_nearest"]
+__all__ = [
+    "activation",
+    "add_all",
+    "batch_norm",
+    "conv_bn_act",
+    "fused",
+    "max_pool",
+    "scope",
+    "unfused_activation",
+    "upsample_nearest",
+]
 
 _FUSED = {Activation.RELU: FusedActivation.RELU, Activation.RELU6: FusedActivation.RELU6}
 """Activations the converter fuses into the op that produces their input."""
@@ -41,6 +51,22 @@ def activation(g: GraphBuilder, x: int, value: Activation | None, *, layer: str)
     if value is Activation.HARD_SWISH:
         return g.hard_swish(x, name=f"{scope(layer)}/HardSwish")
     return x
+
+
+def unfused_activation(g: GraphBuilder, x: int, value: Activation, *, layer: str) -> int:
+    """An activation layer on a tensor that other layers read too: the converter cannot fuse even a ReLU or
+    ReLU6 into the op that made `x`, so each is an op of its own."""
+    if value in (Activation.RELU, Activation.RELU6):
+        six = value is Activation.RELU6
+        return g.relu(x, six=six, name=f"{scope(layer)}/{'Relu6' if six else 'Relu'}")
+    return activation(g, x, value, layer=layer)
+
+
+def batch_norm(g: GraphBuilder, x: int, *, layer: str) -> int:
+    """A BatchNorm on a tensor that other layers read too: the converter cannot fold it into the op that made
+    `x`, so it stays TensorFlow's `x * scale + offset`, a MUL and an ADD with (C,) constants."""
+    scaled = g.mul_constant(x, name=f"{scope(layer)}/batchnorm/mul_1")
+    return g.add_constant(scaled, name=f"{scope(layer)}/batchnorm/add_1")
 
 
 def conv_bn_act(g: GraphBuilder, x: int, *, filters: int, kernel_size: int, strides: int,

@@ -46,6 +46,8 @@ INT8_OP_VERSIONS = {
     OpType.MAX_POOL_2D: 2,
     OpType.CONCATENATION: 2,
     OpType.RESHAPE: 1,
+    OpType.RELU: 2,
+    OpType.RELU6: 2,
 }
 """The op versions TF 2.21's converter writes in a full-integer int8 file (the graph test checks both tables)."""
 
@@ -137,6 +139,15 @@ class _Writer:
                 t.type = schema.TensorType.INT8
                 scale, zero_point = self.activation_quantization(index)
                 quant = _quantization([scale], [zero_point], 0)
+        elif tensor.role is TensorRole.CONSTANT:
+            assert tensor.data is not None
+            if self.int8:
+                t.type = schema.TensorType.INT8
+                data, scale, zero_point = _per_tensor_int8(tensor.data)
+                t.buffer = self._buffer(data)
+                quant = _quantization([scale], [zero_point], 0)
+            else:
+                t.buffer = self._buffer(np.asarray(tensor.data, dtype=np.float32))
         elif tensor.role is TensorRole.WEIGHT:
             assert tensor.data is not None
             if self.int8:
@@ -288,6 +299,13 @@ def _per_channel_int8(weights: np.ndarray, axis: int) -> tuple[np.ndarray, np.nd
     return np.ascontiguousarray(quantised), scales
 
 
+def _per_tensor_int8(values: np.ndarray) -> tuple[np.ndarray, float, int]:
+    """An elementwise op's float constant as int8 with one scale and zero point, from its own range."""
+    scale, zero_point = quantization_of_range(float(values.min()), float(values.max()))
+    quantised = np.clip(_round(values / scale) + zero_point, -128, 127).astype(np.int8)
+    return np.ascontiguousarray(quantised), scale, zero_point
+
+
 _OPTIONS = {
     OpType.CONV_2D: schema.Conv2DOptionsT,
     OpType.DEPTHWISE_CONV_2D: schema.DepthwiseConv2DOptionsT,
@@ -299,8 +317,8 @@ _OPTIONS = {
     OpType.MAX_POOL_2D: schema.Pool2DOptionsT,
     OpType.CONCATENATION: schema.ConcatenationOptionsT,
 }
-"""Each op's options table (LOGISTIC and RESHAPE have none: the converter writes a RESHAPE's new shape as its
-second input only); the union's type is the class name without its "T"."""
+"""Each op's options table (LOGISTIC, RELU, RELU6 and RESHAPE have none: the converter writes a RESHAPE's new
+shape as its second input only); the union's type is the class name without its "T"."""
 
 
 def _operator(op: OpDef, code_index: int) -> schema.OperatorT:

@@ -1,7 +1,8 @@
 """The random-point half of the graph test: seeded points of a space (50 unless its test file says fewer),
 converter files against direct ones.
 
-Each space with a direct writer has its own test file (`test_random_points_<space>.py`, checked by
+Each space with a direct writer has its own test file (`test_random_points_<space>.py`, and
+`test_random_points_<space>_<task>.py` for a space's form for another task with one, checked by
 `test_matches_converter.test_every_writer_space_has_a_random_points_file`), so that pytest-xdist runs the
 spaces on different workers: a space's 50 points take several minutes of conversions.
 """
@@ -69,20 +70,23 @@ def _converted_files(pool: WorkerPool, text: str, folder: str, formats: tuple[st
     return None
 
 
-def check_random_points(space_name: str, *, points: int = RANDOM_POINTS, part: int = 0, parts: int = 1) -> None:
+def check_random_points(space_name: str, *, task: str | None = None, points: int = RANDOM_POINTS, part: int = 0,
+                        parts: int = 1) -> None:  # fmt: skip
     """Fails naming the first of `space_name`'s random points whose direct file differs from the converter's.
 
     Each point is exported at its family's deployment input and class count (a classifier's 224x224 and 1,000
-    classes, a SpineNet detector's 256x256 and 91).
+    classes, a SpineNet detector's 256x256 and 91, a chain detector's 320x320 and 91).
 
     Args:
         space_name: The space.
+        task: The space's form for this task (`spaces.get(space_name, task=task)`: "detection" for the chain
+            spaces' detectors); None: its own.
         points: How many seeded points of the space are checked (the first `points` of the seed's draw).
         part: Which share of the points this call checks: every `parts`-th point from the `part`-th.
         parts: Into how many shares the points are split (a space whose conversions take long splits them over
             several tests, so that none runs past the 30 minutes pytest allows one test).
     """
-    space = spaces.get(space_name)
+    space = spaces.get(space_name) if task is None else spaces.get(space_name, task=task)
     family = family_of_type(space.spec_type)
     shape, classes = family.deployment.input_shape, family.deployment.num_classes
     texts = [str(spec) for spec in space.sample(n=points, seed=RANDOM_SEED)][part::parts]

@@ -3,23 +3,28 @@
 .tflite against the TFLite converter's file; .onnx against tf2onnx's (int8:
 onnxruntime's QDQ quantisation of each float file), node for node.
 
-Covered: every space whose family has a direct writer, read from the registry at
-collection time (a space gets this test by getting a writer), each at its
-family's deployment input and class count (224x224 and 1,000 classes for a
-chain classifier, 256x256 and 91 for a SpineNet detector), in the formats its
-family's writer makes (`Family.timing_graph_formats`: no .onnx for SpineNet).
-The fast form compares each space's references as fp32 .tflite (of the
-SpineNet-Mobile scalings, 49XS only), one hand-made chain network that uses
-every op and option the chain writer emits (every activation, conv, mbconv and
-fused-mbconv blocks with and without SE and expansion, skip and stride) in both
-formats and precisions, and two of the hand-made SpineNet detectors that
+Covered: every space whose family has a direct writer, and every space's form
+for another task whose family has one (mnasnet and efficientnet_v2 as chain
+detectors), read from the registry at collection time (a space gets this test
+by getting a writer), each at its family's deployment input and class count
+(224x224 and 1,000 classes for a chain classifier, 256x256 and 91 for a
+SpineNet detector, 320x320 and 91 for a chain detector), in the formats its
+family's writer makes (`Family.timing_graph_formats`: no .onnx for the
+detectors). The fast form compares each space's own references as fp32 .tflite
+(of the SpineNet-Mobile scalings, 49XS only), one hand-made chain network that
+uses every op and option the chain writer emits (every activation, conv, mbconv
+and fused-mbconv blocks with and without SE and expansion, skip and stride) in
+both formats and precisions, two of the hand-made SpineNet detectors that
 together with two more use every op and option the SpineNet writer emits
-(`_SPINENET_FAST`); the long form compares the rest: every reference and
-published SpineNet (SpineNet-49S and -49, no point of a space) in every kind of
-file (.tflite int8, .onnx fp32), the other hand-made files, and seeded random
-points of every such space in the same kinds (`_random_points`, one
-`test_random_points_<space>.py` per space, which a test here insists on: 50 of
-each chain space, fewer of the SpineNet spaces, whose conversions cost more).
+(`_SPINENET_FAST`), and two of the hand-made chain detectors that together with
+two more use every op and option the FPN writer adds (`_CHAIN_DETECTOR_FAST`);
+the long form compares the rest: every reference (the chain detector ones too)
+and published SpineNet (SpineNet-49S and -49, no point of a space) in every kind
+of file (.tflite int8, .onnx fp32), the other hand-made files, and seeded random
+points of every such space form in the same kinds (`_random_points`, one
+`test_random_points_<space>.py` per space and `..._<space>_<task>.py` per other
+task's form, which a test here insists on: 50 of each chain space, fewer of the
+detector spaces, whose conversions cost more).
 A converter upgrade that changes its graph fails here, naming the first op that
 differs.
 """
@@ -34,6 +39,7 @@ import pytest
 from edgenas import spaces
 from edgenas.export import export
 from edgenas.families import family_of, family_of_type, parse_spec
+from edgenas.spaces.task_form import tasks_of
 from edgenas.specs.spinenet_references import spinenet_reference
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -49,8 +55,22 @@ _EVERY_OP = (
 """Every activation (network, fused and not), every block kind, SE, skip, stride and kernel the chain writer emits."""
 
 
-def _writer_space_names() -> list[str]:
-    return [name for name in spaces.names() if family_of_type(spaces.get(name).spec_type).has_timing_graph]
+def _writer_forms() -> list[tuple[str, str | None]]:
+    """(space, task) of every space form whose family has a direct writer: a space for its own task (None) and
+    for each other task it serves (`spaces.get(name, task=...)`: mnasnet and efficientnet_v2 as chain detectors)."""
+    forms = []
+    for name in spaces.names():
+        spec_type = spaces.get(name).spec_type
+        for index, task in enumerate(tasks_of(spec_type)):
+            form = None if index == 0 else task
+            if family_of_type(spec_type if form is None else spaces.get(name, task=form).spec_type).has_timing_graph:
+                forms.append((name, form))
+    return forms
+
+
+def _form_label(name: str, task: str | None) -> str:
+    """A space form's name in test ids and random-point file names: `mnasnet`, `mnasnet_detection`."""
+    return name if task is None else f"{name}_{task}"
 
 
 _KINDS = [("tflite", "fp32"), ("tflite", "int8"), ("onnx", "fp32")]
@@ -72,19 +92,23 @@ def _all_references() -> list[Any]:
     """(space, options, reference, format, precision) of every reference of every variant of those spaces
     (`spaces.variants`), in every kind of file its family's writer makes.
 
-    The fast form has the .tflite fp32 files of the references not in `_LONG_ONLY_REFERENCES`; the long form
-    has the rest.
+    The fast form has the .tflite fp32 files of the references not in `_LONG_ONLY_REFERENCES` of the spaces'
+    own tasks; the long form has the rest (the chain detector references at 320x320 too: the fast form's
+    hand-made chain detectors, `_EVERY_CHAIN_DETECTOR_OP`, have their ops at a tenth of the cost).
     """
     params = []
-    for name in _writer_space_names():
-        family = family_of_type(spaces.get(name).spec_type)
+    for name, task in _writer_forms():
+        task_option = {} if task is None else {"task": task}
+        family = family_of_type(spaces.get(name, **task_option).spec_type)
         for options in spaces.variants(name):
+            options = {**options, **task_option}
             for reference in spaces.get(name, **options).reference_names():
                 for model_format, precision in _kinds_of(family):
-                    fast = (model_format, precision) == ("tflite", "fp32") and reference not in _LONG_ONLY_REFERENCES
+                    fast = ((model_format, precision) == ("tflite", "fp32") and reference not in _LONG_ONLY_REFERENCES
+                            and task is None)  # fmt: skip
                     long = () if fast else pytest.mark.long
                     params.append(pytest.param(name, options, reference, model_format, precision, marks=long,
-                                               id=f"{name}-{reference}-{model_format}-{precision}"))  # fmt: skip
+                                               id=f"{_form_label(name, task)}-{reference}-{model_format}-{precision}"))
     return params
 
 
@@ -178,11 +202,56 @@ def test_every_spinenet_op_and_option_matches_the_converter(network: str, precis
                        input_shape=(128, 128, 3), num_classes=7)  # fmt: skip
 
 
+_EVERY_CHAIN_DETECTOR_OP = {
+    "relu6_separable": (
+        "relu6-stem16-mbconv_r1_k3_s1_e1_se0_c8-mbconv_r2_k3_s2_e6_se0_c16-mbconv_r2_k5_s2_e3_se0.25_c24"
+        "-mbconv_r1_k3_s1_e3_se0_c32-mbconv_r2_k3_s2_e6_se0_c40-conv_r1_k3_s2_e1_se0_c48-mbconv_r1_k3_s1_e6_se0_c48"
+        "-head64|fpn_f32_sep|head_c2_f16_a3_sep"
+    ),
+    "swish_plain": (
+        "swish-stem16-fused_mbconv_r1_k3_s1_e1_se0_c16-fused_mbconv_r2_k3_s2_e4_se0_c24"
+        "-mbconv_r2_k3_s2_e4_se0.25_c32-mbconv_r1_k5_s2_e6_se0.25_c48_relu-mbconv_r1_k3_s2_e6_se0.25_c64-head64"
+        "|fpn_f24|head_c2_f16_a3"
+    ),
+    "relu_plain_separable_head": (
+        "relu-stem8-conv_r1_k3_s2_e1_se0_c16-fused_mbconv_r1_k3_s2_e2_se0.25_c24_swish-mbconv_r2_k3_s2_e3_se0_c32"
+        "-fused_mbconv_r1_k3_s2_e1_se0_c40-head64|fpn_f16|head_c1_f16_a2_sep"
+    ),
+    "hard_swish_separable": (
+        "hard_swish-stem16-mbconv_r1_k3_s2_e1_se0.25_c16-mbconv_r2_k3_s2_e4_se0_c24_relu6"
+        "-mbconv_r1_k5_s2_e6_se0.25_c40-mbconv_r2_k3_s2_e6_se0.25_c48-head64|fpn_f40_sep|head_c3_f24_a3"
+    ),
+}
+"""Every op and option the chain detector writer emits beyond the chain writer's: a separable and a plain FPN
+(laterals, top-down up-sampling and sums, levels 6 and 7, the BatchNorms of levels 5 and 6 that the converter
+cannot fold, a MUL and an ADD each), the activation between levels 6 and 7 as an op of its own (RELU, RELU6,
+swish as LOGISTIC and MUL, HARD_SWISH), separable and plain heads; taps after stages of every block kind, at a
+non-square input whose levels 6 and 7 round up (128x160)."""
+
+
+_CHAIN_DETECTOR_FAST = (("relu6_separable", "fp32"), ("swish_plain", "int8"))
+"""The files the fast form compares: the mobile recipe's separable FPN and head with a ReLU6 network in fp32, a
+plain FPN and head with a swish network in int8; the long form has the other six."""
+
+
+@pytest.mark.parametrize(
+    ("network", "precision"),
+    [pytest.param(n, p, marks=() if (n, p) in _CHAIN_DETECTOR_FAST else pytest.mark.long)
+     for n in sorted(_EVERY_CHAIN_DETECTOR_OP) for p in ("fp32", "int8")],
+)  # fmt: skip
+def test_every_chain_detector_op_and_option_matches_the_converter(network: str, precision: str,
+                                                                   tmp_path: Any) -> None:  # fmt: skip
+    _assert_same_graph(parse_spec(_EVERY_CHAIN_DETECTOR_OP[network]), "tflite", precision, tmp_path,
+                       input_shape=(128, 160, 3), num_classes=7)  # fmt: skip
+
+
 def test_every_writer_space_has_a_random_points_file() -> None:
-    """A space that gets a direct writer gets its own random-point test file (see `_random_points`)."""
+    """A space (or a space's form for another task) that gets a direct writer gets its own random-point test file
+    (see `_random_points`): `test_random_points_mnasnet.py`, `test_random_points_mnasnet_detection.py`."""
     folder = os.path.dirname(__file__)
-    missing = [name for name in _writer_space_names()
-               if not os.path.isfile(os.path.join(folder, f"test_random_points_{name}.py"))]  # fmt: skip
+    labels = [_form_label(name, task) for name, task in _writer_forms()]
+    missing = [label for label in labels
+               if not os.path.isfile(os.path.join(folder, f"test_random_points_{label}.py"))]  # fmt: skip
     assert not missing, f"add test_random_points_<space>.py (calling _random_points.check_random_points) for {missing}"
 
 
@@ -195,7 +264,7 @@ def test_every_random_points_file_is_marked_heavy_unless_its_space_converts_ligh
     (7-16 GB each) exhausted this machine's memory in CI."""
     folder = os.path.dirname(__file__)
     files = sorted(name for name in os.listdir(folder) if name.startswith("test_random_points_"))
-    assert len(files) >= len(_writer_space_names())
+    assert len(files) >= len(_writer_forms())
     wrong = []
     for name in files:
         with open(os.path.join(folder, name), encoding="utf-8") as file:

@@ -89,6 +89,40 @@ def test_a_spinenet_detector_file_runs_in_litert_with_its_two_named_outputs(prec
     assert not np.array_equal(runs[0]["box_outputs"], runs[1]["box_outputs"]), "the output does not follow the input"
 
 
+@pytest.mark.parametrize("precision", ["fp32", "int8"])
+def test_a_chain_detector_file_runs_in_litert_with_its_two_named_outputs(precision: str) -> None:
+    spec = spaces.get("mnasnet", task="detection").reference("mobilenet_v2")
+    content = timing_tflite(spec, precision=precision)  # the family's deployment: 320x320, 91 classes
+    interpreter = Interpreter(model_content=content, num_threads=1)
+    interpreter.allocate_tensors()
+    (source,) = interpreter.get_input_details()
+    assert (source["name"], tuple(source["shape"])) == ("image", (1, 320, 320, 3))
+    rng = np.random.default_rng(2)
+    runs = []
+    for _ in "ab":
+        image = rng.uniform(-1, 1, (1, 320, 320, 3)).astype(np.float32)
+        if source["dtype"] == np.int8:
+            scale, zero_point = source["quantization"]
+            image = np.clip(np.round(image / scale + zero_point), -128, 127).astype(np.int8)
+        interpreter.set_tensor(source["index"], image)
+        interpreter.invoke()
+        runs.append({d["name"]: interpreter.get_tensor(d["index"]) for d in interpreter.get_output_details()})
+    anchors = 9 * (40 * 40 + 20 * 20 + 10 * 10 + 5 * 5 + 3 * 3)
+    assert [(name, out.shape) for name, out in runs[0].items()] == [
+        ("class_outputs", (1, anchors, 91)), ("box_outputs", (1, anchors, 4))]  # fmt: skip
+    assert all(np.isfinite(out.astype(np.float64)).all() for out in runs[0].values())
+    assert not np.array_equal(runs[0]["box_outputs"], runs[1]["box_outputs"]), "the output does not follow the input"
+
+
+def test_a_chain_detector_has_no_direct_onnx_file() -> None:
+    spec = spaces.get("efficientnet_v2", task="detection").sample(n=1, seed=0)[0]
+    with pytest.raises(DirectWriterUnsupportedError) as caught:
+        timing_onnx(spec, precision="fp32")
+    assert str(caught.value) == (
+        "the chain_detector family's direct writer makes tflite files only, no onnx; use the converter"
+    )
+
+
 def test_a_spinenet_detector_has_no_direct_onnx_file() -> None:
     spec = spaces.get("spinenet").sample(n=1, seed=0)[0]
     with pytest.raises(DirectWriterUnsupportedError) as caught:
@@ -135,8 +169,8 @@ def test_a_family_without_a_writer_is_named_with_the_families_that_have_one() ->
     with pytest.raises(DirectWriterUnsupportedError) as caught:
         timing_tflite(spec, precision="fp32")
     assert str(caught.value) == (
-        "the nasfpn_detector family has no direct writer (families with one: chain_classifier, spinenet_detector); "
-        "use the converter"
+        "the nasfpn_detector family has no direct writer (families with one: chain_classifier, chain_detector, "
+        "spinenet_detector); use the converter"
     )
 
 

@@ -46,8 +46,8 @@ def add_predictor_parser(sub: Any) -> None:
     collect.add_argument("--layer-share", type=fraction, default=0.45, help="largest share of the budget for layers")
     collect.add_argument("--writer", choices=["direct", "converter"], default="direct",
                          help="timing models written from the spec without TensorFlow (direct, the default: the "
-                              "converter's graph in milliseconds, for chain networks and SpineNet detectors; other "
-                              "detectors are converted, with a notice) or converted from Keras (converter)",
+                              "converter's graph in milliseconds, for chain networks, SpineNet and FPN detectors; "
+                              "NAS-FPN detectors are converted, with a notice) or converted from Keras (converter)",
                          )  # fmt: skip
     collect.add_argument("--seed", type=int, default=0)
 

@@ -124,7 +124,7 @@ def export(
         calibration_samples: Images in the representative dataset (int8).
         timing_only: The files are only timed, never deployed: a .tflite or .onnx file of a
             family with a direct writer for that format (`Family.timing_graph_formats`: the
-            chain classifiers' writer makes both, the SpineNet detectors' .tflite only) is written
+            chain classifiers' writer makes both, the SpineNet and chain detectors' .tflite only) is written
             from the spec without TensorFlow (`edgenas.export.direct`: the converters' graph,
             seeded random weights, in milliseconds) and keyed apart from converted files; any
             other file comes from the converter, with a one-line notice on stderr the first time

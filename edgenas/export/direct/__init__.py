@@ -5,8 +5,8 @@ scaling) needs the converter's graph, not trained weights. `timing_tflite`
 writes that graph from the spec in milliseconds, with seeded random weights and,
 for int8, quantisation calibrated on seeded images; `timing_onnx` writes the
 graph tf2onnx makes (int8: onnxruntime's QDQ quantisation of it). Families with a
-writer: the chain classifiers (.tflite and .onnx) and the SpineNet detectors
-(.tflite only: `Family.timing_graph_formats`). A family without a writer
+writer: the chain classifiers (.tflite and .onnx), the SpineNet detectors and
+the chain detectors (FPN; .tflite only: `Family.timing_graph_formats`). A family without a writer
 (`Family.timing_graph` returns None; the graphs are `edgenas.graphs`), or asked
 for a format its writer does not make, raises `DirectWriterUnsupportedError`; the
 caller falls back to the converter.

@@ -9,7 +9,9 @@ int8 follows the converter's full-integer quantisation: int8 input and output;
 every activation tensor int8 with one scale and zero point, from ranges
 calibrated on seeded images (`edgenas.export.direct.calibration`); kernels
 int8 with one symmetric scale per output channel; biases int32 at input scale x
-kernel scale; a LOGISTIC's output at the fixed scale 1/256, zero point -128.
+kernel scale; a LOGISTIC's output at the fixed scale 1/256, zero point -128;
+an elementwise op's float constant (an unfolded BatchNorm's) int8 with one
+scale and zero point from its own range.
 MAX_POOL_2D, RESHAPE and CONCATENATION move values without changing them: the
 converter gives their inputs and outputs one scale and zero point, those of the
 widest range among the tensors they join (a concatenation's output, which holds

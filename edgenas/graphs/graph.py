@@ -3,9 +3,10 @@
 A graph is plain data: tensors (activations, and constants with their float
 values) and ops in execution order, with the converter's fusions already made
 (BatchNorm folded into the convolution's bias, ReLU and ReLU6 fused into the op
-that produces them, where nothing else reads that op's output). `GraphBuilder` makes one op at a time with shape inference
-and seeded random weights; `edgenas.export.direct.tflite_file` writes a graph as
-a .tflite flatbuffer, fp32 or int8.
+that produces them, where nothing else reads that op's output). `GraphBuilder`
+makes one op at a time with shape inference and seeded random weights;
+`edgenas.export.direct.tflite_file` writes a graph as a .tflite flatbuffer, fp32
+or int8.
 
 No TensorFlow: numpy only.
 """

@@ -2,11 +2,12 @@
 
 Each function mirrors one helper of `edgenas.models` (`layers.conv_bn_act`,
 `layers.activation_layer`, a Keras `Add` with its activation, `MaxPooling2D`,
-`upsample.upsample_nearest`, a BatchNorm the converter cannot fold) and names every op's output tensor after the
-TensorFlow op that reads the op's input: the Keras layer's name, its name
-scope's suffix (`_1` for a layer called once) and the op
-(`"block3_in0_reduce_conv_1/convolution"`). `edgenas.graphs.order.converter_order`
-orders the branches of a graph by those names, as the converter does.
+`upsample.upsample_nearest`, a BatchNorm the converter cannot fold) and names
+every op's output tensor after the TensorFlow op that reads the op's input: the
+Keras layer's name, its name scope's suffix (`_1` for a layer called once) and
+the op (`"block3_in0_reduce_conv_1/convolution"`).
+`edgenas.graphs.order.converter_order` orders the branches of a graph by those
+names, as the converter does.
 
 No TensorFlow: numpy only.
 """

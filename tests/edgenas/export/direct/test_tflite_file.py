@@ -132,3 +132,28 @@ def test_a_spinenet_file_quantises_moved_values_unchanged_with_the_converters_ve
         assert len({(float(t.quantization.scale[0]), int(t.quantization.zeroPoint[0])) for t in operands}) == 1
         moved += 1
     assert moved > 20
+
+
+def test_an_unfolded_batchnorms_constants_are_int8_per_tensor_and_a_shared_relu6_an_op_of_its_own() -> None:
+    g = GraphBuilder(seed=0)
+    x = g.input("image", (1, 4, 4, 2))
+    conv = g.conv2d(x, filters=3, kernel_size=1, name="conv")
+    relu = g.relu(conv, six=True, name="act/Relu6")  # the convolution's output is read twice: nothing is fused
+    scaled = g.mul_constant(conv, name="bn/batchnorm/mul_1")
+    shifted = g.add_constant(scaled, name="bn/batchnorm/add_1")
+    graph = g.finish([relu, shifted])
+    ranges = {x: (-1.0, 1.0), conv: (-2.0, 2.0), relu: (0.0, 2.0), scaled: (-3.0, 3.0), shifted: (-3.0, 3.1)}
+    int8, fp32 = _model(graph_to_tflite(graph, ranges=ranges)), _model(graph_to_tflite(graph))
+    versions = {code.builtinCode: code.version for code in int8.operatorCodes}
+    assert (versions[schema.BuiltinOperator.RELU6], versions[schema.BuiltinOperator.MUL],
+            versions[schema.BuiltinOperator.ADD]) == (2, 2, 2)  # fmt: skip
+    assert {code.version for code in fp32.operatorCodes} == {1}
+    for op in (graph.ops[2], graph.ops[3]):
+        source = graph.tensors[op.inputs[1]]
+        tensor = int8.subgraphs[0].tensors[op.inputs[1]]
+        assert source.shape == (3,) and tensor.type == schema.TensorType.INT8
+        scale, zero_point = float(tensor.quantization.scale[0]), int(tensor.quantization.zeroPoint[0])
+        assert len(tensor.quantization.scale) == 1
+        values = np.frombuffer(bytes(int8.buffers[tensor.buffer].data), dtype=np.int8).astype(np.float32)
+        assert np.abs((values - zero_point) * scale - source.data).max() <= scale / 2 + 1e-7
+        assert fp32.subgraphs[0].tensors[op.inputs[1]].type == schema.TensorType.FLOAT32

@@ -4,9 +4,10 @@ converter's graphs.
 The long form; see `_random_points` (each point at 320x320 with 91 classes, the chain detector family's
 deployment; .tflite only: the family's direct writer makes no .onnx files). 4, not the chain classifiers' 50:
 every point of the space's detection form has the same FPN and head (the mobile recipe,
-`default_chain_detector`), so what varies is the backbone, which the classifier's 50 points already cover op for
-op, and each point's two conversions at 320x320 cost CI about MEASURED s. The hand-made detectors of
-`test_matches_converter` cover every op and option of the FPN writer (`edgenas.graphs.fpn`).
+`default_chain_detector`), so what varies is the backbone, which the classifier's 50 points cover op for op;
+and the heavy tests run one at a time at the end of `make test-all`, whose random points already took 53 of CI's
+76 minutes (2026-12-07). The 4 points' conversions took 50 s (12 s a point, fp32 and int8) here. The hand-made
+detectors of `test_matches_converter` cover every op and option of the FPN writer (`edgenas.graphs.fpn`).
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from .adb import AdbDevice
 from .adb_target import AdbTarget
 from .backend import DeviceBackend, MeasureSession
 from .errors import DeviceUnavailableError, ProfilerError
-from .latency_result import DeviceInfo, LatencyResult, TensorInfo
+from .latency_result import STABILITY_CRITERIA, DeviceInfo, LatencyResult, TensorInfo
 from .local import LocalDevice, profile_local
 from .profiler_session import ProfilerSession
 from .settings import ProfileSettings
@@ -28,6 +28,7 @@ __all__ = [
     "ProfileSettings",
     "ProfilerSession",
     "ProfilerError",
+    "STABILITY_CRITERIA",
     "SshDevice",
     "SshTarget",
     "TensorInfo",

@@ -5,7 +5,8 @@ One measurement (`AdbDevice.measure`):
 1. ``adb -s SERIAL push MODEL /data/local/tmp/edgenas-<sha256[:16]>.tflite``,
    then ``sha256sum`` on the phone (toybox has it): a different hash is a
    `DeviceUnavailableError`;
-2. up to ``settings.max_attempts`` times, until an attempt's CV is within
+2. up to ``settings.max_attempts`` times, until an attempt's CV (std / mean,
+   whatever ``settings.stability_criterion`` asks for: see below) is within
    ``settings.cv_threshold``: ``[taskset MASK] benchmark_model --graph=...
    --num_threads=T --num_runs=R --warmup_runs=W --min_secs=0
    --warmup_min_secs=0 --use_xnnpack=true`` (the two ``*_min_secs=0`` stop
@@ -21,7 +22,11 @@ One measurement (`AdbDevice.measure`):
 
 What maps to what. ``benchmark_model`` prints per-phase aggregates in whole
 microseconds, never the per-run times; the kept attempt is the one with the
-lowest CV:
+lowest CV. Without per-run times there is no median absolute deviation, so the
+robust spread (``robust_cv``, the default ``settings.stability_criterion``)
+cannot be computed: every attempt here is judged by CV whatever the settings
+ask for, and the result says so (``stability_criterion="cv"``, ``mad_ms`` and
+``robust_cv`` None) instead of failing or pretending:
 
 =========================  ===================================================
 LatencyResult field        from
@@ -46,12 +51,14 @@ LatencyResult field        from
                            x sqrt(n/(n-1))
 ``min_ms``                 ``min=``
 ``cv``                     ``std_ms / mean_ms``
+``mad_ms``/``robust_cv``   None: no per-run times to take a MAD of
 ``runs``/``warmup_runs``   the two ``count=`` values (what actually ran; equal
                            to ``settings.runs``/``warmup`` when the build
                            honours ``--min_secs=0``/``--warmup_min_secs=0``)
 ``attempts``               attempts made
 ``max_attempts``           ``settings.max_attempts``
 ``cv_threshold``           ``settings.cv_threshold``
+``stability_criterion``    ``"cv"``, whatever ``settings.stability_criterion``
 ``stable``                 ``cv <= cv_threshold``
 ``seed``                   None: the tool's random inputs take no seed
                            (``settings.seed`` cannot be honoured)
@@ -152,7 +159,10 @@ class AdbDevice(DeviceBackend):
             model_path: The model file on this machine (TFLite only).
             settings: ``threads``, ``runs``, ``warmup``, ``cv_threshold`` and
                 ``max_attempts`` are used; ``seed`` cannot be (the tool has no
-                seed); ``runtime`` must be None or ``"litert"``.
+                seed); ``stability_criterion`` cannot be either: stability is
+                always judged by CV, since the tool prints no per-run times to
+                take a MAD of (the result's ``stability_criterion`` is
+                ``"cv"``); ``runtime`` must be None or ``"litert"``.
             timeout_s: Wall-clock limit of the whole call (cleanup excluded).
 
         Returns:
@@ -213,11 +223,14 @@ class AdbDevice(DeviceBackend):
                 std_ms=stats.sample_std_us / 1000.0,
                 min_ms=stats.min_us / 1000.0,
                 cv=stats.cv,
+                mad_ms=None,
+                robust_cv=None,
                 runs=stats.count,
                 warmup_runs=best.warmup.count if best.warmup is not None else 0,
                 attempts=attempts,
                 max_attempts=settings.max_attempts,
                 stable=stats.cv <= settings.cv_threshold,
+                stability_criterion="cv",
                 cv_threshold=settings.cv_threshold,
                 seed=None,
                 device=info,

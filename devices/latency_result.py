@@ -4,9 +4,14 @@
 ``LatencyResult.from_json`` validates it into frozen dataclasses (tuples, not
 lists) and ``to_json`` gives the same JSON object back, so
 ``LatencyResult.from_json(r.to_json()) == r`` and
-``LatencyResult.from_json(d).to_json() == d`` for any valid ``d``.
+``LatencyResult.from_json(d).to_json() == d`` for any valid ``d``, of either
+schema version this module reads (`READABLE_SCHEMA_VERSIONS`): version 2, which
+the profiler writes now, and version 1, written by older copies of the profiler
+(a board that still has one, results stored before version 2). A version 1
+object reads as a result whose ``stability_criterion`` is ``"cv"`` and whose
+``mad_ms`` and ``robust_cv`` are None, and writes back without those keys.
 `devices.adb.AdbDevice` builds one directly from what TFLite's
-``benchmark_model`` prints (no 90th percentile, no seed: those are None).
+``benchmark_model`` prints (no 90th percentile, no seed, no MAD: those are None).
 
 Standard library only: importing this module stays cheap.
 """
@@ -21,10 +26,30 @@ import re
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-__all__ = ["SCHEMA_VERSION", "RUNTIMES", "DELEGATES", "TensorInfo", "DeviceInfo", "LatencyResult"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "READABLE_SCHEMA_VERSIONS",
+    "RUNTIMES",
+    "DELEGATES",
+    "STABILITY_CRITERIA",
+    "TensorInfo",
+    "DeviceInfo",
+    "LatencyResult",
+]
 
-SCHEMA_VERSION = 1
-"""The profiler JSON schema this module reads and writes."""
+SCHEMA_VERSION = 2
+"""The schema version of the JSON the profiler writes now (and of what `devices.adb.AdbDevice` builds)."""
+
+READABLE_SCHEMA_VERSIONS = (1, 2)
+"""Schema versions `LatencyResult` reads (and writes back unchanged). Version 2
+added ``mad_ms``, ``robust_cv`` and ``stability_criterion``."""
+
+STABILITY_CRITERIA = ("robust_cv", "cv")
+"""How an attempt's spread is judged against ``cv_threshold``: ``robust_cv`` is
+1.4826 * MAD / median (MAD: median absolute deviation of the runs from their
+median), ``cv`` is sample std / mean. Version 1 results were all judged by ``cv``."""
+
+_V2_FIELDS = ("mad_ms", "robust_cv", "stability_criterion")  # absent from a version 1 object
 
 RUNTIMES = ("litert", "tflite_runtime", "onnxruntime", "tflite_benchmark_model")
 """Runtimes a result can name: what actually ran the model. The first three are
@@ -115,14 +140,15 @@ def _as_mapping(data: Mapping[str, Any] | str, what: str) -> Mapping[str, Any]:
     return data
 
 
-def _check_keys(cls: type, data: Mapping[str, Any]) -> None:
-    names = [f.name for f in dataclasses.fields(cls)]
+def _check_keys(cls: type, data: Mapping[str, Any], *, absent: tuple[str, ...] = (), why: str = "") -> None:
+    """Checks that ``data`` has exactly the fields of ``cls`` less ``absent`` (fields a version lacks)."""
+    names = [f.name for f in dataclasses.fields(cls) if f.name not in absent]
     for name in names:
         if name not in data:
             raise _FieldError(name, "missing")
     unknown = sorted(str(k) for k in data if k not in names)
     if unknown:
-        raise _FieldError(unknown[0], f"unknown field for {cls.__name__} (unknown: {', '.join(unknown)})")
+        raise _FieldError(unknown[0], f"unknown field for {cls.__name__}{why} (unknown: {', '.join(unknown)})")
 
 
 def _set(obj: Any, name: str, value: Any) -> None:
@@ -222,13 +248,22 @@ class DeviceInfo:
 class LatencyResult:
     """One latency measurement of one model artifact on one device.
 
-    The statistics are those of the most stable attempt (lowest CV).
+    The statistics are those of the most stable attempt: the one with the
+    lowest value of ``stability_criterion`` (``robust_cv`` or ``cv``).
 
-    Two fields may be None, when the tool that measured cannot give them:
+    Some fields may be None, when the tool that measured cannot give them:
     ``p90_ms`` and ``seed`` (both None for ``runtime ==
     "tflite_benchmark_model"``; ``devices/profiler.py`` always fills both, so
     files written before they could be None stay valid under the same
-    ``SCHEMA_VERSION``). In JSON a None is ``null``; the key is still required.
+    schema version), and ``mad_ms`` and ``robust_cv`` (both None or both set;
+    None only with ``stability_criterion == "cv"``: ``benchmark_model`` prints
+    no per-run times, so no MAD can be computed). In JSON a None is ``null``;
+    the key is still required.
+
+    Schema version 1 (``schema_version == 1``), written by older profilers, has
+    no ``mad_ms``, ``robust_cv`` or ``stability_criterion`` keys: it reads as
+    ``"cv"`` with both spreads None (the only values a version 1 result may
+    hold) and `to_json` writes it back without those keys.
 
     Attributes:
         schema_version: Version of the profiler JSON schema (``SCHEMA_VERSION``).
@@ -254,12 +289,21 @@ class LatencyResult:
         std_ms: Sample standard deviation.
         min_ms: Fastest run.
         cv: Coefficient of variation, ``std_ms / mean_ms``.
+        mad_ms: Median absolute deviation of the runs from ``latency_ms``;
+            None when the runtime gives no per-run times and in version 1.
+        robust_cv: ``1.4826 * mad_ms / latency_ms``, a spread comparable to
+            ``cv`` for normally distributed times that a few outlying runs
+            (a preempted process) barely move; None when ``mad_ms`` is.
         runs: Timed runs per attempt.
         warmup_runs: Untimed runs before each attempt.
         attempts: Attempts made.
         max_attempts: Attempts allowed.
-        stable: Whether the kept attempt's ``cv`` is within ``cv_threshold``.
-        cv_threshold: The CV above which an attempt was repeated.
+        stable: Whether the kept attempt's ``stability_criterion`` spread is
+            within ``cv_threshold``.
+        stability_criterion: The spread that judged stability, one of
+            `STABILITY_CRITERIA`; ``"cv"`` for version 1 and for
+            ``tflite_benchmark_model``.
+        cv_threshold: The spread above which an attempt was repeated.
         seed: Seed of the random inputs; None when the inputs were not seeded
             (``benchmark_model``'s random inputs take no seed).
         device: The device.
@@ -281,25 +325,26 @@ class LatencyResult:
     std_ms: float
     min_ms: float
     cv: float
+    mad_ms: float | None
+    robust_cv: float | None
     runs: int
     warmup_runs: int
     attempts: int
     max_attempts: int
     stable: bool
+    stability_criterion: str
     cv_threshold: float
     seed: int | None
     device: DeviceInfo
     measured_at: str
 
-    _FLOATS: ClassVar[tuple[str, ...]] = ("latency_ms", "p90_ms", "mean_ms", "std_ms", "min_ms", "cv", "cv_threshold")
-    _OPTIONAL: ClassVar[frozenset[str]] = frozenset({"p90_ms", "seed"})
+    _FLOATS: ClassVar[tuple[str, ...]] = (
+        "latency_ms", "p90_ms", "mean_ms", "std_ms", "min_ms", "cv", "mad_ms", "robust_cv", "cv_threshold",
+    )  # fmt: skip
+    _OPTIONAL: ClassVar[frozenset[str]] = frozenset({"p90_ms", "seed", "mad_ms", "robust_cv"})
 
     def __post_init__(self) -> None:
-        _check_int("schema_version", self.schema_version)
-        if self.schema_version != SCHEMA_VERSION:
-            raise _FieldError(
-                "schema_version", f"unsupported version {self.schema_version}; this client reads {SCHEMA_VERSION}"
-            )
+        _check_version(self.schema_version)
         _check_str("model_path", self.model_path)
         _check_str("artifact_sha256", self.artifact_sha256)
         if not _SHA256.fullmatch(self.artifact_sha256):
@@ -330,11 +375,7 @@ class LatencyResult:
         _check_int("attempts", self.attempts, minimum=1)
         if self.attempts > self.max_attempts:
             raise _FieldError("attempts", f"{self.attempts} exceeds max_attempts {self.max_attempts}")
-        _check_bool("stable", self.stable)
-        if self.stable != (self.cv <= self.cv_threshold):
-            raise _FieldError(
-                "stable", f"is {self.stable} but cv {self.cv} against cv_threshold {self.cv_threshold} says otherwise"
-            )
+        self._check_stability()
         _check_int("seed", self.seed, minimum=0, optional=True)
         if not isinstance(self.device, DeviceInfo):
             raise _FieldError("device", f"must be a DeviceInfo, got {_describe(self.device)}")
@@ -345,6 +386,30 @@ class LatencyResult:
             raise _FieldError("measured_at", f"not an ISO 8601 time: {self.measured_at!r}") from None
         if when.tzinfo is None:
             raise _FieldError("measured_at", f"has no time zone: {self.measured_at!r}")
+
+    def _check_stability(self) -> None:
+        """Checks the version 2 fields against the version and ``stable`` against the criterion."""
+        _check_choice("stability_criterion", self.stability_criterion, STABILITY_CRITERIA)
+        if self.schema_version == 1:
+            for name, v1_value in (("stability_criterion", "cv"), ("mad_ms", None), ("robust_cv", None)):
+                if getattr(self, name) != v1_value:
+                    raise _FieldError(
+                        name, f"must be {v1_value!r} in schema_version 1, got {_describe(getattr(self, name))}"
+                    )
+        if (self.mad_ms is None) != (self.robust_cv is None):
+            raise _FieldError("robust_cv", f"is {self.robust_cv} but mad_ms is {self.mad_ms}: both null or neither")
+        if self.robust_cv is None and self.stability_criterion != "cv":
+            raise _FieldError(
+                "robust_cv", f"is null, so stability_criterion must be 'cv', not {self.stability_criterion!r}"
+            )
+        _check_bool("stable", self.stable)
+        spread = self.robust_cv if self.stability_criterion == "robust_cv" else self.cv
+        if self.stable != (spread <= self.cv_threshold):
+            raise _FieldError(
+                "stable",
+                f"is {self.stable} but {self.stability_criterion} {spread} against cv_threshold "
+                f"{self.cv_threshold} says otherwise",
+            )
 
     @property
     def measured_at_datetime(self) -> datetime.datetime:
@@ -362,13 +427,22 @@ class LatencyResult:
             The result.
 
         Raises:
-            ValueError: The text is not JSON, or a field is missing, unknown,
-                ill-typed or out of range; the message names the field (nested
-                ones as ``device.cpu_count`` or ``inputs[0].shape[1]``).
+            ValueError: The text is not JSON, the schema version is not one
+                of `READABLE_SCHEMA_VERSIONS`, or a field is missing, unknown
+                (a version 2 field in a version 1 object too), ill-typed or out
+                of range; the message names the field (nested ones as
+                ``device.cpu_count`` or ``inputs[0].shape[1]``).
         """
         data = _as_mapping(data, cls.__name__)
-        _check_keys(cls, data)
-        kwargs = dict(data)
+        if "schema_version" not in data:
+            raise _FieldError("schema_version", "missing")
+        _check_version(data["schema_version"])
+        if data["schema_version"] == 1:
+            _check_keys(cls, data, absent=_V2_FIELDS, why=" in schema_version 1")
+            kwargs = {**data, "mad_ms": None, "robust_cv": None, "stability_criterion": "cv"}
+        else:
+            _check_keys(cls, data)
+            kwargs = dict(data)
         raw_inputs = data["inputs"]
         if not isinstance(raw_inputs, (list, tuple)):
             raise _FieldError("inputs", f"must be a list of inputs, got {_describe(raw_inputs)}")
@@ -388,9 +462,15 @@ class LatencyResult:
         return cls(**kwargs)
 
     def to_json(self) -> dict[str, Any]:
-        """Returns the JSON object (a dict of JSON types) the profiler printed."""
+        """Returns the JSON object (a dict of JSON types) the profiler printed.
+
+        A version 1 result gives a version 1 object: without ``mad_ms``,
+        ``robust_cv`` and ``stability_criterion``.
+        """
         out: dict[str, Any] = {}
         for f in dataclasses.fields(self):
+            if self.schema_version == 1 and f.name in _V2_FIELDS:
+                continue
             value = getattr(self, f.name)
             if f.name == "inputs":
                 value = [t.to_json() for t in value]
@@ -398,6 +478,13 @@ class LatencyResult:
                 value = value.to_json()
             out[f.name] = value
         return out
+
+
+def _check_version(value: Any) -> None:
+    _check_int("schema_version", value)
+    if value not in READABLE_SCHEMA_VERSIONS:
+        readable = " and ".join(str(v) for v in READABLE_SCHEMA_VERSIONS)
+        raise _FieldError("schema_version", f"unsupported version {value}; this client reads versions {readable}")
 
 
 def _nested(value: Any, field: str) -> Mapping[str, Any]:

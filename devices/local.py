@@ -36,6 +36,7 @@ def profile_local(
     cv_threshold: float = 0.05,
     max_attempts: int = 3,
     seed: int = 0,
+    stability_criterion: str = "robust_cv",
     timeout_s: float = 600.0,
     python: str | os.PathLike[str] = sys.executable,
 ) -> LatencyResult:
@@ -48,9 +49,11 @@ def profile_local(
         threads: CPU threads given to the runtime.
         runs: Timed runs per attempt (>= 2).
         warmup: Untimed runs before each attempt.
-        cv_threshold: An attempt whose std/mean exceeds this is repeated.
+        cv_threshold: An attempt whose spread (``stability_criterion``) exceeds this is repeated.
         max_attempts: Attempts at most; the most stable one is reported.
         seed: Seed of the random input data.
+        stability_criterion: ``"robust_cv"`` (1.4826 * MAD / median) or
+            ``"cv"`` (std / mean), the spread that judges an attempt.
         timeout_s: Wall-clock limit for the whole profiler process.
         python: The interpreter that runs the profiler; it needs numpy and the
             runtime, nothing else.
@@ -76,6 +79,7 @@ def profile_local(
         cv_threshold=cv_threshold,
         max_attempts=max_attempts,
         seed=seed,
+        stability_criterion=stability_criterion,
     )
     return _run_profiler(path, settings, timeout_s=timeout_s, python=python)
 

@@ -7,7 +7,9 @@ import hashlib
 import json
 import math
 
-__all__ = ["RUNTIME_CHOICES", "ProfileSettings"]
+from .latency_result import STABILITY_CRITERIA
+
+__all__ = ["RUNTIME_CHOICES", "STABILITY_CRITERIA", "ProfileSettings"]
 
 RUNTIME_CHOICES = ("litert", "onnxruntime")
 """Runtimes a caller may ask for; None lets the profiler pick from the file extension."""
@@ -30,9 +32,12 @@ class ProfileSettings:
         threads: CPU threads given to the runtime.
         runs: Timed runs per attempt (at least 2).
         warmup: Untimed runs before each attempt.
-        cv_threshold: An attempt whose std/mean exceeds this is repeated.
+        cv_threshold: An attempt whose spread (see ``stability_criterion``) exceeds this is repeated.
         max_attempts: Attempts at most; the most stable one is reported.
         seed: Seed of the random input data.
+        stability_criterion: The spread that judges an attempt, one of `STABILITY_CRITERIA`:
+            ``"robust_cv"`` (1.4826 * MAD / median, which a few preempted runs barely move) or ``"cv"``
+            (std / mean). Backends whose tool prints no per-run times (`devices.adb.AdbDevice`) use ``"cv"``.
     """
 
     runtime: str | None = None
@@ -42,6 +47,7 @@ class ProfileSettings:
     cv_threshold: float = 0.05
     max_attempts: int = 3
     seed: int = 0
+    stability_criterion: str = "robust_cv"
 
     def __post_init__(self) -> None:
         if self.runtime is not None and self.runtime not in RUNTIME_CHOICES:
@@ -51,6 +57,10 @@ class ProfileSettings:
         _check_int("warmup", self.warmup, 0)
         _check_int("max_attempts", self.max_attempts, 1)
         _check_int("seed", self.seed, 0)
+        if not isinstance(self.stability_criterion, str) or self.stability_criterion not in STABILITY_CRITERIA:
+            raise ValueError(
+                f"stability_criterion must be one of {', '.join(STABILITY_CRITERIA)}, got {self.stability_criterion!r}"
+            )
         value = self.cv_threshold
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not (math.isfinite(value) and value >= 0):
             raise ValueError(f"cv_threshold must be a finite number >= 0, got {value!r}")
@@ -62,6 +72,7 @@ class ProfileSettings:
             "--threads", str(self.threads),
             "--runs", str(self.runs),
             "--warmup", str(self.warmup),
+            "--stability", self.stability_criterion,
             "--cv-threshold", repr(self.cv_threshold),
             "--max-attempts", str(self.max_attempts),
             "--seed", str(self.seed),

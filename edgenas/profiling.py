@@ -18,13 +18,16 @@ def profile(
     warmup: int = 10,
     cv_threshold: float = 0.05,
     max_attempts: int = 3,
+    stability_criterion: str = "robust_cv",
     timeout_s: float = 600.0,
 ) -> LatencyResult:
     """Measures a .tflite (LiteRT) or .onnx (onnxruntime) file's latency locally.
 
     The on-device profiler (`devices/profiler.py`) runs in its own process: it
     warms up, times `runs` inferences, and repeats the measurement when its
-    coefficient of variation exceeds `cv_threshold`.
+    spread exceeds `cv_threshold`: by default the robust spread 1.4826 * MAD /
+    median, which a few preempted runs barely move; with
+    `stability_criterion="cv"` the coefficient of variation, std / mean.
 
     Args:
         model_path: The model file.
@@ -32,8 +35,9 @@ def profile(
         threads: Interpreter threads.
         runs: Timed inferences per measurement.
         warmup: Untimed inferences first.
-        cv_threshold: Largest coefficient of variation accepted as stable.
+        cv_threshold: Largest spread (see `stability_criterion`) accepted as stable.
         max_attempts: Measurements tried before giving up on stability.
+        stability_criterion: "robust_cv" (1.4826 * MAD / median) or "cv" (std / mean).
         timeout_s: Wall-clock limit of the profiler process.
 
     Returns:
@@ -41,6 +45,7 @@ def profile(
 
     Raises:
         FileNotFoundError: If the file does not exist.
+        ValueError: If a setting is out of range (an unknown `stability_criterion` too).
         devices.ProfilerError: If the file is not a model or the runtime fails.
     """
     return profile_local(
@@ -51,5 +56,6 @@ def profile(
         warmup=warmup,
         cv_threshold=cv_threshold,
         max_attempts=max_attempts,
+        stability_criterion=stability_criterion,
         timeout_s=timeout_s,
     )

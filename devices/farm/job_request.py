@@ -15,7 +15,7 @@ import dataclasses
 import math
 from collections.abc import Collection, Mapping
 
-from ..settings import RUNTIME_CHOICES, ProfileSettings
+from ..settings import RUNTIME_CHOICES, STABILITY_CRITERIA, ProfileSettings
 from ._echo import cut, shown
 from .inventory import MAX_TAG_CHARS
 from .job_store import DEFAULT_MAX_ATTEMPTS
@@ -24,6 +24,7 @@ from .model_store import check_sha256
 __all__ = [
     "JOB_FIELDS",
     "MAX_JOB_ATTEMPTS",
+    "SETTINGS_CHOICES",
     "SETTINGS_LIMITS",
     "JobRequest",
     "JobRequestError",
@@ -73,7 +74,10 @@ SETTINGS_LIMITS: Mapping[str, NumberLimit] = {
     "max_attempts": NumberLimit(1, MAX_JOB_ATTEMPTS),
     "seed": NumberLimit(0, 2**63 - 1),  # the largest integer SQLite stores
 }
-"""Bounds of the numeric `ProfileSettings` fields in a job; ``runtime`` is null or one of `RUNTIME_CHOICES`."""
+"""Bounds of the numeric `ProfileSettings` fields in a job; ``runtime`` is null or one of `RUNTIME_CHOICES`,
+``stability_criterion`` one of `STABILITY_CRITERIA` (`SETTINGS_CHOICES`)."""
+SETTINGS_CHOICES: Mapping[str, tuple[str, ...]] = {"stability_criterion": STABILITY_CRITERIA}
+"""The string `ProfileSettings` fields a job may set, with the values each may take (never null)."""
 _ATTEMPTS = NumberLimit(1, MAX_JOB_ATTEMPTS)
 
 
@@ -157,6 +161,11 @@ def _settings(given: object, defaults: ProfileSettings) -> ProfileSettings:
                 raise JobRequestError(
                     f"settings.runtime must be null or one of {', '.join(RUNTIME_CHOICES)}, got {shown(value)}"
                 )
+            continue
+        choices = SETTINGS_CHOICES.get(name)
+        if choices is not None:
+            if not isinstance(value, str) or value not in choices:
+                raise JobRequestError(f"settings.{name} must be one of {', '.join(choices)}, got {shown(value)}")
             continue
         limit = SETTINGS_LIMITS.get(name)
         if limit is None:  # a setting with no farm limit yet: ProfileSettings alone checks it

@@ -35,6 +35,7 @@ from edgenas.cli.args import (
     key_value,
     non_negative_float,
     non_negative_int,
+    one_of,
     positive_float,
     positive_int,
 )
@@ -147,7 +148,12 @@ def _build_parser() -> argparse.ArgumentParser:
     profile.add_argument("--threads", type=positive_int, default=1)
     profile.add_argument("--runs", type=int_at_least(2), default=50)
     profile.add_argument("--warmup", type=non_negative_int, default=10)
-    profile.add_argument("--cv-threshold", type=non_negative_float, default=0.05)
+    profile.add_argument("--cv-threshold", type=non_negative_float, default=0.05,
+                         help="repeat a measurement whose --stability spread exceeds this (default 0.05)")
+    profile.add_argument("--stability", type=one_of("robust_cv", "cv"), default="robust_cv",
+                         metavar="{robust_cv,cv}",
+                         help="the spread that judges a measurement: robust_cv (1.4826 * MAD / median, which a few "
+                              "preempted runs barely move; default) or cv (std / mean)")
     profile.add_argument("--max-attempts", type=positive_int, default=3)
     add_farm_parser(sub)
     add_scale_parser(sub)
@@ -320,6 +326,7 @@ def _cmd_profile(args: argparse.Namespace) -> int:
         warmup=args.warmup,
         cv_threshold=args.cv_threshold,
         max_attempts=args.max_attempts,
+        stability_criterion=args.stability,
     )
     print(json.dumps(result.to_json(), indent=2))
     return 0

@@ -20,6 +20,7 @@ __all__ = [
     "key_value",
     "non_negative_float",
     "non_negative_int",
+    "one_of",
     "positive_float",
     "positive_int",
 ]
@@ -66,6 +67,20 @@ positive_float = _finite_float(zero_allowed=False)
 """`--target-ms`, `--budget-min`."""
 non_negative_float = _finite_float(zero_allowed=True)
 """`--cv-threshold`."""
+
+
+def one_of(*names: str) -> Callable[[str], str]:
+    """The type of an argument that is one of `names`, spelled exactly: `one_of("robust_cv", "cv")` for `--stability`.
+
+    Unlike argparse's ``choices``, the message is the same on every Python version.
+    """
+
+    def parse(text: str) -> str:
+        if text not in names:
+            raise argparse.ArgumentTypeError(f"must be one of {', '.join(names)}, got {text!r}")
+        return text
+
+    return parse
 
 
 def fraction(text: str) -> float:

@@ -9,6 +9,7 @@ phone, real adb error texts beyond the ones copied into the fake, and a real
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import importlib.util
 import math
@@ -185,6 +186,9 @@ def test_measure_through_the_fake_adb(phone, model: Path) -> None:
     # What the tool cannot give.
     assert (result.p90_ms, result.seed, result.inputs) == (None, None, ())
     assert (result.attempts, result.max_attempts, result.stable, result.cv_threshold) == (1, 3, True, 0.05)
+    # No per-run times, no MAD: stability is judged by CV although the settings ask for robust_cv (the default).
+    assert (result.stability_criterion, result.mad_ms, result.robust_cv) == ("cv", None, None)
+    assert result.schema_version == 2
     assert result.measured_at_datetime.utcoffset().total_seconds() == 0
     # The fake phone's made-up description.
     assert result.device.platform == "Android 12 (Pixel 4, msmnile)"
@@ -247,6 +251,19 @@ def test_unstable_attempts_are_repeated_and_the_best_kept(phone, model: Path) ->
     result = _device(phone).measure(model, settings, timeout_s=60)
     assert (result.attempts, result.max_attempts, result.stable, result.cv_threshold) == (3, 3, False, 0.0001)
     assert len(phone.benchmark_calls()) == 3
+
+
+@pytest.mark.parametrize("criterion", ["robust_cv", "cv"])
+def test_either_criterion_is_measured_by_cv(phone, model: Path, criterion: str) -> None:
+    # The recorded transcript's CV is about 0.0017: stable at 0.01, unstable at 0.0001, whatever the criterion.
+    stable = ProfileSettings(runs=50, warmup=1, cv_threshold=0.01, max_attempts=3, stability_criterion=criterion)
+    result = _device(phone).measure(model, stable, timeout_s=60)
+    assert (result.attempts, result.stable, result.stability_criterion, result.robust_cv) == (1, True, "cv", None)
+    unstable = dataclasses.replace(stable, cv_threshold=0.0001)
+    result = _device(phone).measure(model, unstable, timeout_s=60)
+    assert (result.attempts, result.stable, result.stability_criterion) == (3, False, "cv")
+    assert len(phone.benchmark_calls()) == 4
+    assert not any("stability" in arg for call in phone.benchmark_calls() for arg in call["argv"])
 
 
 def test_health_check(phone) -> None:

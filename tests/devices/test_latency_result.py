@@ -12,12 +12,21 @@ from typing import Any
 
 import pytest
 
-from devices.latency_result import DELEGATES, RUNTIMES, SCHEMA_VERSION, DeviceInfo, LatencyResult, TensorInfo
+from devices.latency_result import (
+    DELEGATES,
+    READABLE_SCHEMA_VERSIONS,
+    RUNTIMES,
+    SCHEMA_VERSION,
+    STABILITY_CRITERIA,
+    DeviceInfo,
+    LatencyResult,
+    TensorInfo,
+)
 
 PROFILER = Path(__file__).resolve().parents[2] / "devices" / "profiler.py"
 
 SAMPLE: dict[str, Any] = {
-    "schema_version": 1,
+    "schema_version": 2,
     "model_path": "/home/pi/models/mbv2.tflite",
     "artifact_sha256": "4113d0b4ee18f4dff0cc6a9b19375a2fe97a0b18dba8f06fa72f80f58689c46b",
     "size_bytes": 13921636,
@@ -32,11 +41,14 @@ SAMPLE: dict[str, Any] = {
     "std_ms": 0.17984309853252353,
     "min_ms": 6.713292,
     "cv": 0.02637255399582894,
+    "mad_ms": 0.0412385,
+    "robust_cv": 0.009034727582637437,
     "runs": 50,
     "warmup_runs": 10,
     "attempts": 1,
     "max_attempts": 3,
     "stable": True,
+    "stability_criterion": "robust_cv",
     "cv_threshold": 0.05,
     "seed": 0,
     "device": {
@@ -50,6 +62,13 @@ SAMPLE: dict[str, Any] = {
     },
     "measured_at": "2026-11-28T02:05:39.122022+00:00",
 }
+
+V2_KEYS = ("mad_ms", "robust_cv", "stability_criterion")
+SAMPLE_V1: dict[str, Any] = {
+    **{k: v for k, v in copy.deepcopy(SAMPLE).items() if k not in V2_KEYS},
+    "schema_version": 1,
+}
+"""What a version 1 profiler printed: no MAD, no robust CV, stability judged by CV."""
 
 
 def _with(path: str, value: Any) -> dict[str, Any]:
@@ -147,7 +166,8 @@ def test_schema_agrees_with_the_profiler() -> None:
     spec = importlib.util.spec_from_file_location("_profiler_schema", PROFILER)
     profiler = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(profiler)
-    assert profiler.SCHEMA_VERSION == SCHEMA_VERSION
+    assert profiler.SCHEMA_VERSION == SCHEMA_VERSION == max(READABLE_SCHEMA_VERSIONS)
+    assert profiler.STABILITY_CRITERIA == STABILITY_CRITERIA
     profiler_runtimes = {profiler.RUNTIME_LITERT, profiler.RUNTIME_TFLITE_RUNTIME, profiler.RUNTIME_ONNXRUNTIME}
     # tflite_benchmark_model is named by devices/adb.py, never by the profiler.
     assert profiler_runtimes | {"tflite_benchmark_model"} == set(RUNTIMES)
@@ -182,7 +202,18 @@ def test_unknown_field_is_named() -> None:
     ("path", "value", "named"),
     [
         ("schema_version", "1", "schema_version"),
-        ("schema_version", 2, "schema_version"),
+        ("schema_version", 0, "schema_version"),
+        ("schema_version", 3, "schema_version"),
+        ("mad_ms", -0.1, "mad_ms"),
+        ("mad_ms", "0.04", "mad_ms"),
+        ("robust_cv", float("nan"), "robust_cv"),
+        ("robust_cv", True, "robust_cv"),
+        ("robust_cv", None, "robust_cv"),  # null needs the "cv" criterion (and a null mad_ms)
+        ("mad_ms", None, "robust_cv"),  # both null or neither
+        ("stability_criterion", "std", "stability_criterion"),
+        ("stability_criterion", "ROBUST_CV", "stability_criterion"),
+        ("stability_criterion", None, "stability_criterion"),
+        ("stability_criterion", ["cv"], "stability_criterion"),
         ("model_path", None, "model_path"),
         ("artifact_sha256", "not-a-hash", "artifact_sha256"),
         ("artifact_sha256", SAMPLE["artifact_sha256"].upper(), "artifact_sha256"),
@@ -207,7 +238,7 @@ def test_unknown_field_is_named() -> None:
         ("warmup_runs", None, "warmup_runs"),
         ("attempts", 4, "attempts"),
         ("stable", 1, "stable"),
-        ("stable", False, "stable"),  # contradicts cv <= cv_threshold
+        ("stable", False, "stable"),  # contradicts robust_cv <= cv_threshold
         ("seed", -1, "seed"),
         ("seed", 1.5, "seed"),
         ("seed", "0", "seed"),
@@ -340,3 +371,100 @@ def test_direct_construction_with_none() -> None:
     result = LatencyResult(**fields)
     assert (result.p90_ms, result.seed, result.inputs) == (None, None, ())
     assert LatencyResult.from_json(result.to_json()) == result
+
+
+# --------------------------------------------------------------------------- #
+# Stability criteria and schema version 1
+# --------------------------------------------------------------------------- #
+
+
+def test_stable_follows_the_criterion() -> None:
+    # cv 0.2 is unstable by CV; robust_cv 0.01 is stable: the criterion decides which one counts.
+    spread = {"cv": 0.2, "robust_cv": 0.01}
+    robust = LatencyResult.from_json({**SAMPLE, **spread, "stability_criterion": "robust_cv", "stable": True})
+    assert robust.stable is True
+    plain = LatencyResult.from_json({**SAMPLE, **spread, "stability_criterion": "cv", "stable": False})
+    assert plain.stable is False and plain.robust_cv == 0.01
+    with pytest.raises(ValueError, match=r"field 'stable': is False but robust_cv 0\.01 against cv_threshold 0\.05"):
+        LatencyResult.from_json({**SAMPLE, **spread, "stability_criterion": "robust_cv", "stable": False})
+    with pytest.raises(ValueError, match=r"field 'stable': is True but cv 0\.2 against cv_threshold 0\.05"):
+        LatencyResult.from_json({**SAMPLE, **spread, "stability_criterion": "cv", "stable": True})
+
+
+def test_the_cv_criterion_may_have_no_robust_spread() -> None:
+    data = {**BENCHMARK_MODEL_SAMPLE, "mad_ms": None, "robust_cv": None, "stability_criterion": "cv"}
+    result = LatencyResult.from_json(data)
+    assert (result.mad_ms, result.robust_cv, result.stability_criterion) == (None, None, "cv")
+    assert result.to_json() == data
+    with pytest.raises(ValueError, match=r"field 'robust_cv': is null, so stability_criterion must be 'cv'"):
+        LatencyResult.from_json({**data, "stability_criterion": "robust_cv"})
+
+
+@pytest.mark.parametrize("field", V2_KEYS)
+def test_a_version_2_object_needs_the_new_fields(field: str) -> None:
+    with pytest.raises(ValueError, match=rf"field '{field}': missing"):
+        LatencyResult.from_json(_without(field))
+
+
+def test_a_version_1_object_reads_as_cv_and_writes_back_unchanged() -> None:
+    result = LatencyResult.from_json(SAMPLE_V1)
+    assert result.schema_version == 1
+    assert (result.stability_criterion, result.mad_ms, result.robust_cv) == ("cv", None, None)
+    assert result.latency_ms == SAMPLE["latency_ms"] and result.stable is True
+    assert result.to_json() == SAMPLE_V1
+    assert json.dumps(result.to_json()) == json.dumps(SAMPLE_V1)  # same keys in the same order, none added
+    assert LatencyResult.from_json(json.dumps(SAMPLE_V1)) == result
+    assert LatencyResult.from_json(result.to_json()) == result
+
+
+def test_a_version_1_benchmark_model_object_round_trips() -> None:
+    data = {k: v for k, v in BENCHMARK_MODEL_SAMPLE.items() if k not in V2_KEYS} | {"schema_version": 1}
+    assert LatencyResult.from_json(data).to_json() == data
+
+
+def test_version_1_stability_is_judged_by_cv() -> None:
+    assert LatencyResult.from_json({**SAMPLE_V1, "cv": 0.2, "stable": False}).stable is False
+    with pytest.raises(ValueError, match=r"field 'stable': is True but cv 0\.2"):
+        LatencyResult.from_json({**SAMPLE_V1, "cv": 0.2, "stable": True})
+
+
+@pytest.mark.parametrize("field", V2_KEYS)
+def test_a_version_1_object_with_a_version_2_field_is_refused(field: str) -> None:
+    with pytest.raises(ValueError, match=rf"field '{field}': unknown field for LatencyResult in schema_version 1"):
+        LatencyResult.from_json({**SAMPLE_V1, field: SAMPLE[field]})
+
+
+def test_a_version_1_object_is_checked_like_a_version_2_one() -> None:
+    with pytest.raises(ValueError, match=r"field 'cv': missing"):
+        LatencyResult.from_json({k: v for k, v in SAMPLE_V1.items() if k != "cv"})
+    with pytest.raises(ValueError, match=r"field 'latency_us': unknown"):
+        LatencyResult.from_json({**SAMPLE_V1, "latency_us": 3})
+
+
+@pytest.mark.parametrize(
+    ("changes", "named"),
+    [
+        ({"stability_criterion": "robust_cv"}, "stability_criterion"),
+        ({"mad_ms": 0.04, "robust_cv": 0.009}, "mad_ms"),
+        ({"robust_cv": 0.009}, "robust_cv"),
+    ],
+)
+def test_a_version_1_result_cannot_hold_version_2_values(changes: dict[str, Any], named: str) -> None:
+    fields = {f.name: getattr(LatencyResult.from_json(SAMPLE_V1), f.name) for f in dataclasses.fields(LatencyResult)}
+    with pytest.raises(ValueError, match=rf"field '{named}': must be .* in schema_version 1"):
+        LatencyResult(**{**fields, **changes})
+
+
+@pytest.mark.parametrize("version", [0, 3, -1])
+def test_unknown_versions_fail_clearly(version: int) -> None:
+    for data in (SAMPLE, SAMPLE_V1):
+        with pytest.raises(ValueError) as raised:
+            LatencyResult.from_json({**data, "schema_version": version})
+        assert str(raised.value) == (
+            f"field 'schema_version': unsupported version {version}; this client reads versions 1 and 2"
+        )
+
+
+def test_a_missing_version_is_named() -> None:
+    with pytest.raises(ValueError, match=r"field 'schema_version': missing"):
+        LatencyResult.from_json(_without("schema_version"))

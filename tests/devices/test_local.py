@@ -56,8 +56,23 @@ def test_profiles_an_onnx_model_with_explicit_runtime(onnx_model: Path) -> None:
 
 def test_forced_instability_is_reported(tflite_int8: Path) -> None:
     result = profile_local(tflite_int8, runs=5, warmup=1, cv_threshold=0.0, max_attempts=2)
-    assert (result.attempts, result.stable) == (2, False)
+    assert (result.attempts, result.stable, result.stability_criterion) == (2, False, "robust_cv")
     assert result.inputs[0].dtype == "int8"
+
+
+@pytest.mark.parametrize("criterion", ["robust_cv", "cv"])
+def test_the_stability_criterion_reaches_the_result(onnx_model: Path, criterion: str) -> None:
+    result = profile_local(onnx_model, runs=6, warmup=1, cv_threshold=1000.0, stability_criterion=criterion)
+    assert (result.schema_version, result.stability_criterion) == (2, criterion)
+    assert (result.attempts, result.stable) == (1, True)
+    assert result.mad_ms is not None and result.robust_cv is not None  # the profiler always fills both
+    assert result.robust_cv == pytest.approx(1.4826 * result.mad_ms / result.latency_ms)
+
+
+@pytest.mark.parametrize("criterion", ["mad", "", None, 0])
+def test_a_bad_stability_criterion_raises_before_spawning(onnx_model: Path, no_spawn: None, criterion: object) -> None:
+    with pytest.raises(ValueError, match=r"stability_criterion must be one of robust_cv, cv"):
+        profile_local(onnx_model, stability_criterion=criterion)  # type: ignore[arg-type]
 
 
 def test_works_from_another_directory_without_pythonpath(
@@ -101,6 +116,7 @@ def test_missing_file_raises_before_spawning(tmp_path: Path, no_spawn: None) -> 
         ({"seed": -1}, "seed must be an integer >= 0"),
         ({"cv_threshold": -0.5}, "cv_threshold must be a finite number >= 0"),
         ({"cv_threshold": float("inf")}, "cv_threshold must be a finite number >= 0"),
+        ({"stability_criterion": "std"}, "stability_criterion must be one of robust_cv, cv, got 'std'"),
         ({"timeout_s": 0}, "timeout_s must be a number > 0"),
     ],
 )
@@ -191,6 +207,7 @@ _PUBLIC = {
     "ProfileSettings",
     "ProfilerError",
     "ProfilerSession",
+    "STABILITY_CRITERIA",
     "SshDevice",
     "SshTarget",
     "TensorInfo",

@@ -29,8 +29,8 @@ PROFILER = Path(__file__).resolve().parents[2] / "devices" / "profiler.py"
 RESULT_KEYS = {
     "schema_version", "model_path", "artifact_sha256", "size_bytes", "runtime", "runtime_version",
     "threads", "delegate", "inputs", "latency_ms", "p90_ms", "mean_ms", "std_ms", "min_ms", "cv",
-    "runs", "warmup_runs", "attempts", "max_attempts", "stable", "cv_threshold", "seed", "device",
-    "measured_at",
+    "mad_ms", "robust_cv", "runs", "warmup_runs", "attempts", "max_attempts", "stable", "stability_criterion",
+    "cv_threshold", "seed", "device", "measured_at",
 }  # fmt: skip
 DEVICE_KEYS = {"hostname", "platform", "machine", "cpu_model", "cpu_count", "cpu_governor", "temperature_c"}
 FORBIDDEN_MODULES = ("tensorflow", "keras", "tf_keras", "edgenas", "devices", "latency_models")
@@ -68,7 +68,10 @@ def _assert_stats(r: dict) -> None:
     assert r["mean_ms"] >= r["min_ms"]
     assert r["std_ms"] >= 0
     assert r["cv"] == pytest.approx(r["std_ms"] / r["mean_ms"])
-    assert r["stable"] == (r["cv"] <= r["cv_threshold"])
+    assert r["mad_ms"] >= 0
+    assert r["robust_cv"] == pytest.approx(1.4826 * r["mad_ms"] / r["latency_ms"])
+    assert r["stability_criterion"] in ("robust_cv", "cv")
+    assert r["stable"] == (r[r["stability_criterion"]] <= r["cv_threshold"])
     assert 1 <= r["attempts"] <= r["max_attempts"]
 
 
@@ -82,7 +85,8 @@ def test_tflite_float_result_is_complete_and_consistent(run_profiler, tflite_f32
     r = _ok_json(run_profiler(tflite_f32, "--runs", "20", "--warmup", "3", "--threads", "2", "--seed", "7"))
 
     assert set(r) == RESULT_KEYS
-    assert r["schema_version"] == 1
+    assert r["schema_version"] == 2
+    assert r["stability_criterion"] == "robust_cv"  # the default
     assert r["model_path"] == str(tflite_f32.resolve())
     assert r["artifact_sha256"] == hashlib.sha256(tflite_f32.read_bytes()).hexdigest()
     assert r["size_bytes"] == tflite_f32.stat().st_size
@@ -149,13 +153,18 @@ def test_latency_tracks_the_work_in_the_model(run_profiler, tflite_models: dict[
     assert heavy["latency_ms"] > 5 * small["latency_ms"]
 
 
-def test_forced_instability_repeats_and_reports_unstable(run_profiler, tflite_f32: Path) -> None:
+@pytest.mark.parametrize("criterion", ["robust_cv", "cv"])
+def test_forced_instability_repeats_and_reports_unstable(run_profiler, tflite_f32: Path, criterion: str) -> None:
     r = _ok_json(
-        run_profiler(tflite_f32, "--cv-threshold", "0", "--max-attempts", "2", "--runs", "5", "--warmup", "1")
-    )
+        run_profiler(
+            tflite_f32, "--cv-threshold", "0", "--max-attempts", "2", "--runs", "5", "--warmup", "1",
+            "--stability", criterion,
+        )
+    )  # fmt: skip
     assert r["attempts"] == 2
     assert r["stable"] is False
-    assert r["cv"] > 0
+    assert r["stability_criterion"] == criterion
+    assert r[criterion] > 0  # five runs timed in ns: three equal to the ns (a zero MAD) would be a fluke
     assert r["cv_threshold"] == 0.0
 
 
@@ -240,6 +249,7 @@ def test_unknown_extension_needs_runtime_flag(run_profiler, garbage) -> None:
         (["--warmup", "-1"], "--warmup must be >= 0"),
         (["--cv-threshold", "-0.1"], "--cv-threshold must be a finite number >= 0"),
         (["--cv-threshold", "nan"], "--cv-threshold must be a finite number >= 0"),
+        (["--stability", "mad"], "unknown --stability 'mad'; known criteria: robust_cv, cv"),
         (["--max-attempts", "0"], "--max-attempts must be >= 1"),
         (["--seed", "-3"], "--seed must be >= 0"),
         (["--output", "/nonexistent-folder/r.json"], "output folder does not exist"),
@@ -264,7 +274,7 @@ def test_main_returns_status_instead_of_exiting(tmp_path: Path, capsys: pytest.C
 
 def test_help_exits_zero(run_profiler) -> None:
     proc = run_profiler("--help")
-    assert proc.returncode == 0 and "--cv-threshold" in proc.stdout
+    assert proc.returncode == 0 and "--cv-threshold" in proc.stdout and "--stability" in proc.stdout
     assert _load_profiler_module().main(["--help"]) == 0
 
 
@@ -362,7 +372,72 @@ def test_latency_stats_definitions() -> None:
     assert stats["std_ms"] == pytest.approx(np.std([1, 2, 3, 4], ddof=1))
     assert stats["min_ms"] == 1.0
     assert stats["cv"] == pytest.approx(stats["std_ms"] / 2.5)
+    assert stats["mad_ms"] == 1.0  # deviations from 2.5: 1.5, 0.5, 0.5, 1.5
+    assert stats["robust_cv"] == pytest.approx(1.4826 * 1.0 / 2.5)
     assert all(type(v) is float for v in stats.values())
+
+
+def test_robust_cv_ignores_a_few_outliers_that_cv_does_not() -> None:
+    stats = _load_profiler_module().latency_stats(np, [10_000_000] * 48 + [100_000_000] * 2)
+    assert (stats["latency_ms"], stats["mad_ms"], stats["robust_cv"]) == (10.0, 0.0, 0.0)
+    assert stats["cv"] > 1.0
+
+
+def test_robust_cv_matches_cv_on_normal_times() -> None:
+    times = np.random.default_rng(0).normal(10e6, 0.5e6, size=20_000)
+    stats = _load_profiler_module().latency_stats(np, times)
+    assert stats["robust_cv"] == pytest.approx(stats["cv"], rel=0.03)
+
+
+def _fake_runs(times_ms: list[float]):
+    """A run_once for `_measure` with a fake clock: each call takes the next of `times_ms`, cycling."""
+    state = {"now": 0, "calls": 0}
+
+    def run_once() -> None:
+        state["now"] += int(times_ms[state["calls"] % len(times_ms)] * 1e6)
+        state["calls"] += 1
+
+    return run_once, state
+
+
+# 48 runs of 10 ms and 2 preempted runs of 100 ms: the median is untouched, the std is not.
+_PREEMPTED = [10.0] * 24 + [100.0] + [10.0] * 24 + [100.0]
+
+
+@pytest.mark.parametrize(
+    ("criterion", "attempts", "stable"),
+    [("cv", 3, False), ("robust_cv", 1, True)],
+)
+def test_outliers_repeat_attempts_by_cv_but_not_by_robust_cv(
+    monkeypatch: pytest.MonkeyPatch, criterion: str, attempts: int, stable: bool
+) -> None:
+    profiler = _load_profiler_module()
+    run_once, state = _fake_runs(_PREEMPTED)
+    monkeypatch.setattr(profiler.time, "perf_counter_ns", lambda: state["now"])
+    stats, made = profiler._measure(
+        run_once, np, runs=50, warmup=0, cv_threshold=0.05, max_attempts=3, stability=criterion
+    )
+    assert made == attempts
+    assert state["calls"] == 50 * attempts
+    assert (stats[criterion] <= 0.05) is stable
+    assert stats["latency_ms"] == 10.0
+    assert stats["robust_cv"] == 0.0 and stats["cv"] > 1.0
+
+
+@pytest.mark.parametrize(("criterion", "kept_ms"), [("robust_cv", 10.025), ("cv", 12.0)])
+def test_the_attempt_with_the_lowest_criterion_is_kept(
+    monkeypatch: pytest.MonkeyPatch, criterion: str, kept_ms: float
+) -> None:
+    profiler = _load_profiler_module()
+    # Attempt 1: one outlier (robust_cv 0.0074, cv 0.66); attempt 2: an even spread (robust_cv 0.012, cv 0.012).
+    attempts = [[10.0, 10.1, 9.9, 10.0, 10.05, 50.0], [12.0, 11.9, 12.1, 12.0, 11.8, 12.2]]
+    run_once, state = _fake_runs([t for attempt in attempts for t in attempt])
+    monkeypatch.setattr(profiler.time, "perf_counter_ns", lambda: state["now"])
+    stats, made = profiler._measure(
+        run_once, np, runs=6, warmup=0, cv_threshold=0.001, max_attempts=2, stability=criterion
+    )
+    assert made == 2
+    assert stats["latency_ms"] == pytest.approx(kept_ms)
 
 
 @pytest.mark.parametrize(
@@ -463,6 +538,50 @@ def test_serve_answers_one_line_per_request_until_stdin_ends(tflite_f32: Path, t
     assert answers[4]["error"] == "--self-check takes no model"
     assert answers[5]["error"].startswith("model file not found")
     assert (answers[6]["result"]["runs"], answers[6]["result"]["seed"]) == (3, 5)
+
+
+def test_onnx_result_carries_the_chosen_criterion(run_profiler, onnx_model: Path) -> None:
+    cases = (([], "robust_cv"), (["--stability", "cv"], "cv"), (["--stability", "robust_cv"], "robust_cv"))
+    for args, criterion in cases:
+        r = _ok_json(run_profiler(onnx_model, "--runs", "6", "--warmup", "1", "--cv-threshold", "1000", *args))
+        assert set(r) == RESULT_KEYS and r["schema_version"] == 2
+        assert r["stability_criterion"] == criterion
+        assert (r["attempts"], r["stable"]) == (1, True)
+        _assert_stats(r)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--stability", "mad"], "error: unknown --stability 'mad'; known criteria: robust_cv, cv"),
+        (["--stability", "CV"], "error: unknown --stability 'CV'; known criteria: robust_cv, cv"),
+        (["--stability", ""], "error: unknown --stability ''; known criteria: robust_cv, cv"),
+        (["--stability"], "error: argument --stability: expected one argument"),
+    ],
+)
+def test_a_bad_stability_is_refused(run_profiler, onnx_model: Path, args: list[str], message: str) -> None:
+    assert _assert_one_line_error(run_profiler(onnx_model, *args)) == message
+
+
+def test_profile_refuses_a_bad_stability_before_reading_the_model(tmp_path: Path) -> None:
+    profiler = _load_profiler_module()
+    with pytest.raises(profiler.ProfilerFailure, match=r"unknown stability 'mad'; known criteria: robust_cv, cv"):
+        profiler.profile(str(tmp_path / "absent.onnx"), stability="mad")
+
+
+def test_serve_takes_the_stability_flag(onnx_model: Path) -> None:
+    requests = [
+        json.dumps([str(onnx_model), "--runs", "3", "--warmup", "0", "--stability", "cv"]),
+        json.dumps([str(onnx_model), "--runs", "3", "--warmup", "0", "--stability", "median"]),
+        json.dumps([str(onnx_model), "--runs", "3", "--warmup", "0"]),
+    ]
+    proc = subprocess.run([sys.executable, str(PROFILER), "--serve"], input="\n".join(requests) + "\n",
+                          capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    answers = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert answers[0]["result"]["stability_criterion"] == "cv"
+    assert answers[1] == {"error": "unknown --stability 'median'; known criteria: robust_cv, cv"}
+    assert answers[2]["result"]["stability_criterion"] == "robust_cv"
 
 
 def test_serve_takes_no_model_on_its_command_line(run_profiler, tflite_f32: Path) -> None:

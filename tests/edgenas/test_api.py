@@ -25,9 +25,11 @@ def test_readme_flow(tmp_path):
     )
     res = edgenas.profile(art.tflite_path, runtime="litert", threads=1, runs=10, warmup=2)
     assert res.latency_ms > 0 and res.p90_ms >= res.latency_ms and res.cv >= 0
+    assert res.stability_criterion == "robust_cv" and res.robust_cv >= 0 and res.mad_ms >= 0
     assert res.artifact_sha256 == art.get("tflite").sha256
-    onnx_res = edgenas.profile(art.onnx_path, threads=1, runs=10, warmup=2)
+    onnx_res = edgenas.profile(art.onnx_path, threads=1, runs=10, warmup=2, stability_criterion="cv")
     assert onnx_res.runtime == "onnxruntime" and onnx_res.artifact_sha256 == art.get("onnx").sha256
+    assert onnx_res.stability_criterion == "cv" and onnx_res.stable == (onnx_res.cv <= onnx_res.cv_threshold)
 
 
 def test_the_device_side_and_the_farm_client_are_reachable_from_edgenas():

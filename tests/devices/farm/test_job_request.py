@@ -8,7 +8,7 @@ import pytest
 
 from devices import ProfileSettings
 from devices.farm._echo import cut, shown
-from devices.farm.job_request import SETTINGS_LIMITS, JobRequest, JobRequestError, parse_job_request
+from devices.farm.job_request import SETTINGS_CHOICES, SETTINGS_LIMITS, JobRequest, JobRequestError, parse_job_request
 
 SHA = "a" * 64
 DEFAULTS = ProfileSettings(runs=7)
@@ -22,6 +22,13 @@ def test_a_good_job_takes_the_farms_settings_for_those_it_leaves_out() -> None:
     request = _parse(settings={"warmup": 2, "cv_threshold": 1, "runtime": None}, max_attempts=2)
     assert request == JobRequest(SHA, "cpu", ProfileSettings(runs=7, warmup=2, cv_threshold=1.0), 2)
     assert _parse().settings == DEFAULTS and _parse().max_attempts == 3
+    assert _parse().settings.stability_criterion == "robust_cv"
+
+
+@pytest.mark.parametrize("criterion", ["robust_cv", "cv"])
+def test_a_job_may_choose_the_stability_criterion(criterion: str) -> None:
+    request = _parse(settings={"stability_criterion": criterion})
+    assert request.settings == ProfileSettings(runs=7, stability_criterion=criterion)
 
 
 @pytest.mark.parametrize(
@@ -38,6 +45,15 @@ def test_a_good_job_takes_the_farms_settings_for_those_it_leaves_out() -> None:
         ({"settings": {"cv_threshold": "0.05"}}, 'settings.cv_threshold must be a number from 0 to 1000, got "0.05"'),
         ({"settings": {"cv_threshold": float("nan")}}, "settings.cv_threshold must be a number from 0 to 1000, got NaN"),
         ({"settings": {"runtime": {"a": 1}}}, 'settings.runtime must be null or one of litert, onnxruntime, got {"a": 1}'),
+        ({"settings": {"stability_criterion": "mad"}},
+         'settings.stability_criterion must be one of robust_cv, cv, got "mad"'),
+        ({"settings": {"stability_criterion": None}},
+         "settings.stability_criterion must be one of robust_cv, cv, got null"),
+        ({"settings": {"stability_criterion": 1}}, "settings.stability_criterion must be one of robust_cv, cv, got 1"),
+        ({"settings": {"stability_criterion": ["cv"]}},
+         'settings.stability_criterion must be one of robust_cv, cv, got ["cv"]'),
+        ({"settings": {"stability_criterion": "x" * 1000}},
+         f'settings.stability_criterion must be one of robust_cv, cv, got "{"x" * 99}…'),
         ({"max_attempts": "3"}, 'max_attempts must be an integer from 1 to 100, got "3"'),
         ({"settings": {"seed": -1}}, "settings.seed must be an integer from 0 to 9223372036854775807, got -1"),
         ({"priority": 1, "z" * 200: 0}, f"unknown job field(s) priority, {'z' * 90}…; fields: model_sha256, tag, "
@@ -61,8 +77,10 @@ def test_a_missing_field_or_a_body_that_is_no_object_is_refused() -> None:
         assert str(raised.value) == message
 
 
-def test_every_numeric_profile_setting_has_a_farm_limit() -> None:
-    assert set(SETTINGS_LIMITS) | {"runtime"} == {f.name for f in dataclasses.fields(ProfileSettings)}
+def test_every_profile_setting_has_a_farm_limit() -> None:
+    fields = {f.name for f in dataclasses.fields(ProfileSettings)}
+    assert set(SETTINGS_LIMITS) | set(SETTINGS_CHOICES) | {"runtime"} == fields
+    assert not set(SETTINGS_LIMITS) & set(SETTINGS_CHOICES)
 
 
 def test_an_echo_is_cut_at_100_characters() -> None:

@@ -171,13 +171,13 @@ def test_settings_a_job_leaves_out_come_from_the_inventory(run_farm, local_devic
         sha256 = farm.upload(model)
         response = httpx.post(
             f"{server.url}/v1/jobs",
-            json={"model_sha256": sha256, "tag": "cpu", "settings": {"warmup": 2}},
+            json={"model_sha256": sha256, "tag": "cpu", "settings": {"warmup": 2, "stability_criterion": "cv"}},
             headers={"Authorization": f"Bearer {token}"},
         )
         assert response.status_code == 201
         job = farm.wait(response.json()["id"], timeout_s=60)
-        assert (job.settings.runs, job.settings.warmup) == (7, 2)
-        assert (job.result.runs, job.result.warmup_runs) == (7, 2)
+        assert (job.settings.runs, job.settings.warmup, job.settings.stability_criterion) == (7, 2, "cv")
+        assert (job.result.runs, job.result.warmup_runs, job.result.stability_criterion) == (7, 2, "cv")
 
 
 def _malformed_jobs(sha256: str) -> list[tuple[str, dict[str, object]]]:
@@ -197,6 +197,8 @@ def _malformed_jobs(sha256: str) -> list[tuple[str, dict[str, object]]]:
         ("threads", 10**12), ("threads", "4"), ("warmup", 10**12), ("warmup", -1), ("seed", "0"), ("seed", 10**30),
         ("max_attempts", 10**12), ("cv_threshold", "0.05"), ("cv_threshold", False), ("cv_threshold", [0.1]),
         ("runtime", ["onnxruntime"]), ("runtime", 7), ("runtime", huge),
+        ("stability_criterion", "mad"), ("stability_criterion", None), ("stability_criterion", 0.05),
+        ("stability_criterion", ["cv"]), ("stability_criterion", huge),
     ):  # fmt: skip
         cases.append((f"settings.{field}", {**good, "settings": {field: value}}))
     for value in ("3", 2.5, True, None, [3], 10**12, 10**30):

@@ -246,6 +246,28 @@ def test_export_then_cached_then_profile(capsys, tmp_path):
     assert code == 1 and len(err.strip().splitlines()) == 1 and "edgenas: error:" in err
 
 
+@pytest.mark.parametrize(("flags", "criterion"), [([], "robust_cv"), (["--stability", "cv"], "cv"),
+                                                   (["--stability", "robust_cv"], "robust_cv")])
+def test_profile_passes_the_stability_criterion(capsys, monkeypatch, flags, criterion):
+    import devices  # noqa: PLC0415
+
+    seen = {}
+
+    class _Result:
+        def to_json(self):
+            return {"stability_criterion": seen["stability_criterion"]}
+
+    def fake_profile_local(model_path, **kwargs):
+        seen.update(kwargs, model_path=model_path)
+        return _Result()
+
+    monkeypatch.setattr("edgenas.profiling.profile_local", fake_profile_local)
+    code, out, _ = _run(capsys, "profile", "m.onnx", "--cv-threshold", "0.1", *flags)
+    assert code == 0 and json.loads(out) == {"stability_criterion": criterion}
+    assert (seen["model_path"], seen["cv_threshold"], seen["stability_criterion"]) == ("m.onnx", 0.1, criterion)
+    assert criterion in devices.STABILITY_CRITERIA
+
+
 def test_export_to_unwritable_folder(capsys, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")
@@ -374,6 +396,11 @@ _SCALE = ["scale", "--reference", "spinenet_mobile49"]
         (["profile", "m.tflite", "--runs", "1"], "argument --runs: must be an integer >= 2, got '1'"),
         (["profile", "m.tflite", "--cv-threshold", "-0.1"],
          "argument --cv-threshold: must be a non-negative finite number, got '-0.1'"),
+        (["profile", "m.tflite", "--stability", "mad"],
+         "argument --stability: must be one of robust_cv, cv, got 'mad'"),
+        (["profile", "m.tflite", "--stability", "CV"],
+         "argument --stability: must be one of robust_cv, cv, got 'CV'"),
+        (["profile", "m.tflite", "--stability"], "argument --stability: expected one argument"),
         (["profile", "m.tflite", "--warmup", "-1"], "argument --warmup: must be a non-negative integer, got '-1'"),
         (["predictor", "collect", "--space", "mnasnet", "--db", "x.sqlite", "--budget-min", "0"],
          "argument --budget-min: must be a positive finite number, got '0'"),

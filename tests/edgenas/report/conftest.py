@@ -18,7 +18,7 @@ SPEC = "relu6-stem32-mbconv_r1_k3_s1_e1_se0_c16-mbconv_r2_k3_s2_e6_se0_c24-mbcon
 def latency_of(latency_ms: float) -> LatencyResult:
     """A valid measurement whose median is `latency_ms`."""
     return LatencyResult(
-        schema_version=1,
+        schema_version=2,
         model_path="/tmp/m.tflite",
         artifact_sha256=hashlib.sha256(str(latency_ms).encode()).hexdigest(),
         size_bytes=1000,
@@ -33,11 +33,14 @@ def latency_of(latency_ms: float) -> LatencyResult:
         std_ms=latency_ms * 0.01,
         min_ms=latency_ms * 0.98,
         cv=0.01,
+        mad_ms=latency_ms * 0.005,
+        robust_cv=0.0074,
         runs=30,
         warmup_runs=5,
         attempts=1,
         max_attempts=3,
         stable=True,
+        stability_criterion="robust_cv",
         cv_threshold=0.05,
         seed=0,
         device=DeviceInfo(

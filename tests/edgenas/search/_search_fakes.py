@@ -114,11 +114,12 @@ class FakeDevice(DeviceBackend):
         self.measured.append(Path(model_path))
         ms = self._latency_ms
         return LatencyResult(
-            schema_version=1, model_path=str(model_path), artifact_sha256=sha256_file(model_path), size_bytes=64,
+            schema_version=2, model_path=str(model_path), artifact_sha256=sha256_file(model_path), size_bytes=64,
             runtime="litert", runtime_version="2.3.0", threads=settings.threads, delegate="xnnpack",
             inputs=(TensorInfo(name="image", dtype="float32", shape=(1, 64, 64, 3)),),
             latency_ms=ms, p90_ms=ms * 1.05, mean_ms=ms * 1.01, std_ms=ms * 0.02, min_ms=ms * 0.97, cv=0.02,
-            runs=settings.runs, warmup_runs=5, attempts=1, max_attempts=3, stable=True, cv_threshold=0.05, seed=0,
+            mad_ms=ms * 0.01, robust_cv=0.015, runs=settings.runs, warmup_runs=5, attempts=1, max_attempts=3,
+            stable=True, stability_criterion=settings.stability_criterion, cv_threshold=0.05, seed=0,
             device=DeviceInfo(hostname=self._name, platform="Linux", machine="aarch64", cpu_model="Cortex-A72",
                               cpu_count=4, cpu_governor="performance", temperature_c=40.0),
             measured_at="2026-01-02T03:04:05.000006+00:00",

@@ -14,10 +14,14 @@ from edgenas.store import Study, TrialStore
 SPEC = "relu6-stem32-mbconv_r1_k3_s1_e1_se0_c16-mbconv_r2_k3_s2_e6_se0_c24-head1280"
 
 
-def latency_of(latency_ms: float, *, seed: int = 0) -> LatencyResult:
-    """A valid measurement with median `latency_ms` (other statistics consistent with it)."""
+def latency_of(latency_ms: float, *, seed: int = 0, schema_version: int = 2) -> LatencyResult:
+    """A valid measurement with median `latency_ms` (other statistics consistent with it).
+
+    ``schema_version=1`` gives what an older profiler wrote: no MAD, no robust CV, judged by CV.
+    """
+    v2 = schema_version >= 2
     return LatencyResult(
-        schema_version=1,
+        schema_version=schema_version,
         model_path=f"/tmp/models/m{seed}.tflite",
         artifact_sha256=hashlib.sha256(f"{latency_ms}/{seed}".encode()).hexdigest(),
         size_bytes=123_456,
@@ -32,11 +36,14 @@ def latency_of(latency_ms: float, *, seed: int = 0) -> LatencyResult:
         std_ms=latency_ms * 0.02,
         min_ms=latency_ms * 0.97,
         cv=0.02,
+        mad_ms=latency_ms * 0.012 if v2 else None,
+        robust_cv=0.0178 if v2 else None,
         runs=30,
         warmup_runs=5,
         attempts=1,
         max_attempts=3,
         stable=True,
+        stability_criterion="robust_cv" if v2 else "cv",
         cv_threshold=0.05,
         seed=seed,
         device=DeviceInfo(

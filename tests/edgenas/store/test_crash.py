@@ -28,11 +28,12 @@ _WRITER = textwrap.dedent(
 
     def latency(ms):
         return LatencyResult(
-            schema_version=1, model_path="/m.tflite", artifact_sha256="ab" * 32, size_bytes=10,
+            schema_version=2, model_path="/m.tflite", artifact_sha256="ab" * 32, size_bytes=10,
             runtime="litert", runtime_version="2.3.0", threads=1, delegate="xnnpack",
             inputs=(TensorInfo(name="x", dtype="float32", shape=(1, 8, 8, 3)),),
-            latency_ms=ms, p90_ms=ms, mean_ms=ms, std_ms=0.0, min_ms=ms, cv=0.0, runs=2, warmup_runs=0,
-            attempts=1, max_attempts=1, stable=True, cv_threshold=0.05, seed=0,
+            latency_ms=ms, p90_ms=ms, mean_ms=ms, std_ms=0.0, min_ms=ms, cv=0.0, mad_ms=0.0, robust_cv=0.0, runs=2,
+            warmup_runs=0, attempts=1, max_attempts=1, stable=True, stability_criterion="robust_cv", cv_threshold=0.05,
+            seed=0,
             device=DeviceInfo(hostname=None, platform=None, machine=None, cpu_model=None, cpu_count=None,
                               cpu_governor=None, temperature_c=None),
             measured_at="2026-01-01T00:00:00+00:00",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -70,6 +71,23 @@ def test_finish_records_every_result_and_reads_back_equal(
     assert done.artifacts[1].format is ModelFormat.ONNX and done.artifacts[1].path == Path("/art/j.onnx")
     assert done.finished_at is not None and done.finished_at >= done.started_at
     assert store.trials(study) == [done]
+
+
+def test_a_version_1_latency_reads_back_as_version_1(
+    store: TrialStore, study: str, spec_text: str, make_latency, db_path: Path
+) -> None:
+    # Results measured by an older profiler (schema version 1) stay readable and are stored as they came.
+    old = make_latency(21.5, schema_version=1)
+    done = _finish(store, study, 0, accuracy=0.5, latency_ms=21.5, reward=0.5, spec=spec_text,
+                   make_latency=lambda ms, seed: old)
+    (read,) = store.trials(study)
+    assert read == done and read.latency == old
+    assert (read.latency.schema_version, read.latency.stability_criterion, read.latency.robust_cv) == (1, "cv", None)
+    with sqlite3.connect(db_path) as conn:
+        (text,) = conn.execute("SELECT latency FROM trials").fetchone()
+    stored = json.loads(text)
+    assert stored == old.to_json() and stored["schema_version"] == 1
+    assert not {"mad_ms", "robust_cv", "stability_criterion"} & set(stored)
 
 
 def test_fail_records_the_error_and_timings(store: TrialStore, study: str, spec_text: str) -> None:

@@ -23,13 +23,18 @@ saturate (best 0.898, the eight spread from 0.29 to 0.90), and the proxy's
 seed spread (median std 0.012) is well below the spread between architectures
 (0.040); but 100 steps leave most architectures near chance (0.11-0.23, chance
 0.10), and Kendall tau between the proxy mean and the long training is 0.43
-(0.47 among the six that train): the set is not yet calibrated and is no
-default. Earlier tries (one seed, MobileNetV2 against one random point, 100
-steps): sixteen classes with close pairs (hexagon beside disk and star, square
-beside a tilted diamond) stayed at 0.10-0.18; these ten at d = u^3 gave 0.18 (600 steps
-at full width: 0.83);
-a higher or lower learning rate (1e-2, 2e-3) or BatchNorm momentum 0.5 did not
-lift the 100-step score.
+(0.47 among the six that train). 200 steps at a quarter width (49 s a
+training) lift the proxy scores to 0.12-0.50 but not the ranking: on 20
+architectures with 3 seeds (`--models 20 --seeds 3 --proxy-option steps=200
+--proxy-option width_multiplier=0.25`, same long training) the seed spread is
+0.061 against 0.077 between architectures, and tau is 0.42 (0.57 among the 16
+that train with the mean of 3 seeds, 0.40 with one seed). The set is not yet
+calibrated and is no default. Earlier tries (one seed, MobileNetV2 against
+one random point, 100 steps): sixteen classes with close pairs (hexagon beside
+disk and star, square beside a tilted diamond) stayed at 0.10-0.18; these ten
+at d = u^3 gave 0.18 (600 steps at full width: 0.83); a higher or lower
+learning rate (1e-2, 2e-3) or BatchNorm momentum 0.5 did not lift the 100-step
+score.
 
 The images are a pure function of `(num_images, image_size, seed)`: every
 parameter is drawn before any pixel noise and is relative to the image width.

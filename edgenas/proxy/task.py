@@ -88,7 +88,7 @@ class ProxyTask:
 
     Attributes:
         dataset: A generated set by name ("shapes": 10 plain shapes, default;
-            "scenes": 16 textured shapes among clutter, `edgenas.proxy.scenes`) or an
+            "scenes": 10 target outlines among clutter and texture, `edgenas.proxy.scenes`) or an
             image folder (a path string or `os.PathLike`); stored as a typed `DatasetSource`.
         image_size: Training resolution in pixels (square).
         num_images: Images generated for a generated set (default 5000). A folder

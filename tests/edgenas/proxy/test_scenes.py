@@ -1,4 +1,4 @@
-"""The generated scenes dataset: deterministic, balanced, sixteen distinct targets among clutter."""
+"""The generated scenes dataset: deterministic, balanced, ten classes of distinct outlines among clutter."""
 
 import itertools
 

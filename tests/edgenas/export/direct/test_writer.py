@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import subprocess
 import sys
 
@@ -63,53 +64,36 @@ def test_the_onnx_file_runs_in_onnxruntime_and_its_output_follows_the_input(prec
     assert ("QuantizeLinear" in ops) == (precision == "int8")
 
 
+_DETECTORS = {
+    # The families' deployments: SpineNet-Mobile 256x256, the chain detector (FPN) 320x320; 91 classes each.
+    "spinenet": (("spinenet_mbconv", {"reference": "spinenet_mobile49xs"}, "spinenet_mobile49xs"), 256),
+    "chain": (("mnasnet", {"task": "detection"}, "mobilenet_v2"), 320),
+}
+
+
 @pytest.mark.parametrize("precision", ["fp32", "int8"])
-def test_a_spinenet_detector_file_runs_in_litert_with_its_two_named_outputs(precision: str) -> None:
-    spec = spaces.get("spinenet_mbconv", reference="spinenet_mobile49xs").reference("spinenet_mobile49xs")
-    content = timing_tflite(spec, precision=precision)  # the family's deployment: 256x256, 91 classes
+@pytest.mark.parametrize("detector", sorted(_DETECTORS))
+def test_a_detector_file_runs_in_litert_with_its_two_named_outputs(detector: str, precision: str) -> None:
+    (space, options, reference), side = _DETECTORS[detector]
+    content = timing_tflite(spaces.get(space, **options).reference(reference), precision=precision)
     interpreter = Interpreter(model_content=content, num_threads=1)
     interpreter.allocate_tensors()
     (source,) = interpreter.get_input_details()
-    assert (source["name"], tuple(source["shape"])) == ("image", (1, 256, 256, 3))
+    assert (source["name"], tuple(source["shape"])) == ("image", (1, side, side, 3))
     rng = np.random.default_rng(2)
     runs = []
     for _ in "ab":
-        image = rng.uniform(-1, 1, (1, 256, 256, 3)).astype(np.float32)
+        image = rng.uniform(-1, 1, (1, side, side, 3)).astype(np.float32)
         if source["dtype"] == np.int8:
             scale, zero_point = source["quantization"]
             image = np.clip(np.round(image / scale + zero_point), -128, 127).astype(np.int8)
         interpreter.set_tensor(source["index"], image)
         interpreter.invoke()
         runs.append({d["name"]: interpreter.get_tensor(d["index"]) for d in interpreter.get_output_details()})
-    anchors = 9 * sum((256 >> level) ** 2 for level in range(3, 8))
+    anchors = 9 * sum(math.ceil(side / 2**level) ** 2 for level in range(3, 8))  # 320: 40, 20, 10, 5 and 3 a side
     assert [(name, out.shape) for name, out in runs[0].items()] == [
         ("class_outputs", (1, anchors, 91)), ("box_outputs", (1, anchors, 4))]  # fmt: skip
     assert all(out.dtype == (np.float32 if precision == "fp32" else np.int8) for out in runs[0].values())
-    assert all(np.isfinite(out.astype(np.float64)).all() for out in runs[0].values())
-    assert not np.array_equal(runs[0]["box_outputs"], runs[1]["box_outputs"]), "the output does not follow the input"
-
-
-@pytest.mark.parametrize("precision", ["fp32", "int8"])
-def test_a_chain_detector_file_runs_in_litert_with_its_two_named_outputs(precision: str) -> None:
-    spec = spaces.get("mnasnet", task="detection").reference("mobilenet_v2")
-    content = timing_tflite(spec, precision=precision)  # the family's deployment: 320x320, 91 classes
-    interpreter = Interpreter(model_content=content, num_threads=1)
-    interpreter.allocate_tensors()
-    (source,) = interpreter.get_input_details()
-    assert (source["name"], tuple(source["shape"])) == ("image", (1, 320, 320, 3))
-    rng = np.random.default_rng(2)
-    runs = []
-    for _ in "ab":
-        image = rng.uniform(-1, 1, (1, 320, 320, 3)).astype(np.float32)
-        if source["dtype"] == np.int8:
-            scale, zero_point = source["quantization"]
-            image = np.clip(np.round(image / scale + zero_point), -128, 127).astype(np.int8)
-        interpreter.set_tensor(source["index"], image)
-        interpreter.invoke()
-        runs.append({d["name"]: interpreter.get_tensor(d["index"]) for d in interpreter.get_output_details()})
-    anchors = 9 * (40 * 40 + 20 * 20 + 10 * 10 + 5 * 5 + 3 * 3)
-    assert [(name, out.shape) for name, out in runs[0].items()] == [
-        ("class_outputs", (1, anchors, 91)), ("box_outputs", (1, anchors, 4))]  # fmt: skip
     assert all(np.isfinite(out.astype(np.float64)).all() for out in runs[0].values())
     assert not np.array_equal(runs[0]["box_outputs"], runs[1]["box_outputs"]), "the output does not follow the input"
 

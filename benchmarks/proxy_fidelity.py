@@ -3,8 +3,8 @@
 For each space asked (mnasnet classification and the SpineNet detection proxy by
 default), `edgenas.proxy.check` trains `--models` architectures (the space's
 references first, then seeded random points) with the family's default proxy
-task once per seed, and once `--long-factor` times longer at full width on the
-same data, and prints: architectures, seeds, the proxy's seed spread (median
+task once per seed, and `--long-seeds` times (default once) `--long-factor` times
+longer at full width on the same data, and prints: architectures, seeds, the proxy's seed spread (median
 standard deviation over seeds), the spread between architectures (standard
 deviation of the proxy means), Kendall tau between seeds, Kendall tau between
 the proxy mean and the long training (all, and among the architectures that
@@ -21,7 +21,7 @@ score <= 0.95, seed spread well below the spread between architectures, Kendall
 tau(proxy, long) >= 0.6 among architectures that train.
 
 Run: .venv/bin/python benchmarks/proxy_fidelity.py [--spaces mnasnet,spinenet] [--models 20] [--seeds 3]
-     [--long-factor 6] [--datasets shapes,scenes] [--out runs/proxy-fidelity]
+     [--long-factor 6] [--long-seeds 1] [--datasets shapes,scenes] [--out runs/proxy-fidelity]
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ def main() -> int:
     parser.add_argument("--models", type=int, default=20)
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--long-factor", type=int, default=6, help="long training steps = this x the proxy's")
+    parser.add_argument("--long-seeds", type=int, default=1, help="long trainings per architecture (their mean)")
     parser.add_argument("--datasets", default="shapes,scenes",
                         help="generated datasets a classification space is checked on (default shapes,scenes)")
     parser.add_argument("--out", default="runs/proxy-fidelity", help="stores, tables and plots")
@@ -63,7 +64,7 @@ def main() -> int:
             task = default if dataset is None else dataclasses.replace(default, dataset=dataset)
             label = name if dataset is None else f"{name}-{dataset}"
             plan = plan_check(space, models=args.models, seeds=args.seeds, long_steps=args.long_factor * task.steps,
-                              task=task)  # fmt: skip
+                              long_seeds=args.long_seeds, task=task)  # fmt: skip
             start = time.perf_counter()
             check = check_proxy(plan, store=out / f"{label}.sqlite")
             print(f"\n== {label} ({family.metric.name}): proxy task {task.steps} steps"

@@ -26,6 +26,8 @@ def add_proxy_parser(sub: Any, space_arguments: Any) -> None:
                        help="steps of the long training (default 6 x the proxy's)")  # fmt: skip
     check.add_argument("--long-width", type=positive_float, default=1.0,
                        help="width multiplier of the long training (default 1.0: full width)")  # fmt: skip
+    check.add_argument("--long-seeds", type=int, default=1,
+                       help="long trainings per architecture; the long score is their mean (default 1)")  # fmt: skip
     check.add_argument("--proxy-option", action="append", type=key_value, default=[], metavar="KEY=VALUE",
                        dest="proxy_options",
                        help="a field of the family's proxy task, repeatable (e.g. steps=100)")  # fmt: skip
@@ -43,12 +45,13 @@ def cmd_proxy(args: argparse.Namespace, space: Any) -> int:
     family = family_of_type(space.spec_type)
     task = family.proxy_task(**dict(args.proxy_options)) if args.proxy_options else None
     plan = plan_check(space, models=args.models, seeds=args.seeds, long_steps=args.long_steps,
-                      long_width=args.long_width, task=task, sample_seed=args.sample_seed)  # fmt: skip
+                      long_width=args.long_width, long_seeds=args.long_seeds, task=task,
+                      sample_seed=args.sample_seed)  # fmt: skip
     out = Path(args.out) if args.out else Path("runs") / "proxy-check" / space.name
     if out.exists() and not out.is_dir():
         raise CliError(f"--out {str(out)!r} is a file, not a folder")
     print(f"proxy check of {space.name}: {len(plan.architectures)} architectures x ({len(plan.proxy_tasks)} seeds "
-          f"of {plan.proxy_tasks[0].steps} steps + 1 of {plan.long_task.steps} steps); "
+          f"of {plan.proxy_tasks[0].steps} steps + {len(plan.long_tasks)} of {plan.long_task.steps} steps); "
           f"store {out / 'trainings.sqlite'}")  # fmt: skip
     check = check_proxy(plan, store=out / "trainings.sqlite",
                         timeout_s=None if args.timeout_min is None else 60 * args.timeout_min)  # fmt: skip

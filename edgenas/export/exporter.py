@@ -187,14 +187,12 @@ def export(
     return ExportResult(artifacts=tuple(results[i] for i in range(len(settings_list))))
 
 
-_DIRECT_FORMATS = (ModelFormat.TFLITE, ModelFormat.ONNX)
-"""The formats `edgenas.export.direct` writes."""
 _NOTICED: set[tuple[str, ModelFormat | None]] = set()
 
 
 def _writer(family: Family, model_format: ModelFormat) -> ModelWriter:
     """The direct writer where it covers the family and format; else the converter, said once per process."""
-    if family.has_timing_graph and model_format in _DIRECT_FORMATS and model_format in family.timing_graph_formats:
+    if family.has_timing_graph and model_format in family.timing_graph_formats:
         return ModelWriter.DIRECT
     noticed = (family.name, model_format if family.has_timing_graph else None)
     if noticed not in _NOTICED:

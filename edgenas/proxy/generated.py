@@ -37,7 +37,7 @@ GENERATED_SETS: dict[str, GeneratedSet] = {
         GeneratedSet("shapes", SHAPE_CLASSES, generate_shapes,
                      "10 plain shapes, one per image: trains in seconds, saturates when trained longer"),
         GeneratedSet("scenes", SCENE_CLASSES, generate_scenes,
-                     "16 shapes at a per-image difficulty (texture, clutter, occlusion): not yet calibrated"),
+                     "10 shapes at a per-image difficulty (texture, clutter, occlusion): not yet calibrated"),
     )
 }  # fmt: skip
 """Every generated set, by name."""

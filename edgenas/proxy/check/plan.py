@@ -35,24 +35,31 @@ class CheckArchitecture:
 
 @dataclasses.dataclass(frozen=True)
 class CheckPlan:
-    """What a proxy check trains: each architecture on the proxy task once per seed, and once on the long task.
+    """What a proxy check trains: each architecture on the proxy task once per seed, and on the long task once per
+    long seed.
 
     Attributes:
         space: The space's name.
         architectures: The architectures, the space's references first.
         proxy_tasks: The proxy task once per seed (the same task with seeds `seed`, `seed + 1`, ...).
-        long_task: The long training: the proxy task with more steps (and its width, when given).
+        long_tasks: The long training once per long seed (seeds `seed`, `seed + 1`, ...): the proxy task with
+            more steps (and its width, when given). An architecture's long score is their mean.
     """
 
     space: str
     architectures: tuple[CheckArchitecture, ...]
     proxy_tasks: tuple[Any, ...]
-    long_task: Any
+    long_tasks: tuple[Any, ...]
+
+    @property
+    def long_task(self) -> Any:
+        """The first long training (the others differ only in their seed)."""
+        return self.long_tasks[0]
 
     @property
     def trainings(self) -> tuple[tuple[CheckArchitecture, Any], ...]:
-        """Every (architecture, task) pair, architecture by architecture: its seeds, then its long training."""
-        return tuple((arch, task) for arch in self.architectures for task in (*self.proxy_tasks, self.long_task))
+        """Every (architecture, task) pair, architecture by architecture: its seeds, then its long trainings."""
+        return tuple((arch, task) for arch in self.architectures for task in (*self.proxy_tasks, *self.long_tasks))
 
 
 def _count(name: str, value: object, *, minimum: int, maximum: int) -> int:
@@ -70,6 +77,7 @@ def plan_check(
     seeds: int = 3,
     long_steps: int | None = None,
     long_width: float | None = 1.0,
+    long_seeds: int = 1,
     task: Any = None,
     sample_seed: int = 0,
 ) -> CheckPlan:
@@ -81,19 +89,22 @@ def plan_check(
         seeds: Proxy trainings per architecture, with seeds `task.seed`, `task.seed + 1`, ...
         long_steps: Steps of the long training (default `LONG_STEPS_FACTOR` times the proxy's); more than the proxy's.
         long_width: The long training's `width_multiplier` (default 1.0: full width); None keeps the proxy's.
+        long_seeds: Long trainings per architecture, with seeds `task.seed`, `task.seed + 1`, ...; the long score
+            is their mean (one long training carries seed noise of its own, which caps the tau a proxy can reach).
         task: The proxy task (default: the family's).
         sample_seed: Seed of the random points.
 
     Raises:
         UnknownNameError: An unknown space.
-        ProxyConfigError: Fewer than `MIN_MODELS` models or `MIN_SEEDS` seeds, a long training no longer than
-            the proxy's, a task of another family, a family without a proxy task, or a space too small.
+        ProxyConfigError: Fewer than `MIN_MODELS` models, `MIN_SEEDS` seeds or 1 long seed, a long training no
+            longer than the proxy's, a task of another family, a family without a proxy task, or a space too small.
     """
     from edgenas import spaces  # noqa: PLC0415
     from edgenas.families import family_of_type  # noqa: PLC0415
 
     _count("models", models, minimum=MIN_MODELS, maximum=MAX_MODELS)
     _count("seeds", seeds, minimum=MIN_SEEDS, maximum=MAX_SEEDS)
+    _count("long_seeds", long_seeds, minimum=1, maximum=MAX_SEEDS)
     space = spaces.get(space) if isinstance(space, str) else space
     space_name = space.name
     family = family_of_type(space.spec_type)
@@ -133,4 +144,6 @@ def plan_check(
             seen.add(str(spec))
             architectures.append(CheckArchitecture(str(spec)))
     proxy_tasks = tuple(dataclasses.replace(task, seed=task.seed + k) for k in range(seeds))
-    return CheckPlan(space=space.name, architectures=tuple(architectures), proxy_tasks=proxy_tasks, long_task=long_task)
+    long_tasks = tuple(dataclasses.replace(long_task, seed=long_task.seed + k) for k in range(long_seeds))
+    return CheckPlan(space=space.name, architectures=tuple(architectures), proxy_tasks=proxy_tasks,
+                     long_tasks=long_tasks)  # fmt: skip

@@ -43,7 +43,8 @@ def plot_check(check: ProxyCheck, path: str | os.PathLike[str], *, metric: str =
                         fontsize=8)  # fmt: skip
     plan = check.plan
     ax.set_xlabel(f"proxy {metric} (mean of {stats.seeds} seeds, ±1 std)")
-    ax.set_ylabel(f"{metric} after {plan.long_task.steps} steps")
+    over = f" (mean of {len(plan.long_tasks)} seeds)" if len(plan.long_tasks) > 1 else ""
+    ax.set_ylabel(f"{metric} after {plan.long_task.steps} steps{over}")
     ax.set_title(f"{plan.space}: Kendall tau {stats.tau:.2f} over {stats.architectures} architectures\n"
                  f"seed spread {stats.seed_spread:.3f}, spread between architectures {stats.between_spread:.3f}",
                  fontsize=10)  # fmt: skip

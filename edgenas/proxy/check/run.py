@@ -52,12 +52,13 @@ def _scores(plan: CheckPlan, store: TrainingStore) -> list[ArchitectureScores]:
     found = []
     for arch in plan.architectures:
         proxy = [store.get(arch.spec, task) for task in plan.proxy_tasks]
-        long = store.get(arch.spec, plan.long_task)
-        if long is None or None in proxy:
+        long = [store.get(arch.spec, task) for task in plan.long_tasks]
+        if None in long or None in proxy:
             continue
         found.append(ArchitectureScores(
             spec=arch.spec, reference=arch.reference, proxy_scores=tuple(p.score for p in proxy),
-            long_score=long.score, proxy_s=sum(p.seconds for p in proxy) / len(proxy), long_s=long.seconds,
+            long_score=sum(t.score for t in long) / len(long), proxy_s=sum(p.seconds for p in proxy) / len(proxy),
+            long_s=sum(t.seconds for t in long) / len(long), long_scores=tuple(t.score for t in long),
         ))  # fmt: skip
     return found
 

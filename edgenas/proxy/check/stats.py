@@ -18,15 +18,16 @@ TRAINS_SHARE = 0.5
 
 @dataclasses.dataclass(frozen=True)
 class ArchitectureScores:
-    """One architecture's scores: the proxy training once per seed, and the long training.
+    """One architecture's scores: the proxy training once per seed, and the long training once per long seed.
 
     Attributes:
         spec: The architecture's spec string.
         reference: Its reference name when it is one of the space's references, else "".
         proxy_scores: The proxy score of each seed, in seed order.
-        long_score: The score after the long training.
+        long_score: The score after the long training (the mean over long seeds).
         proxy_s: Mean wall seconds of one proxy training (build and tracing included).
-        long_s: Wall seconds of the long training.
+        long_s: Mean wall seconds of one long training.
+        long_scores: The long score of each long seed, in seed order (empty: only `long_score` is known).
     """
 
     spec: str
@@ -35,6 +36,12 @@ class ArchitectureScores:
     long_score: float
     proxy_s: float
     long_s: float
+    long_scores: tuple[float, ...] = ()
+
+    @property
+    def long_std(self) -> float:
+        """The sample standard deviation of the long score over long seeds (NaN with fewer than two)."""
+        return statistics.stdev(self.long_scores) if len(self.long_scores) > 1 else math.nan
 
     @property
     def proxy_mean(self) -> float:
@@ -70,6 +77,9 @@ class FidelityStats:
             that train (all of them when fewer than 3 train).
         proxy_s: Median wall seconds of one proxy training.
         long_s: Median wall seconds of one long training.
+        long_seeds: Long trainings per architecture (the long score is their mean).
+        long_seed_spread: Median over architectures of the long score's standard deviation over long seeds
+            (NaN with one long seed): the noise of the ranking the proxy is held against.
     """
 
     architectures: int
@@ -84,10 +94,14 @@ class FidelityStats:
     tau_by_seeds: tuple[float, ...]
     proxy_s: float
     long_s: float
+    long_seeds: int = 1
+    long_seed_spread: float = math.nan
 
     def lines(self) -> list[str]:
         """The figures, one per line, for a terminal."""
         trained = "n/a (fewer than 3)" if math.isnan(self.tau_trained) else f"{self.tau_trained:.3f}"
+        long_noise = [f"long-training seed spread (median std over {self.long_seeds} long seeds, whose mean is the "
+                      f"long score): {self.long_seed_spread:.3f}"] if self.long_seeds > 1 else []  # fmt: skip
         return [
             f"architectures: {self.architectures}, seeds: {self.seeds}",
             f"proxy seed spread (median std over seeds): {self.seed_spread:.3f}",
@@ -98,6 +112,7 @@ class FidelityStats:
             "Kendall tau with the long training when averaging k seeds (k x the training time): "
             + ", ".join(f"k={k} {tau:.3f}" for k, tau in enumerate(self.tau_by_seeds, start=1)),
             f"best long-training score: {self.best_long_score:.3f}",
+            *long_noise,
             f"seconds per training: proxy {self.proxy_s:.1f}, long {self.long_s:.1f}",
         ]
 
@@ -114,6 +129,10 @@ def fidelity_stats(scores: Sequence[ArchitectureScores]) -> FidelityStats:
     if len(seeds) != 1:
         raise ValueError(f"every architecture needs the same number of proxy seeds, got {sorted(seeds)}")
     (seed_count,) = seeds
+    long_seeds = {max(1, len(s.long_scores)) for s in scores}
+    if len(long_seeds) != 1:
+        raise ValueError(f"every architecture needs the same number of long seeds, got {sorted(long_seeds)}")
+    (long_seed_count,) = long_seeds
     means = [s.proxy_mean for s in scores]
     longs = [s.long_score for s in scores]
     best = max(longs)
@@ -135,6 +154,8 @@ def fidelity_stats(scores: Sequence[ArchitectureScores]) -> FidelityStats:
         tau_by_seeds=_tau_by_seeds(trained if len(trained) >= 3 else scores, seed_count),
         proxy_s=statistics.median(s.proxy_s for s in scores),
         long_s=statistics.median(s.long_s for s in scores),
+        long_seeds=long_seed_count,
+        long_seed_spread=statistics.median(s.long_std for s in scores) if long_seed_count > 1 else math.nan,
     )
 
 

@@ -26,6 +26,14 @@ def test_the_task_and_the_long_training_can_be_set():
     assert (plan.long_task.steps, plan.long_task.width_multiplier, plan.long_task.seed) == (90, 0.5, 7)
 
 
+def test_several_long_seeds_train_the_long_task_once_per_seed():
+    plan = plan_check("mnasnet", models=3, seeds=2, task=ProxyTask(steps=40, seed=7), long_steps=90, long_seeds=3)
+    assert [t.seed for t in plan.long_tasks] == [7, 8, 9] and plan.long_task == plan.long_tasks[0]
+    assert {t.steps for t in plan.long_tasks} == {90}
+    assert len(plan.trainings) == 3 * (2 + 3)
+    assert len(plan_check("mnasnet", models=3, seeds=2).long_tasks) == 1  # one by default
+
+
 def test_a_detection_space_plans_on_its_detection_task():
     plan = plan_check("spinenet", models=3, seeds=2)
     assert isinstance(plan.long_task, DetectionProxyTask)
@@ -38,6 +46,8 @@ def test_a_detection_space_plans_on_its_detection_task():
         ({"models": 1}, "models must be between 3"),
         ({"models": "20"}, "models must be an integer"),
         ({"seeds": 1}, "seeds must be between 2"),
+        ({"long_seeds": 0}, "long_seeds must be between 1"),
+        ({"long_seeds": 2.0}, "long_seeds must be an integer"),
         ({"long_steps": 100}, r"long training \(100 steps\) must be longer than the proxy's \(100 steps\)"),
         ({"long_steps": 50}, "must be longer"),
         ({"long_width": -1.0}, "width_multiplier"),

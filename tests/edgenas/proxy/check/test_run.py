@@ -53,6 +53,20 @@ def test_an_interrupted_check_resumes_and_a_finished_one_trains_nothing(tmp_path
     assert plot_check(again, tmp_path / "fidelity.png").stat().st_size > 10_000
 
 
+def test_the_long_score_is_the_mean_of_the_long_seeds(tmp_path):
+    plan = plan_check("mnasnet", models=3, seeds=2, task=_TINY, long_steps=6, long_seeds=2)
+    check = check_proxy(plan, store=tmp_path / "trainings.sqlite", progress=False, train_fn=_scores.hashed_score)
+    assert check.trained == 3 * 4 and not check.failures
+    for arch, scores in zip(plan.architectures, check.scores, strict=True):
+        each = tuple(_scores.hashed_score(arch.spec, task)[0] for task in plan.long_tasks)
+        assert scores.long_scores == each and scores.long_score == pytest.approx(sum(each) / 2)
+    assert check.stats.long_seeds == 2 and check.stats.long_seed_spread > 0
+    assert any("median std over 2 long seeds" in line for line in check.stats.lines())
+    rows = list(csv.DictReader(write_scores(check, tmp_path / "scores.csv").open()))
+    assert float(rows[0]["long_seed_1"]) == pytest.approx(check.scores[0].long_scores[1], abs=1e-4)
+    assert plot_check(check, tmp_path / "fidelity.png").stat().st_size > 10_000
+
+
 def test_the_cli_reports_the_figures_from_a_finished_store(tmp_path, capsys):
     # The trainings come from the store the API filled (the same keys), so the command trains nothing here.
     plan = plan_check("mnasnet", models=3, seeds=2, task=_TINY, long_steps=6)

@@ -68,3 +68,18 @@ def test_bad_inputs_are_refused():
         fidelity_stats([_arch("a", (0.1, 0.2), 0.3)])
     with pytest.raises(ValueError, match="same number of proxy seeds"):
         fidelity_stats([_arch("a", (0.1, 0.2), 0.3), _arch("b", (0.1, 0.2, 0.3), 0.3)])
+
+
+def test_the_long_seed_spread_is_the_median_std_over_long_seeds():
+    def arch(name, proxy, longs):
+        return ArchitectureScores(spec=name, reference="", proxy_scores=proxy, long_score=statistics.fmean(longs),
+                                  proxy_s=30.0, long_s=120.0, long_scores=longs)  # fmt: skip
+
+    scores = [arch("a", (0.2, 0.3), (0.40, 0.42)), arch("b", (0.5, 0.5), (0.60, 0.70)),
+              arch("c", (0.7, 0.9), (0.8, 0.8))]
+    stats = fidelity_stats(scores)
+    assert stats.long_seeds == 2
+    assert stats.long_seed_spread == pytest.approx(statistics.stdev([0.40, 0.42]))
+    assert math.isnan(fidelity_stats([_arch("a", (0.1, 0.2), 0.3), _arch("b", (0.4, 0.5), 0.6)]).long_seed_spread)
+    with pytest.raises(ValueError, match="same number of long seeds"):
+        fidelity_stats([*scores, _arch("d", (0.1, 0.2), 0.3)])

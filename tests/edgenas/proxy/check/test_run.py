@@ -22,7 +22,7 @@ _TINY = ProxyTask(steps=3, num_images=60, batch_size=8, image_size=16)
 
 
 def test_an_interrupted_check_resumes_and_a_finished_one_trains_nothing(tmp_path):
-    plan = plan_check("mnasnet", models=3, seeds=2, task=_TINY, long_steps=6)
+    plan = plan_check("mnasnet", models=3, seeds=2, task=_TINY, long_steps=6, long_seeds=2)
     store = tmp_path / "trainings.sqlite"
     seen = []
 
@@ -42,6 +42,12 @@ def test_an_interrupted_check_resumes_and_a_finished_one_trains_nothing(tmp_path
     first = check.scores[0]
     assert first.proxy_scores[:1] == (seen[0][3],) and 0.0 <= first.long_score <= 1.0
     assert check.stats is not None and check.stats.architectures == 3 and check.stats.seeds == 2
+    # Two long seeds: the long score is their mean, and the check reports their spread.
+    for arch, scores in zip(plan.architectures, check.scores, strict=True):
+        each = tuple(_scores.hashed_score(arch.spec, task)[0] for task in plan.long_tasks)
+        assert scores.long_scores == each and scores.long_score == pytest.approx(sum(each) / 2)
+    assert check.stats.long_seeds == 2 and check.stats.long_seed_spread > 0
+    assert any("median std over 2 long seeds" in line for line in check.stats.lines())
 
     again = check_proxy(plan, store=store, progress=False, train_fn=_scores.failing_score)  # nothing left to run
     assert again.trained == 0 and again.scores == check.scores
@@ -50,21 +56,8 @@ def test_an_interrupted_check_resumes_and_a_finished_one_trains_nothing(tmp_path
     rows = list(csv.DictReader(table.open()))
     assert [r["spec"] for r in rows] == [a.spec for a in plan.architectures]
     assert float(rows[0]["proxy_seed_0"]) == pytest.approx(first.proxy_scores[0], abs=1e-4)
+    assert float(rows[0]["long_seed_1"]) == pytest.approx(first.long_scores[1], abs=1e-4)
     assert plot_check(again, tmp_path / "fidelity.png").stat().st_size > 10_000
-
-
-def test_the_long_score_is_the_mean_of_the_long_seeds(tmp_path):
-    plan = plan_check("mnasnet", models=3, seeds=2, task=_TINY, long_steps=6, long_seeds=2)
-    check = check_proxy(plan, store=tmp_path / "trainings.sqlite", progress=False, train_fn=_scores.hashed_score)
-    assert check.trained == 3 * 4 and not check.failures
-    for arch, scores in zip(plan.architectures, check.scores, strict=True):
-        each = tuple(_scores.hashed_score(arch.spec, task)[0] for task in plan.long_tasks)
-        assert scores.long_scores == each and scores.long_score == pytest.approx(sum(each) / 2)
-    assert check.stats.long_seeds == 2 and check.stats.long_seed_spread > 0
-    assert any("median std over 2 long seeds" in line for line in check.stats.lines())
-    rows = list(csv.DictReader(write_scores(check, tmp_path / "scores.csv").open()))
-    assert float(rows[0]["long_seed_1"]) == pytest.approx(check.scores[0].long_scores[1], abs=1e-4)
-    assert plot_check(check, tmp_path / "fidelity.png").stat().st_size > 10_000
 
 
 def test_the_cli_reports_the_figures_from_a_finished_store(tmp_path, capsys):

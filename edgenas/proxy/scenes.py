@@ -29,7 +29,16 @@ architectures with 3 seeds (`--models 20 --seeds 3 --proxy-option steps=200
 --proxy-option width_multiplier=0.25`, same long training) the seed spread is
 0.061 against 0.077 between architectures, and tau is 0.42 (0.57 among the 16
 that train with the mean of 3 seeds, 0.40 with one seed). The set is not yet
-calibrated and is no default. Earlier tries (one seed, MobileNetV2 against
+calibrated and is no default. More images do not help: with 20,000 images
+(16,000 to train on) and batches of 128, the long training (600 steps at half
+width) put the first four architectures at 0.917-0.932, so close together that
+it no longer ranks them; with 5,000 images the same four spread from 0.79 to
+0.90. Batches of 128 at 200 steps and a quarter width (5,000 images, about
+40 s a training) lift the proxy scores (0.19-0.70 against 0.13-0.47 on the
+first eight architectures) and the ratio of architecture spread to seed spread
+(2.3 against 1.9), but not the ranking there: among the six of those eight
+that train, tau with the long training is 0.60 against 0.73 for batches of 64
+(2 seeds each; eight architectures cannot tell these apart). Earlier tries (one seed, MobileNetV2 against
 one random point, 100 steps): sixteen classes with close pairs (hexagon beside
 disk and star, square beside a tilted diamond) stayed at 0.10-0.18; these ten
 at d = u^3 gave 0.18 (600 steps at full width: 0.83); a higher or lower

@@ -12,6 +12,7 @@ import dataclasses
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from edgenas.errors import UnknownNameError
 from edgenas.registry import Registry
 from edgenas.spaces.space_info import SpaceInfo
 from edgenas.spaces.task_form import TASK_OPTION, tasks_of, with_task, with_task_info
@@ -102,9 +103,20 @@ def get(name: str, **options: Any) -> SearchSpace:
         UnknownNameError: If `name` is not registered (the message lists the known names), or
             its networks serve no such task (the message names the tasks they serve).
     """
+    _refuse_augment_space(name)
     task = options.pop(TASK_OPTION, None)
     space = _SPACES.get(name).factory(**options)
     return space if task is None else with_task(space, task)
+
+
+def _refuse_augment_space(name: object) -> None:
+    """An augmentation space's name asked of the architecture spaces: one error that says where it belongs."""
+    from edgenas.augment.spaces import is_augment_space  # noqa: PLC0415
+
+    if is_augment_space(name) and name not in _SPACES:
+        raise UnknownNameError(f"{name!r} is an augmentation space: it searches a training policy for a fixed "
+                               f"architecture (`edgenas.augment.get_augment_space`); architecture spaces: "
+                               f"{', '.join(_SPACES.names())}")  # fmt: skip
 
 
 def factory(name: str) -> SpaceFactory:
@@ -113,6 +125,7 @@ def factory(name: str) -> SpaceFactory:
     Raises:
         UnknownNameError: If `name` is not registered.
     """
+    _refuse_augment_space(name)
     return _SPACES.get(name).factory
 
 

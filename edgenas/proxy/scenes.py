@@ -38,7 +38,15 @@ it no longer ranks them; with 5,000 images the same four spread from 0.79 to
 first eight architectures) and the ratio of architecture spread to seed spread
 (2.3 against 1.9), but not the ranking there: among the six of those eight
 that train, tau with the long training is 0.60 against 0.73 for batches of 64
-(2 seeds each; eight architectures cannot tell these apart). Earlier tries (one seed, MobileNetV2 against
+(2 seeds each; eight architectures cannot tell these apart). The long training
+is itself the noisiest part: trained twice (seeds 0 and 1, 600 steps at half
+width, 5,000 images), the 20 architectures' long scores agree with Kendall tau
+0.31 (median std 0.079), and five of them cross the "trains" line between
+the two seeds (0.292 and 0.831; 0.890 and 0.371). A proxy held against one
+long seed cannot reach tau 0.6 whatever it does. Against the mean of the two
+(`edgenas proxy check --long-seeds 2`), the 200-step, batch-64 proxy ranks the
+first eight architectures with tau 0.71, against 0.50 and 0.64 for each long
+seed alone. Earlier tries (one seed, MobileNetV2 against
 one random point, 100 steps): sixteen classes with close pairs (hexagon beside
 disk and star, square beside a tilted diamond) stayed at 0.10-0.18; these ten
 at d = u^3 gave 0.18 (600 steps at full width: 0.83); a higher or lower

@@ -46,7 +46,10 @@ the two seeds (0.292 and 0.831; 0.890 and 0.371). A proxy held against one
 long seed cannot reach tau 0.6 whatever it does. Against the mean of the two
 (`edgenas proxy check --long-seeds 2`), the 200-step, batch-64 proxy ranks the
 first eight architectures with tau 0.71, against 0.50 and 0.64 for each long
-seed alone. Earlier tries (one seed, MobileNetV2 against
+seed alone. The learning rate is the cause: at a peak of 2e-3 instead of 5e-3,
+the long scores of the four architectures that moved most repeat within 0.02
+for three of them (0.772 and 0.788 where 5e-3 gave 0.292 and 0.831), so the
+next calibration starts there. Earlier tries (one seed, MobileNetV2 against
 one random point, 100 steps): sixteen classes with close pairs (hexagon beside
 disk and star, square beside a tilted diamond) stayed at 0.10-0.18; these ten
 at d = u^3 gave 0.18 (600 steps at full width: 0.83); a higher or lower

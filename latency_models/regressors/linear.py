@@ -103,7 +103,9 @@ class LinearRegressor:
             ValueError: `x` is not (n, num_features) or has a NaN or infinite value.
         """
         x = check_rows(x, self.coef.size)
-        return ((x - self.x_mean) / self.x_scale) @ self.coef + self.intercept
+        # A row-wise sum, not `@`: BLAS's dot product can round differently with the arrays' memory alignment, so
+        # the same coefficients read back from a file gave predictions a last bit apart on some CPUs.
+        return (((x - self.x_mean) / self.x_scale) * self.coef).sum(axis=1) + self.intercept
 
     def to_json(self) -> dict[str, Any]:
         """The regressor as plain JSON data (see `from_json`)."""

@@ -19,6 +19,7 @@ from typing import Any
 
 from edgenas.augment.errors import PolicyError, PolicyParseError
 from edgenas.augment.policy import AutoAugmentPolicy, OpSetting, Policy, PolicyKind, RandAugmentPolicy
+from edgenas.augment.spaces import AugmentSpace, augment_space_names, get_augment_space, is_augment_space
 
 __all__ = ["POLICY_SCHEMA", "POLICY_VERSION", "load_policy", "parse_policy", "policy_to_json", "save_policy"]
 
@@ -45,13 +46,12 @@ def policy_to_json(policy: Policy) -> dict[str, Any]:
     raise PolicyError(f"not an augmentation policy: {policy!r}")
 
 
-def _space(data: dict[str, Any]) -> tuple[PolicyKind, str]:
-    space = data.get("space")
-    kind, _, task = space.partition("_") if isinstance(space, str) else ("", "", "")
-    known = ", ".join(f"{k}_{t}" for k in ("randaugment", "autoaugment") for t in ("detection", "segmentation"))
-    if kind not in PolicyKind._value2member_map_ or task not in ("detection", "segmentation"):
-        raise PolicyParseError(f"policy JSON: unknown space {space!r}; known: {known}")
-    return PolicyKind(kind), task
+def _space(data: dict[str, Any]) -> AugmentSpace:
+    """The registered augmentation space the policy names."""
+    name = data.get("space")
+    if not is_augment_space(name):
+        raise PolicyParseError(f"policy JSON: unknown space {name!r}; known: {', '.join(augment_space_names())}")
+    return get_augment_space(name)
 
 
 def _op(raw: object, where: str) -> tuple[OpSetting, str]:
@@ -87,7 +87,8 @@ def parse_policy(data: dict[str, Any] | str, *, space: str | None = None) -> Pol
     version = data.get("version")
     if version != POLICY_VERSION or isinstance(version, bool):
         raise PolicyParseError(f"policy JSON version {version!r} is not one this edgenas reads ({POLICY_VERSION})")
-    kind, task = _space(data)
+    named = _space(data)
+    kind, task = named.kind, named.task
     if space is not None and data["space"] != space:
         raise PolicyParseError(f"the policy is for {data['space']!r}, not {space!r}")
     expected = _KEYS[kind]

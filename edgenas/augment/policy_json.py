@@ -111,8 +111,9 @@ def parse_policy(data: dict[str, Any] | str, *, space: str | None = None) -> Pol
     for i, sub in enumerate(parsed):
         for k, (setting, name) in enumerate(sub):
             if name != policy.op(setting):
+                actual = str(policy.op(setting))
                 raise PolicyParseError(f"policy JSON: sub-policy {i} op {k} names {name!r}, but index "
-                                       f"{setting.op_index} of the {task} bank is {str(policy.op(setting))!r}")  # fmt: skip
+                                       f"{setting.op_index} of the {task} bank is {actual!r}")  # fmt: skip
     return policy
 
 

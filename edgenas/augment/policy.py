@@ -194,9 +194,8 @@ class AutoAugmentPolicy:
         return self.bank[setting.op_index]
 
     def __str__(self) -> str:
-        subs = " | ".join(
-            " + ".join(f"{self.op(s)}(m={s.magnitude}, p={s.probability:.1f})" for s in sub) for sub in self.sub_policies
-        )
+        subs = " | ".join(" + ".join(f"{self.op(s)}(m={s.magnitude}, p={s.probability:.1f})" for s in sub)
+                          for sub in self.sub_policies)  # fmt: skip
         return f"{self.space}[{subs}]"
 
 

@@ -1,4 +1,4 @@
-"""The four augmentation spaces: names, sizes, the RandAugment grid, seeded samples, and the architecture spaces apart."""
+"""The four augmentation spaces: names, sizes, the RandAugment grid, seeded samples; architecture spaces kept apart."""
 
 import pytest
 

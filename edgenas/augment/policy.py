@@ -18,6 +18,7 @@ import math
 
 from edgenas.augment.errors import PolicyError
 from edgenas.augment.ops import AUTOAUGMENT_BANKS, RANDAUGMENT_BANKS, AugmentOp, AugmentTask
+from edgenas.specs.enums import coerce_enum
 
 __all__ = [
     "AUTOAUGMENT_MAGNITUDES",
@@ -56,11 +57,7 @@ class PolicyKind(enum.StrEnum):
 
 
 def _task(value: object) -> AugmentTask:
-    if isinstance(value, AugmentTask):
-        return value
-    if isinstance(value, str) and value in AugmentTask._value2member_map_:
-        return AugmentTask(value)
-    raise PolicyError(f"unknown augmentation task {value!r}; known: {', '.join(t.value for t in AugmentTask)}")
+    return coerce_enum(AugmentTask, value, field="augmentation task", error=PolicyError)
 
 
 def _choice(name: str, value: object, allowed: tuple[int, ...]) -> int:

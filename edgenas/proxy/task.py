@@ -6,10 +6,10 @@ import dataclasses
 import enum
 import math
 import os
-from typing import TypeVar
 
 from edgenas.proxy.errors import ProxyConfigError
 from edgenas.proxy.source import SHAPES, DatasetSource, FolderSource, GeneratedSource, dataset_source
+from edgenas.specs.enums import coerce_enum
 
 __all__ = ["DEFAULT_SHAPES_IMAGES", "ProxyOptimizer", "ProxyTask", "StrideRemoval"]
 
@@ -44,17 +44,6 @@ def _integer(name: str, value: object, *, minimum: int) -> None:
         raise ProxyConfigError(f"{name} must be an integer, got {value!r}")
     if value < minimum:
         raise ProxyConfigError(f"{name} must be at least {minimum}, got {value}")
-
-
-_E = TypeVar("_E", bound=enum.StrEnum)
-
-
-def _member(kind: type[_E], name: str, value: object) -> _E:
-    try:
-        return kind(value)
-    except ValueError:
-        known = ", ".join(member.value for member in kind)
-        raise ProxyConfigError(f"unknown {name} {value!r}; known: {known}") from None
 
 
 def _number_in(name: str, value: object, low: float, high: float, *, closed_low: bool = False) -> None:
@@ -149,8 +138,9 @@ class ProxyTask:
         _number_in("bn_momentum", self.bn_momentum, 0.0, 1.0, closed_low=True)
         _number_in("width_multiplier", self.width_multiplier, 0.0, 4.0)
         _number_in("dropout_rate", self.dropout_rate, 0.0, 1.0, closed_low=True)
-        object.__setattr__(self, "optimizer", _member(ProxyOptimizer, "optimizer", self.optimizer))
-        object.__setattr__(self, "stride_removal", _member(StrideRemoval, "stride_removal", self.stride_removal))
+        for name, kind in (("optimizer", ProxyOptimizer), ("stride_removal", StrideRemoval)):
+            member = coerce_enum(kind, getattr(self, name), field=name, error=ProxyConfigError)
+            object.__setattr__(self, name, member)
         # The builder's stem always strides 2: the feature map can be at most half the image.
         if self.image_size // 2 < self.min_feature_map_px:
             raise ProxyConfigError(

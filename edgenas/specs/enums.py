@@ -39,19 +39,20 @@ class Activation(enum.StrEnum):
 _E = TypeVar("_E", bound=enum.StrEnum)
 
 
-def coerce_enum(kind: type[_E], value: object, *, field: str) -> _E:
+def coerce_enum(kind: type[_E], value: object, *, field: str, error: type[Exception] = SpecError) -> _E:
     """Turns a string (or a member) into a member of `kind`.
 
     Args:
         kind: The enum class.
         value: A member of `kind` or its string value.
         field: The field name, for the error message.
+        error: The exception type raised for a value that names no member (the caller's error family).
 
     Returns:
         The enum member.
 
     Raises:
-        SpecError: If `value` names no member; the message lists the known ones.
+        SpecError: If `value` names no member (or `error`, when given); the message lists the known ones.
     """
     if isinstance(value, kind):
         return value
@@ -61,4 +62,4 @@ def coerce_enum(kind: type[_E], value: object, *, field: str) -> _E:
         except ValueError:
             pass
     known = ", ".join(member.value for member in kind)
-    raise SpecError(f"unknown {field} {value!r}; known: {known}")
+    raise error(f"unknown {field} {value!r}; known: {known}")

@@ -31,6 +31,10 @@ def add_proxy_parser(sub: Any, space_arguments: Any) -> None:
     check.add_argument("--proxy-option", action="append", type=key_value, default=[], metavar="KEY=VALUE",
                        dest="proxy_options",
                        help="a field of the family's proxy task, repeatable (e.g. steps=100)")  # fmt: skip
+    check.add_argument("--long-option", action="append", type=key_value, default=[], metavar="KEY=VALUE",
+                       dest="long_options",
+                       help="a field in which the long training's task differs from the proxy's, repeatable "
+                            "(e.g. learning_rate=0.002)")  # fmt: skip
     check.add_argument("--sample-seed", type=int, default=0, help="seed of the random architectures")
     check.add_argument("--out", help="folder of the training store, table and plot (default runs/proxy-check/SPACE)")
     check.add_argument("--timeout-min", type=positive_float, help="most minutes one training may take")
@@ -45,7 +49,7 @@ def cmd_proxy(args: argparse.Namespace, space: Any) -> int:
     family = family_of_type(space.spec_type)
     task = family.proxy_task(**dict(args.proxy_options)) if args.proxy_options else None
     plan = plan_check(space, models=args.models, seeds=args.seeds, long_steps=args.long_steps,
-                      long_width=args.long_width, long_seeds=args.long_seeds, task=task,
+                      long_width=args.long_width, long_seeds=args.long_seeds, long_options=dict(args.long_options), task=task,
                       sample_seed=args.sample_seed)  # fmt: skip
     out = Path(args.out) if args.out else Path("runs") / "proxy-check" / space.name
     if out.exists() and not out.is_dir():

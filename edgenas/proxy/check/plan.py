@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from typing import Any
 
 from edgenas.errors import EdgenasError
@@ -43,7 +44,8 @@ class CheckPlan:
         architectures: The architectures, the space's references first.
         proxy_tasks: The proxy task once per seed (the same task with seeds `seed`, `seed + 1`, ...).
         long_tasks: The long training once per long seed (seeds `seed`, `seed + 1`, ...): the proxy task with
-            more steps (and its width, when given). An architecture's long score is their mean.
+            more steps (and its width and other long options, when given). An architecture's long score is their
+            mean.
     """
 
     space: str
@@ -70,6 +72,20 @@ def _count(name: str, value: object, *, minimum: int, maximum: int) -> int:
     return value
 
 
+_OWN_ARGUMENT = {"steps": "long_steps", "width_multiplier": "long_width", "seed": "long_seeds"}
+
+
+def _long_options(task: Any, options: Mapping[str, Any]) -> dict[str, Any]:
+    fields = sorted(field.name for field in dataclasses.fields(task))
+    for name in options:
+        if name in _OWN_ARGUMENT:
+            raise ProxyConfigError(f"the long training's {name} is set by {_OWN_ARGUMENT[name]}, not a long option")
+        if name not in fields:
+            raise ProxyConfigError(f"a {type(task).__name__} takes no {name!r} long option (it takes: "
+                                   f"{', '.join(f for f in fields if f not in _OWN_ARGUMENT)})")  # fmt: skip
+    return dict(options)
+
+
 def plan_check(
     space: Any,
     *,
@@ -78,6 +94,7 @@ def plan_check(
     long_steps: int | None = None,
     long_width: float | None = 1.0,
     long_seeds: int = 1,
+    long_options: Mapping[str, Any] | None = None,
     task: Any = None,
     sample_seed: int = 0,
 ) -> CheckPlan:
@@ -91,13 +108,16 @@ def plan_check(
         long_width: The long training's `width_multiplier` (default 1.0: full width); None keeps the proxy's.
         long_seeds: Long trainings per architecture, with seeds `task.seed`, `task.seed + 1`, ...; the long score
             is their mean (one long training carries seed noise of its own, which caps the tau a proxy can reach).
+        long_options: Other fields of the task in which the long training differs from the proxy's (for example
+            `{"learning_rate": 0.002}`: a rate that a short training needs can make a long one unrepeatable).
         task: The proxy task (default: the family's).
         sample_seed: Seed of the random points.
 
     Raises:
         UnknownNameError: An unknown space.
         ProxyConfigError: Fewer than `MIN_MODELS` models, `MIN_SEEDS` seeds or 1 long seed, a long training no
-            longer than the proxy's, a task of another family, a family without a proxy task, or a space too small.
+            longer than the proxy's, a long option the task does not take (or steps, width or seed, which have
+            their own arguments), a task of another family, a family without a proxy task, or a space too small.
     """
     from edgenas import spaces  # noqa: PLC0415
     from edgenas.families import family_of_type  # noqa: PLC0415
@@ -130,6 +150,7 @@ def plan_check(
         if not hasattr(task, "width_multiplier"):
             raise ProxyConfigError(f"a {type(task).__name__} has no width_multiplier; leave the long width out")
         changes["width_multiplier"] = long_width
+    changes.update(_long_options(task, long_options or {}))
     long_task = dataclasses.replace(task, **changes)  # the task checks the values
     architectures = [CheckArchitecture(str(space.reference(name)), name) for name in space.reference_names()]
     architectures = list({a.spec: a for a in architectures}.values())[:models]

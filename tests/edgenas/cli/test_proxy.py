@@ -14,6 +14,8 @@ from edgenas.cli import main
         (["--long-steps", "50"], "must be longer than the proxy's (100 steps)"),
         (["--proxy-option", "stepz=3"], "takes no stepz option"),
         (["--proxy-option", "steps=-3"], "steps must be at least 1"),
+        (["--long-option", "learning_rat=0.1"], "takes no 'learning_rat' long option"),
+        (["--long-option", "width_multiplier=2"], "width_multiplier is set by long_width"),
     ],
 )
 def test_bad_input_fails_before_training(tmp_path, capsys, argv, message):

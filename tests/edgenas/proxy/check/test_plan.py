@@ -34,6 +34,14 @@ def test_several_long_seeds_train_the_long_task_once_per_seed():
     assert len(plan_check("mnasnet", models=3, seeds=2).long_tasks) == 1  # one by default
 
 
+def test_the_long_training_can_differ_from_the_proxy_in_other_fields():
+    plan = plan_check("mnasnet", models=3, seeds=2, task=ProxyTask(steps=40), long_steps=90,
+                      long_options={"learning_rate": 0.002}, long_seeds=2)  # fmt: skip
+    assert [t.learning_rate for t in plan.long_tasks] == [0.002, 0.002]
+    assert {t.learning_rate for t in plan.proxy_tasks} == {ProxyTask().learning_rate}
+    assert [t.seed for t in plan.long_tasks] == [0, 1] and plan.long_task.steps == 90
+
+
 def test_a_detection_space_plans_on_its_detection_task():
     plan = plan_check("spinenet", models=3, seeds=2)
     assert isinstance(plan.long_task, DetectionProxyTask)
@@ -52,6 +60,10 @@ def test_a_detection_space_plans_on_its_detection_task():
         ({"long_steps": 50}, "must be longer"),
         ({"long_width": -1.0}, "width_multiplier"),
         ({"task": DetectionProxyTask()}, "not a DetectionProxyTask"),
+        ({"long_options": {"learning_rat": 0.1}}, "takes no 'learning_rat' long option"),
+        ({"long_options": {"steps": 900}}, "long training's steps is set by long_steps"),
+        ({"long_options": {"seed": 3}}, "seed is set by long_seeds"),
+        ({"long_options": {"learning_rate": -1.0}}, "learning_rate"),
     ],
 )
 def test_bad_input_is_one_clear_error(options, message):

@@ -49,8 +49,8 @@ def cmd_proxy(args: argparse.Namespace, space: Any) -> int:
     family = family_of_type(space.spec_type)
     task = family.proxy_task(**dict(args.proxy_options)) if args.proxy_options else None
     plan = plan_check(space, models=args.models, seeds=args.seeds, long_steps=args.long_steps,
-                      long_width=args.long_width, long_seeds=args.long_seeds, long_options=dict(args.long_options), task=task,
-                      sample_seed=args.sample_seed)  # fmt: skip
+                      long_width=args.long_width, long_seeds=args.long_seeds, long_options=dict(args.long_options),
+                      task=task, sample_seed=args.sample_seed)  # fmt: skip
     out = Path(args.out) if args.out else Path("runs") / "proxy-check" / space.name
     if out.exists() and not out.is_dir():
         raise CliError(f"--out {str(out)!r} is a file, not a folder")

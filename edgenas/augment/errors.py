@@ -1,10 +1,10 @@
-"""The errors of augmentation policies: an invalid policy, and a policy text or file that cannot be read strictly."""
+"""The errors of augmentation: an invalid policy, a policy text or file that cannot be read, bad inputs to the ops."""
 
 from __future__ import annotations
 
 from edgenas.errors import EdgenasError
 
-__all__ = ["PolicyError", "PolicyParseError"]
+__all__ = ["AugmentInputError", "PolicyError", "PolicyParseError"]
 
 
 class PolicyError(EdgenasError, ValueError):
@@ -13,3 +13,7 @@ class PolicyError(EdgenasError, ValueError):
 
 class PolicyParseError(PolicyError):
     """A policy's JSON text or file could not be parsed strictly (malformed, another version or task, ...)."""
+
+
+class AugmentInputError(EdgenasError, ValueError):
+    """An image, boxes, mask or seed given to an augmentation op is not what it takes (dtype, rank, shape)."""

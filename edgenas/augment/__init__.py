@@ -7,11 +7,20 @@
     get_augment_space("autoaugment_segmentation").sample(seed=0)
 
 The ops' banks and ranges are those of `shared/spaces.md`. Policies are typed,
-checked when made, printed on one line, and stored as versioned JSON. No
-TensorFlow: the ops that apply a policy to images, boxes and masks are not here yet.
+checked when made, printed on one line, and stored as versioned JSON;
+`op_parameters` says what a magnitude level means for each op. None of this
+imports TensorFlow.
+
+Applying a policy to (image, boxes, mask) needs TensorFlow, so it is not
+imported here: `from edgenas.augment.apply import apply_policy, apply_op`
+(the ops themselves: `image_ops`, `geometry`, `box_ops`).
+
+    result = apply_policy(policy, image, boxes=boxes, seed=(7, 0))   # an `Augmented`
 """
 
-from edgenas.augment.errors import PolicyError, PolicyParseError
+from edgenas.augment.errors import AugmentInputError, PolicyError, PolicyParseError
+from edgenas.augment.example import IGNORE_LABEL, IMAGE_FILL_VALUE, Augmented
+from edgenas.augment.magnitudes import MAX_MAGNITUDE, REFERENCE_IMAGE_SIZE_PX, OpParameters, Quantity, op_parameters
 from edgenas.augment.ops import AUTOAUGMENT_BANKS, RANDAUGMENT_BANKS, AugmentOp, AugmentTask
 from edgenas.augment.policy import (
     AUTOAUGMENT_MAGNITUDES,
@@ -40,6 +49,9 @@ from edgenas.augment.spaces import AugmentSpace, augment_space_names, get_augmen
 __all__ = [
     "AUTOAUGMENT_BANKS",
     "AUTOAUGMENT_MAGNITUDES",
+    "IGNORE_LABEL",
+    "IMAGE_FILL_VALUE",
+    "MAX_MAGNITUDE",
     "NUM_SUB_POLICIES",
     "OPS_PER_SUB_POLICY",
     "POLICY_SCHEMA",
@@ -48,21 +60,27 @@ __all__ = [
     "RANDAUGMENT_BANKS",
     "RANDAUGMENT_MAGNITUDES",
     "RANDAUGMENT_NUM_OPS",
+    "REFERENCE_IMAGE_SIZE_PX",
+    "AugmentInputError",
     "AugmentOp",
     "AugmentSpace",
     "AugmentTask",
+    "Augmented",
     "AutoAugmentPolicy",
+    "OpParameters",
     "OpSetting",
     "Policy",
     "PolicyError",
     "PolicyKind",
     "PolicyParseError",
+    "Quantity",
     "RandAugmentPolicy",
     "SubPolicy",
     "augment_space_names",
     "get_augment_space",
     "is_augment_space",
     "load_policy",
+    "op_parameters",
     "parse_policy",
     "policy_to_json",
     "save_policy",

@@ -32,7 +32,7 @@ def test_a_rotated_box_becomes_the_box_of_its_corners():
     rotate_45 = tf.constant([[half, half, 0.0], [-half, half, 0.0], [0.0, 0.0, 1.0]])  # about the origin
     shift_then = _shift(40.0, 20.0) @ rotate_45 @ _shift(-40.0, -20.0)  # about the image centre (40, 20)
     boxes = np.array([[15 / _H, 35 / _W, 25 / _H, 45 / _W]], np.float32)  # a 10 px square on the centre
-    moved, kept = transform_boxes(boxes, shift_then, height=_H, width=_W)
+    moved, _ = transform_boxes(boxes, shift_then, height=_H, width=_W)
     reach = 5 * np.sqrt(2)
     expected = [(20 - reach) / _H, (40 - reach) / _W, (20 + reach) / _H, (40 + reach) / _W]
     np.testing.assert_allclose(moved.numpy()[0], expected, atol=1e-5)

@@ -110,7 +110,7 @@ def test_rotation_turns_counter_clockwise_on_screen_about_the_centre():
 
 
 def test_only_whole_image_geometric_ops_are_taken():
-    image, box, mask = _scene()
+    image, _, _ = _scene()
     with pytest.raises(PolicyError, match="Solarize is not a whole-image geometric op; those are: TranslateX, "):
         apply_geometric(_O.SOLARIZE, image, value=1.0)
     with pytest.raises(PolicyError, match="RotateOnlyBBoxes is not a whole-image geometric op"):

@@ -84,8 +84,10 @@ def test_bad_image_sizes_are_refused():
 
 
 def test_the_package_and_the_table_load_no_tensorflow():
-    code = ("import sys, edgenas.augment, edgenas.augment.magnitudes, edgenas.augment.example; "
-            "sys.exit('tensorflow' in sys.modules)")  # fmt: skip
+    code = (
+        "import sys, edgenas.augment, edgenas.augment.magnitudes, edgenas.augment.example; "
+        "sys.exit('tensorflow' in sys.modules)"
+    )
     root = str(Path(__file__).resolve().parents[3])  # this checkout, not another edgenas on the path
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([root, os.environ.get("PYTHONPATH", "")])}
     assert subprocess.run([sys.executable, "-c", code], env=env, check=False).returncode == 0

@@ -73,7 +73,7 @@ AUTOAUGMENT_BANKS: dict[AugmentTask, tuple[AugmentOp, ...]] = {
     AugmentTask.DETECTION: (*_AUTOAUGMENT_SHARED, _O.SOLARIZE_ONLY_BBOXES, _O.CUTOUT_ONLY_BBOXES,
                             _O.TRANSLATE_X_ONLY_BBOXES, _O.TRANSLATE_Y_ONLY_BBOXES, _O.SHEAR_X_ONLY_BBOXES,
                             _O.SHEAR_Y_ONLY_BBOXES, _O.ROTATE_ONLY_BBOXES, _O.EQUALIZE_ONLY_BBOXES,
-                            _O.FLIP_ONLY_BBOXES),  # fmt: skip
+                            _O.FLIP_ONLY_BBOXES),
     AugmentTask.SEGMENTATION: (*_AUTOAUGMENT_SHARED, _O.CUTOUT_SEGMENTATION),
 }
 """The ops an AutoAugment policy indexes, by task: 21 for detection (12-20 act only inside each box), 13 for

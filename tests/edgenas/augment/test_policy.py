@@ -2,7 +2,7 @@
 
 import pytest
 
-from edgenas.augment import AutoAugmentPolicy, AugmentTask, OpSetting, PolicyError, RandAugmentPolicy
+from edgenas.augment import AugmentTask, AutoAugmentPolicy, OpSetting, PolicyError, RandAugmentPolicy
 
 
 def _sub_policies(*pairs):

@@ -35,15 +35,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
 import os
-import tempfile
-import zipfile
-from typing import Any
 
 import numpy as np
 
-from edgenas.proxy.box_coding import _read_only, iou_matrix
+from edgenas.proxy import _dataset_files, _object_scenes
+from edgenas.proxy._object_scenes import MAX_COLOUR_FAMILIES, check_int
+from edgenas.proxy.box_coding import _read_only
 from edgenas.proxy.errors import ProxyConfigError, ProxyDatasetError
 
 __all__ = [
@@ -58,45 +56,13 @@ __all__ = [
     "save_detection_data",
 ]
 
-DETECTION_SHAPES: tuple[str, ...] = ("rectangle", "ellipse", "triangle", "diamond", "cross")
+DETECTION_SHAPES: tuple[str, ...] = _object_scenes.OBJECT_SHAPES
 """Shapes, in class order: class `c` is shape `c % len(DETECTION_SHAPES)`."""
-
-MAX_COLOUR_FAMILIES = 4
-"""Most hue sectors; so at most `4 * len(DETECTION_SHAPES)` = 20 classes."""
 
 FORMAT_VERSION = 1
 """Version of the `.npz` layout written by `save_detection_data`."""
 
-_MIN_IMAGE_SIZE_PX = 16
-_MIN_BOX_PX = 4
-_MAX_OBJECTS = 16
-_PLACEMENT_TRIES = 30
-_MIN_VISIBLE_FRACTION = 0.5  # Of an object's own pixels, after later objects cover some.
-_MAX_BOX_IOU = 0.5  # Between any two final boxes of an image.
-_CHUNK_IMAGES = 128  # Background rendering, to bound float memory.
-# Backgrounds: desaturated base colour, smooth texture, grating, pixel noise ([0, 1] scale).
-_BACKGROUND_GREY = (0.2, 0.8)
-_BACKGROUND_TINT = 0.08
-_TEXTURE_GRID = 5
-_TEXTURE_AMPLITUDE = (0.04, 0.12)
-_GRATING_AMPLITUDE = (0.0, 0.06)
-_GRATING_CYCLES = (2.0, 8.0)
-_NOISE_STD = (0.015, 0.05)
-# Objects: saturated colours, a linear shading of +-half this strength across the object.
-_OBJECT_SATURATION = (0.55, 1.0)
-_OBJECT_VALUE = (0.55, 1.0)
-_HUE_MARGIN = 0.15  # Fraction of a family's hue sector left unused at each side.
-_SHADING_STRENGTH = (0.0, 0.35)
-_CROSS_HALF_BAR = (0.3, 0.5)  # Half the bar width of a cross, as a fraction of the box side.
-_SPLITS = ("train", "val")
-
-
-def _check_int(name: str, value: Any, minimum: int, maximum: int | None = None) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ProxyConfigError(f"{name} must be an integer, got {value!r}")
-    if value < minimum or (maximum is not None and value > maximum):
-        bound = f">= {minimum}" if maximum is None else f"in [{minimum}, {maximum}]"
-        raise ProxyConfigError(f"{name} must be {bound}, got {value}")
+_SPLITS = _object_scenes.SPLITS
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -127,32 +93,29 @@ class DetectionDataSpec:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        _check_int("image_size", self.image_size, _MIN_IMAGE_SIZE_PX)
-        _check_int("num_classes", self.num_classes, 1, MAX_COLOUR_FAMILIES * len(DETECTION_SHAPES))
-        _check_int("max_objects", self.max_objects, 1, _MAX_OBJECTS)
-        _check_int("min_box_px", self.min_box_px, _MIN_BOX_PX)
-        _check_int("max_box_px", self.max_box_px, 1)
+        check_int("image_size", self.image_size, _object_scenes.MIN_IMAGE_SIZE_PX)
+        check_int("num_classes", self.num_classes, 1, _object_scenes.MAX_CLASSES)
+        check_int("max_objects", self.max_objects, 1, _object_scenes.MAX_OBJECTS)
+        check_int("min_box_px", self.min_box_px, _object_scenes.MIN_OBJECT_PX)
+        check_int("max_box_px", self.max_box_px, 1)
         if not self.min_box_px <= self.max_box_px <= self.image_size:
             raise ProxyConfigError(
                 "need min_box_px <= max_box_px <= image_size, got "
                 f"{self.min_box_px}, {self.max_box_px} and {self.image_size}"
             )
-        _check_int("num_train", self.num_train, 1)
-        _check_int("num_val", self.num_val, 1)
-        _check_int("seed", self.seed, 0)
+        check_int("num_train", self.num_train, 1)
+        check_int("num_val", self.num_val, 1)
+        check_int("seed", self.seed, 0)
 
     @property
     def num_colour_families(self) -> int:
         """Hue sectors the classes are spread over (1 when shapes alone tell classes apart)."""
-        return -(-self.num_classes // len(DETECTION_SHAPES))
+        return _object_scenes.num_colour_families(self.num_classes)
 
     @property
     def class_names(self) -> tuple[str, ...]:
         """One name per class id: the shape, plus `_hue{f}` when there are several colour families."""
-        shapes = len(DETECTION_SHAPES)
-        if self.num_colour_families == 1:
-            return DETECTION_SHAPES[: self.num_classes]
-        return tuple(f"{DETECTION_SHAPES[c % shapes]}_hue{c // shapes}" for c in range(self.num_classes))
+        return _object_scenes.class_names(self.num_classes)
 
     def to_json(self) -> str:
         """The spec as a JSON object (keys sorted)."""
@@ -165,17 +128,7 @@ class DetectionDataSpec:
         Raises:
             ProxyConfigError: If the text is not a JSON object of known fields with valid values.
         """
-        try:
-            fields = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise ProxyConfigError(f"a DetectionDataSpec must be a JSON object: {error}") from error
-        if not isinstance(fields, dict):
-            raise ProxyConfigError(f"a DetectionDataSpec must be a JSON object, got {type(fields).__name__}")
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(fields) - known)
-        if unknown:
-            raise ProxyConfigError(f"unknown DetectionDataSpec fields {unknown}; known: {sorted(known)}")
-        return cls(**fields)
+        return _dataset_files.spec_from_json(cls, text)
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -273,11 +226,15 @@ class DetectionData:
 # --- Generation -----------------------------------------------------------------------
 
 
-def _split_seeds(spec: DetectionDataSpec, split: str) -> tuple[np.random.SeedSequence, np.random.SeedSequence]:
-    """`(background, objects)` seeds of a split; independent of the other split's size."""
-    children = np.random.SeedSequence(spec.seed).spawn(len(_SPLITS))
-    background, objects = children[_SPLITS.index(split)].spawn(2)
-    return background, objects
+def _layout(spec: DetectionDataSpec) -> _object_scenes.SceneLayout:
+    return _object_scenes.SceneLayout(
+        image_size=spec.image_size,
+        num_classes=spec.num_classes,
+        max_objects=spec.max_objects,
+        min_object_px=spec.min_box_px,
+        max_object_px=spec.max_box_px,
+        seed=spec.seed,
+    )
 
 
 def _split_size(spec: DetectionDataSpec, split: str) -> int:
@@ -285,209 +242,18 @@ def _split_size(spec: DetectionDataSpec, split: str) -> int:
 
 
 def _background_images(spec: DetectionDataSpec, split: str) -> np.ndarray:
-    """The split's backgrounds, uint8 `(n, size, size, 3)`: the images before objects are drawn.
-
-    Image `i` does not depend on the split's size (parameters are drawn image by
-    image, and the pixel noise from a stream of its own), so a smaller split is a prefix.
-    """
-    params_seed, noise_seed = _split_seeds(spec, split)[0].spawn(2)
-    params_rng, noise_rng = np.random.default_rng(params_seed), np.random.default_rng(noise_seed)
-    n, size = _split_size(spec, split), spec.image_size
-    params = np.array([_background_params(params_rng) for _ in range(n)], dtype=np.float32)
-    centres = (np.arange(size, dtype=np.float32) + 0.5) / size  # in [0, 1]
-    # Bilinear upsampling of a coarse random grid: hat-function weights (size, grid).
-    knots = np.arange(_TEXTURE_GRID, dtype=np.float32)
-    upsample = np.clip(1.0 - np.abs(centres[:, None] * (_TEXTURE_GRID - 1) - knots[None, :]), 0.0, None)
-    out = np.empty((n, size, size, 3), dtype=np.uint8)
-    for start in range(0, n, _CHUNK_IMAGES):
-        p = params[start : start + _CHUNK_IMAGES]
-        m = p.shape[0]
-        column = {name: p[:, i, None, None] for i, name in enumerate(_BACKGROUND_PARAMS)}  # (m, 1, 1) each
-        coarse = p[:, len(_BACKGROUND_PARAMS) :].reshape(m, _TEXTURE_GRID, _TEXTURE_GRID)
-        texture = (upsample @ coarse @ upsample.T) * column["texture_amplitude"]
-        along = np.cos(column["grating_angle"]) * centres[None, None, :] + np.sin(column["grating_angle"]) * centres[
-            None, :, None
-        ]
-        texture += column["grating_amplitude"] * np.sin(
-            2.0 * math.pi * column["grating_cycles"] * along + column["grating_phase"]
-        )
-        base = np.stack([column["grey"] + column[f"tint_{c}"] for c in "rgb"], axis=-1)  # (m, 1, 1, 3)
-        image = base + texture[..., None]
-        image += noise_rng.standard_normal((m, size, size, 3), dtype=np.float32) * column["noise_std"][..., None]
-        out[start : start + m] = np.round(np.clip(image, 0.0, 1.0) * 255.0).astype(np.uint8)
-    return out
-
-
-_BACKGROUND_PARAMS = (
-    "grey",
-    "tint_r",
-    "tint_g",
-    "tint_b",
-    "texture_amplitude",
-    "grating_amplitude",
-    "grating_cycles",
-    "grating_angle",
-    "grating_phase",
-    "noise_std",
-)
-
-
-def _background_params(rng: np.random.Generator) -> list[float]:
-    """One image's background parameters (`_BACKGROUND_PARAMS`, then the coarse texture grid)."""
-    return [
-        rng.uniform(*_BACKGROUND_GREY),
-        *rng.uniform(-_BACKGROUND_TINT, _BACKGROUND_TINT, size=3),
-        rng.uniform(*_TEXTURE_AMPLITUDE),
-        rng.uniform(*_GRATING_AMPLITUDE),
-        rng.uniform(*_GRATING_CYCLES),
-        rng.uniform(0.0, math.pi),
-        rng.uniform(0.0, 2.0 * math.pi),
-        rng.uniform(*_NOISE_STD),
-        *rng.uniform(-1.0, 1.0, size=_TEXTURE_GRID * _TEXTURE_GRID),
-    ]
-
-
-def _shape_mask(shape: int, height: int, width: int, orientation: int, half_bar: float) -> np.ndarray:
-    """bool `(height, width)`: the shape sampled at pixel centres of its box."""
-    v = ((np.arange(height) + 0.5) / height * 2.0 - 1.0)[:, None]  # [-1, 1] down the box
-    u = ((np.arange(width) + 0.5) / width * 2.0 - 1.0)[None, :]  # [-1, 1] across the box
-    name = DETECTION_SHAPES[shape]
-    if name == "rectangle":
-        return np.ones((height, width), dtype=bool)
-    if name == "ellipse":
-        return u * u + v * v <= 1.0
-    if name == "triangle":  # isosceles, apex at the middle of one side
-        along, across = [(v, u), (-v, u), (u, v), (-u, v)][orientation]
-        return np.abs(across) <= (along + 1.0) / 2.0
-    if name == "diamond":
-        return np.abs(u) + np.abs(v) <= 1.0
-    if name == "cross":
-        return (np.abs(u) <= half_bar) | (np.abs(v) <= half_bar)
-    raise AssertionError(f"no mask for shape {name}")
-
-
-def _tight_box(mask: np.ndarray) -> np.ndarray:
-    """`(ymin, xmin, ymax, xmax)` of a non-empty bool mask, in pixel edges."""
-    rows = np.flatnonzero(mask.any(axis=1))
-    cols = np.flatnonzero(mask.any(axis=0))
-    return np.array([rows[0], cols[0], rows[-1] + 1, cols[-1] + 1], dtype=np.float64)
-
-
-def _hsv_to_rgb(hue: float, saturation: float, value: float) -> np.ndarray:
-    """One colour, hue in [0, 1) turns; returns RGB in [0, 1]."""
-    k = (np.array([5.0, 3.0, 1.0]) + hue * 6.0) % 6.0
-    return value - value * saturation * np.clip(np.minimum(k, 4.0 - k), 0.0, 1.0)
-
-
-@dataclasses.dataclass(frozen=True, eq=False)
-class _Placed:
-    """An accepted object: class, full pixel count and drawing parameters."""
-
-    label: int
-    pixels: int
-    centre_y: float
-    centre_x: float
-    extent: float
-    colour: np.ndarray
-    shade_y: float
-    shade_x: float
-
-
-def _place_objects(
-    spec: DetectionDataSpec, rng: np.random.Generator
-) -> tuple[np.ndarray, list[_Placed], list[np.ndarray]]:
-    """Places one image's objects; returns `(owner map, objects, visible boxes)`.
-
-    `owner[r, c]` is the index of the object visible at pixel `(r, c)`, or -1.
-    """
-    size = spec.image_size
-    owner = np.full((size, size), -1, dtype=np.int16)
-    placed: list[_Placed] = []
-    boxes: list[np.ndarray] = []
-    families = spec.num_colour_families
-    for _ in range(int(rng.integers(1, spec.max_objects + 1))):
-        label = int(rng.integers(spec.num_classes))
-        shape, family = label % len(DETECTION_SHAPES), label // len(DETECTION_SHAPES)
-        k = len(placed)
-        for _attempt in range(_PLACEMENT_TRIES):
-            height, width = (int(h) for h in rng.integers(spec.min_box_px, spec.max_box_px + 1, size=2))
-            top = int(rng.integers(0, size - height + 1))
-            left = int(rng.integers(0, size - width + 1))
-            orientation = int(rng.integers(4))
-            half_bar = float(rng.uniform(*_CROSS_HALF_BAR))
-            mask = _shape_mask(shape, height, width, orientation, half_bar)
-            window = (slice(top, top + height), slice(left, left + width))
-            trial = owner.copy()
-            trial[window][mask] = k
-            covered = np.unique(owner[window][mask])
-            new_boxes = list(boxes)
-            ok = True
-            for j in covered[covered >= 0]:
-                visible = trial == j
-                if np.count_nonzero(visible) < _MIN_VISIBLE_FRACTION * placed[j].pixels:
-                    ok = False
-                    break
-                new_boxes[j] = _tight_box(visible)
-            if not ok:
-                continue
-            new_boxes.append(_tight_box(mask) + np.array([top, left, top, left], dtype=np.float64))
-            if k:
-                iou = iou_matrix(np.stack(new_boxes), np.stack(new_boxes))
-                np.fill_diagonal(iou, 0.0)
-                if iou.max() > _MAX_BOX_IOU:
-                    continue
-            break
-        else:
-            continue  # No room for this object: the image gets one fewer.
-        if families == 1:
-            hue = float(rng.uniform())
-        else:
-            sector = 1.0 / families
-            hue = float(rng.uniform((family + _HUE_MARGIN) * sector, (family + 1 - _HUE_MARGIN) * sector))
-        colour = _hsv_to_rgb(hue, float(rng.uniform(*_OBJECT_SATURATION)), float(rng.uniform(*_OBJECT_VALUE)))
-        strength = float(rng.uniform(*_SHADING_STRENGTH))
-        direction = float(rng.uniform(0.0, 2.0 * math.pi))
-        owner = trial
-        boxes = new_boxes
-        placed.append(
-            _Placed(
-                label=label,
-                pixels=int(np.count_nonzero(mask)),
-                centre_y=top + height / 2.0,
-                centre_x=left + width / 2.0,
-                extent=float(max(height, width)),
-                colour=colour,
-                shade_y=strength * math.sin(direction),
-                shade_x=strength * math.cos(direction),
-            )
-        )
-    return owner, placed, boxes
-
-
-def _draw(image: np.ndarray, owner: np.ndarray, placed: list[_Placed]) -> None:
-    """Paints the visible object pixels of `owner` into `image` (uint8, in place)."""
-    rows, cols = np.nonzero(owner >= 0)
-    ids = owner[rows, cols]
-    centre_y = np.array([p.centre_y for p in placed])[ids]
-    centre_x = np.array([p.centre_x for p in placed])[ids]
-    extent = np.array([p.extent for p in placed])[ids]
-    shade_y = np.array([p.shade_y for p in placed])[ids]
-    shade_x = np.array([p.shade_x for p in placed])[ids]
-    colours = np.stack([p.colour for p in placed])[ids]
-    shade = 1.0 + (shade_y * (rows + 0.5 - centre_y) + shade_x * (cols + 0.5 - centre_x)) / extent
-    image[rows, cols] = np.round(np.clip(colours * shade[:, None], 0.0, 1.0) * 255.0).astype(np.uint8)
+    """The split's backgrounds, uint8 `(n, size, size, 3)`: the images before objects are drawn."""
+    return _object_scenes.background_images(_layout(spec), split, _split_size(spec, split))
 
 
 def _generate_split(spec: DetectionDataSpec, split: str) -> DetectionSplit:
     images = _background_images(spec, split)
-    rng = np.random.default_rng(_split_seeds(spec, split)[1])
-    all_boxes, all_classes = [], []
-    for i in range(images.shape[0]):
-        owner, placed, boxes = _place_objects(spec, rng)
-        _draw(images[i], owner, placed)
-        all_boxes.append(np.stack(boxes).astype(np.float32))
-        all_classes.append(np.array([p.label for p in placed], dtype=np.int32))
-    return DetectionSplit(images=images, boxes=tuple(all_boxes), classes=tuple(all_classes))
+    scenes = list(_object_scenes.draw_scenes(_layout(spec), split, images))
+    return DetectionSplit(
+        images=images,
+        boxes=tuple(scene.boxes.astype(np.float32) for scene in scenes),
+        classes=tuple(scene.labels for scene in scenes),
+    )
 
 
 def generate_detection_data(spec: DetectionDataSpec) -> DetectionData:
@@ -542,17 +308,7 @@ def save_detection_data(data: DetectionData, path: str | os.PathLike[str]) -> No
     arrays = {"format_version": np.array(FORMAT_VERSION, dtype=np.int64), "spec_json": np.array(data.spec.to_json())}
     arrays.update(_split_arrays("train", data.train))
     arrays.update(_split_arrays("val", data.val))
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".detection_data.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            np.savez(file, **arrays)
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-        raise
+    _dataset_files.write_npz(path, arrays, prefix=".detection_data.")
 
 
 def _load_split(name: str, arrays: dict[str, np.ndarray]) -> DetectionSplit:
@@ -598,37 +354,8 @@ def load_detection_data(path: str | os.PathLike[str]) -> DetectionData:
             arrays that disagree with the spec.
     """
     path = os.fspath(path)
-    try:
-        loaded = np.load(path, allow_pickle=False)
-    except FileNotFoundError:
-        raise
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
-        raise ProxyDatasetError(f"{path} is not a detection dataset (.npz) file: {error}") from error
-    if not isinstance(loaded, np.lib.npyio.NpzFile):
-        raise ProxyDatasetError(f"{path} holds a single array (.npy), not a detection dataset (.npz)")
-    with loaded:
-        keys = set(loaded.files)
-        missing, unexpected = sorted(_KEYS - keys), sorted(keys - _KEYS)
-        if missing or unexpected:
-            raise ProxyDatasetError(
-                f"{path} is not a detection dataset file: missing arrays {missing}, unexpected arrays {unexpected}"
-            )
-        try:
-            arrays = {key: loaded[key] for key in _KEYS}
-        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
-            raise ProxyDatasetError(f"{path}: unreadable array in the archive: {error}") from error
-    version = arrays["format_version"]
-    if version.shape != () or not np.issubdtype(version.dtype, np.integer) or int(version) != FORMAT_VERSION:
-        raise ProxyDatasetError(
-            f"{path} has format version {version.tolist()!r}; this edgenas reads version {FORMAT_VERSION}"
-        )
-    spec_json = arrays["spec_json"]
-    if spec_json.shape != () or spec_json.dtype.kind != "U":
-        raise ProxyDatasetError(f"{path}: spec_json must be a single string, got {spec_json.dtype} {spec_json.shape}")
-    try:
-        spec = DetectionDataSpec.from_json(str(spec_json))
-    except ProxyConfigError as error:
-        raise ProxyDatasetError(f"{path}: invalid spec: {error}") from error
+    arrays = _dataset_files.read_npz(path, _KEYS, what="detection dataset")
+    spec = _dataset_files.read_header(path, arrays, version=FORMAT_VERSION, parse=DetectionDataSpec.from_json)
     try:
         return DetectionData(spec=spec, train=_load_split("train", arrays), val=_load_split("val", arrays))
     except ProxyDatasetError as error:

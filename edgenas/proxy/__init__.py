@@ -34,6 +34,7 @@ from edgenas.proxy.loading import clear_dataset_cache, load_dataset
 from edgenas.proxy.reduce import proxy_spec, reduce_spec
 from edgenas.proxy.result import ProxyResult
 from edgenas.proxy.generated import GENERATED_SETS, GeneratedSet, generated_set
+from edgenas.proxy.segmentation_metrics import MeanIoU, confusion_matrix, iou_from_confusion, mean_iou
 from edgenas.proxy.scenes import SCENE_CLASSES, generate_scenes
 from edgenas.proxy.shapes import SHAPE_CLASSES, generate_shapes
 from edgenas.proxy.source import SCENES, SHAPES, DatasetSource, FolderSource, GeneratedSource, dataset_source
@@ -66,6 +67,10 @@ __all__ = [
     "postprocess",
     "save_detection_data",
     "train_and_evaluate_detection",
+    "MeanIoU",
+    "confusion_matrix",
+    "iou_from_confusion",
+    "mean_iou",
     "IMAGE_SUFFIXES",
     "GENERATED_SETS",
     "SCENES",

@@ -10,6 +10,12 @@ A SpineNet candidate is scored as a detector instead (AP at IoU 0.5 on generated
     result = train_and_evaluate_detection(spinenet_spec, DetectionProxyTask())
     result.accuracy   # AP@0.5
 
+Generated segmentation data (shapes with per-pixel classes, ignore label 255) and its mean IoU:
+
+    from edgenas.proxy import SegmentationDataSpec, generate_segmentation_data, mean_iou
+    data = generate_segmentation_data(SegmentationDataSpec(num_classes=3))
+    mean_iou(data.val.masks, predicted_masks, num_classes=data.spec.num_labels).mean_iou
+
 Importing this package does not import TensorFlow; `train_and_evaluate` and
 `train_and_evaluate_detection` do.
 """
@@ -34,6 +40,14 @@ from edgenas.proxy.loading import clear_dataset_cache, load_dataset
 from edgenas.proxy.reduce import proxy_spec, reduce_spec
 from edgenas.proxy.result import ProxyResult
 from edgenas.proxy.generated import GENERATED_SETS, GeneratedSet, generated_set
+from edgenas.proxy.segmentation_data import (
+    SegmentationData,
+    SegmentationDataSpec,
+    SegmentationSplit,
+    generate_segmentation_data,
+    load_segmentation_data,
+    save_segmentation_data,
+)
 from edgenas.proxy.segmentation_metrics import MeanIoU, confusion_matrix, iou_from_confusion, mean_iou
 from edgenas.proxy.scenes import SCENE_CLASSES, generate_scenes
 from edgenas.proxy.shapes import SHAPE_CLASSES, generate_shapes
@@ -68,9 +82,15 @@ __all__ = [
     "save_detection_data",
     "train_and_evaluate_detection",
     "MeanIoU",
+    "SegmentationData",
+    "SegmentationDataSpec",
+    "SegmentationSplit",
     "confusion_matrix",
+    "generate_segmentation_data",
     "iou_from_confusion",
+    "load_segmentation_data",
     "mean_iou",
+    "save_segmentation_data",
     "IMAGE_SUFFIXES",
     "GENERATED_SETS",
     "SCENES",

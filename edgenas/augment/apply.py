@@ -79,6 +79,11 @@ def _fold(seed: tf.Tensor, data: int | tf.Tensor) -> tf.Tensor:
     return tf.random.experimental.stateless_fold_in(seed, data)
 
 
+def _op_seed(seed: tf.Tensor, position: int) -> tf.Tensor:
+    """The seed of a policy's op at `position` (0-based) among those it applies, from the example's seed."""
+    return _fold(seed, 1 + position)
+
+
 def _random_window(shape: tf.Tensor, half_size_px: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
     """A cutout square centred on a uniformly drawn pixel of an image of `shape` [H, W, ...]."""
     size = tf.cast(shape[:2], tf.float32)
@@ -109,10 +114,20 @@ def _value(parameters: OpParameters, image: tf.Tensor) -> tf.Tensor:
     return value
 
 
+def _negates(seed: tf.Tensor) -> tf.Tensor:
+    """Whether a signed op run with `seed` flips its parameter's sign (probability 0.5): bool scalar."""
+    return tf.random.stateless_uniform([], seed=_fold(seed, _SIGN)) < 0.5
+
+
+def _gate(seed: tf.Tensor, probability: float) -> tf.Tensor:
+    """Whether an op of probability 0 < `probability` < 1, run with `seed`, changes the image: bool scalar."""
+    return tf.random.stateless_uniform([], seed=_fold(seed, _GATE)) < probability
+
+
 def _signed(value: tf.Tensor, parameters: OpParameters, seed: tf.Tensor) -> tf.Tensor:
     if not parameters.signed:
         return value
-    return tf.where(tf.random.stateless_uniform([], seed=_fold(seed, _SIGN)) < 0.5, -value, value)
+    return tf.where(_negates(seed), -value, value)
 
 
 def _transform(op: AugmentOp, state: _State, parameters: OpParameters, seed: tf.Tensor) -> _State:
@@ -162,8 +177,7 @@ def _run(op: AugmentOp, state: _State, *, magnitude: int, probability: float, se
         return _inside_boxes(op, state, parameters, seed, probability)
     if probability >= 1.0:
         return _transform(op, state, parameters, seed)
-    runs = tf.random.stateless_uniform([], seed=_fold(seed, _GATE)) < probability
-    return tf.cond(runs, lambda: _transform(op, state, parameters, seed), lambda: dict(state))
+    return tf.cond(_gate(seed, probability), lambda: _transform(op, state, parameters, seed), lambda: dict(state))
 
 
 _SEED_FORMS = "an int, two ints or an integer tensor of shape [2]"
@@ -288,7 +302,7 @@ def _run_sub_policy(policy: AutoAugmentPolicy, settings: Sequence, state: _State
             state,
             magnitude=setting.magnitude,
             probability=setting.probability,
-            seed=_fold(seed, 1 + position),
+            seed=_op_seed(seed, position),
         )
     return state
 
@@ -322,7 +336,7 @@ def apply_policy(
     if isinstance(policy, RandAugmentPolicy):
         indices = draw_randaugment_ops(policy, seed)
         for position in range(policy.num_ops):
-            op_seed = _fold(seed, 1 + position)
+            op_seed = _op_seed(seed, position)
             branches = [
                 functools.partial(_run, op, state, magnitude=policy.magnitude, probability=1.0, seed=op_seed)
                 for op in policy.bank

@@ -16,6 +16,10 @@ imported here: `from edgenas.augment.apply import apply_policy, apply_op`
 (the ops themselves: `image_ops`, `geometry`, `box_ops`).
 
     result = apply_policy(policy, image, boxes=boxes, seed=(7, 0))   # an `Augmented`
+    trace_policy(policy, (7, 0))     # from edgenas.augment.trace: which ops that call applied, and their signs
+
+`edgenas.augment.preview.write_preview` draws a policy's augmentations of
+generated images into one PNG (`edgenas augment preview`).
 """
 
 from edgenas.augment.errors import AugmentInputError, PolicyError, PolicyParseError

@@ -85,10 +85,11 @@ def test_the_sign_is_the_direction_the_boxes_moved():
 def test_a_certain_op_shows_as_ran_and_an_impossible_one_as_skipped():
     policy = AutoAugmentPolicy("detection", (_sub((9, 7, 1.0), (2, 3, 0.0)),) * 5)
     trace = trace_policy(policy, 0)
-    assert [(step.op, step.outcome) for step in trace.ops] == [(_O.ROTATE, OpOutcome.RAN), (_O.COLOR, OpOutcome.SKIPPED)]
-    sign = "-" if trace.ops[0].negative else "+"
-    assert str(trace) == f"sub-policy {trace.sub_policy}: Rotate(m=7, p=1.0, sign {sign}) ran, Color(m=3, p=0.0) skipped"
-    assert trace.lines() == (f"sub-policy {trace.sub_policy}:", str(trace.ops[0]), "Color(m=3, p=0.0) skipped")
+    steps = [(step.op, step.outcome) for step in trace.ops]
+    assert steps == [(_O.ROTATE, OpOutcome.RAN), (_O.COLOR, OpOutcome.SKIPPED)]
+    rotate = f"Rotate(m=7, p=1.0, sign {'-' if trace.ops[0].negative else '+'}) ran"
+    assert str(trace) == f"sub-policy {trace.sub_policy}: {rotate}, Color(m=3, p=0.0) skipped"
+    assert trace.lines() == (f"sub-policy {trace.sub_policy}:", rotate, "Color(m=3, p=0.0) skipped")
     assert trace.ran == trace.ops[:1]
 
 

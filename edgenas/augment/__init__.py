@@ -22,7 +22,7 @@ imported here: `from edgenas.augment.apply import apply_policy, apply_op`
 generated images into one PNG (`edgenas augment preview`).
 """
 
-from edgenas.augment.errors import AugmentInputError, PolicyError, PolicyParseError
+from edgenas.augment.errors import AugmentInputError, PolicyError, PolicyParseError, PreviewError
 from edgenas.augment.example import IGNORE_LABEL, IMAGE_FILL_VALUE, Augmented
 from edgenas.augment.magnitudes import MAX_MAGNITUDE, REFERENCE_IMAGE_SIZE_PX, OpParameters, Quantity, op_parameters
 from edgenas.augment.ops import AUTOAUGMENT_BANKS, RANDAUGMENT_BANKS, AugmentOp, AugmentTask
@@ -77,6 +77,7 @@ __all__ = [
     "PolicyError",
     "PolicyKind",
     "PolicyParseError",
+    "PreviewError",
     "Quantity",
     "RandAugmentPolicy",
     "SubPolicy",

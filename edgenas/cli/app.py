@@ -1,4 +1,4 @@
-"""The `edgenas` command line: spaces, sample, export, profile, search, report, farm, predictor, scale.
+"""The `edgenas` command line: spaces, sample, export, profile, search, report, farm, predictor, scale, proxy, augment.
 
 Exit status, one rule:
 
@@ -39,6 +39,7 @@ from edgenas.cli.args import (
     positive_float,
     positive_int,
 )
+from edgenas.cli.augment import add_augment_parser, cmd_augment
 from edgenas.cli.farm import add_farm_parser, cmd_farm, device_from_argument
 from edgenas.cli.scale import add_scale_parser, cmd_scale
 from edgenas.cli.predictor import add_predictor_parser, cmd_predictor
@@ -159,6 +160,7 @@ def _build_parser() -> argparse.ArgumentParser:
     add_scale_parser(sub)
     add_predictor_parser(sub)
     add_proxy_parser(sub, _space_arguments)
+    add_augment_parser(sub)
     return parser
 
 
@@ -442,6 +444,7 @@ _COMMANDS = {
     "predictor": cmd_predictor,
     "scale": cmd_scale,
     "proxy": lambda args: cmd_proxy(args, _get_space(args)),
+    "augment": cmd_augment,
 }
 
 

@@ -17,6 +17,7 @@ __all__ = [
     "fraction",
     "input_shape",
     "int_at_least",
+    "int_in_range",
     "key_value",
     "non_negative_float",
     "non_negative_int",
@@ -37,6 +38,21 @@ def int_at_least(minimum: int) -> Callable[[str], int]:
             value = minimum - 1
         if value < minimum:
             raise argparse.ArgumentTypeError(f"must be {what}, got {text!r}")
+        return value
+
+    return parse
+
+
+def int_in_range(low: int, high: int) -> Callable[[str], int]:
+    """The type of an integer argument from `low` to `high`: `int_in_range(1, 64)` for `augment preview --images`."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = low - 1
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be an integer from {low} to {high}, got {text!r}")
         return value
 
     return parse

@@ -12,7 +12,7 @@ from matplotlib.patches import Rectangle
 from edgenas.augment.ops import AugmentTask
 from edgenas.augment.overlay import IGNORE_STRIPES, label_colour
 from edgenas.augment.preview import PreviewGrid
-from edgenas.augment.preview_layout import CAPTION_FONT_PT, DPI, HEADER_FONT_PT, PAD_PX, char_px
+from edgenas.augment.preview_sizes import CAPTION_FONT_PT, DPI, HEADER_FONT_PT, PAD_PX, char_px
 
 __all__ = ["render_preview"]
 

@@ -16,7 +16,7 @@ magnitudes and signs, and for AutoAugment the sub-policy and whether each op
 ran. Detection previews outline the boxes (the ones an op dropped are gone);
 segmentation previews tint the masks and stripe the ignored pixels
 (`edgenas.augment.overlay`); a class has one colour in both, named in the
-header. Where the PNG puts what: `edgenas.augment.preview_layout`.
+header. Where the PNG puts what: `edgenas.augment.preview_sizes`.
 
 Every argument is checked before anything is generated or written; the PNG is
 written atomically (a reader never sees half of it), its folder created.
@@ -36,15 +36,27 @@ import numpy as np
 from edgenas.augment.errors import PreviewError
 from edgenas.augment.ops import AugmentTask
 from edgenas.augment.policy import Policy
-from edgenas.augment.preview_layout import PreviewLayout, check_preview_args, draw_seed, preview_layout
+from edgenas.augment.preview_sizes import (
+    IMAGE_SIZES_PX,
+    MAX_DRAWS,
+    MAX_IMAGES,
+    PreviewLayout,
+    check_preview_args,
+    draw_seed,
+    preview_layout,
+)
 
 if TYPE_CHECKING:
     from edgenas.augment.trace import PolicyTrace
 
 __all__ = [
+    "IMAGE_SIZES_PX",
+    "MAX_DRAWS",
+    "MAX_IMAGES",
     "NUM_CLASSES",
     "PreviewCell",
     "PreviewGrid",
+    "PreviewLayout",
     "check_preview_path",
     "draw_seed",
     "preview_grid",

@@ -14,7 +14,7 @@ from edgenas.cli.errors import CliError
 
 __all__ = ["add_augment_parser", "cmd_augment"]
 
-# Mirrors edgenas.augment.preview_layout (MAX_IMAGES, MAX_DRAWS, IMAGE_SIZES_PX), not imported so that `edgenas
+# Mirrors edgenas.augment.preview_sizes (MAX_IMAGES, MAX_DRAWS, IMAGE_SIZES_PX), not imported so that `edgenas
 # --help` reads no augmentation module; tests/edgenas/cli/test_augment.py checks that the two agree.
 _MAX_IMAGES = _MAX_DRAWS = 64
 _IMAGE_SIZES_PX = (16, 1024)

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from edgenas.augment import AutoAugmentPolicy, OpSetting, RandAugmentPolicy, save_policy
-from edgenas.augment import preview_layout as layout_module
+from edgenas.augment import preview_sizes
 from edgenas.augment.preview import preview_layout
 from edgenas.cli import augment as cli_augment
 from edgenas.cli import main
@@ -112,8 +112,8 @@ def test_augment_needs_an_action(capsys):
 
 
 def test_the_cli_limits_are_the_librarys():
-    assert (cli_augment._MAX_IMAGES, cli_augment._MAX_DRAWS) == (layout_module.MAX_IMAGES, layout_module.MAX_DRAWS)
-    assert cli_augment._IMAGE_SIZES_PX == layout_module.IMAGE_SIZES_PX
+    assert (cli_augment._MAX_IMAGES, cli_augment._MAX_DRAWS) == (preview_sizes.MAX_IMAGES, preview_sizes.MAX_DRAWS)
+    assert cli_augment._IMAGE_SIZES_PX == preview_sizes.IMAGE_SIZES_PX
 
 
 def test_bad_input_is_refused_without_importing_tensorflow(tmp_path, policy_file):

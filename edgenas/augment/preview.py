@@ -214,7 +214,7 @@ def write_preview(
         out_path: The PNG to write (must end in .png; its folder is created).
         images: Rows, 1..`MAX_IMAGES` (64).
         draws: Augmented images per row, 1..`MAX_DRAWS` (64).
-        seed: The dataset's seed and the first half of every draw's seed (`draw_seed`), >= 0.
+        seed: The dataset's seed and the first half of every draw's seed (`draw_seed`), 0..2**63 - 1.
         image_size_px: Side of the generated square images, within `IMAGE_SIZES_PX` (16..1024).
 
     Returns:

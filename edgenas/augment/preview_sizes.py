@@ -51,6 +51,7 @@ HEADER_FONT_PT, CAPTION_FONT_PT = 8.0, 7.0
 # A cell shows the image at its own size within these bounds. 256 px fits the longest caption line,
 # "TranslateXOnlyBBoxes(m=10, p=0.6) per box" (42 characters of 6 px at 7 pt).
 _CELL_PX = (256, 512)
+_MAX_SEED = 2**63 - 1  # a stateless TensorFlow seed is int64
 _CHAR_EM = 0.602  # advance width of DejaVu Sans Mono, matplotlib's monospace font, in ems
 _LINE_SPACING = 1.35
 
@@ -130,15 +131,15 @@ def check_preview_args(
 
     Raises:
         PolicyError: Not a policy.
-        PreviewError: `images` or `draws` not an integer in 1..64, a negative seed, or an image size outside
-            `IMAGE_SIZES_PX`.
+        PreviewError: `images` or `draws` not an integer in 1..64, a seed outside 0..2**63 - 1 (an int64), or an
+            image size outside `IMAGE_SIZES_PX`.
     """
     if not isinstance(policy, (RandAugmentPolicy, AutoAugmentPolicy)):
         raise PolicyError(f"policy must be a RandAugmentPolicy or an AutoAugmentPolicy, got {policy!r}")
     _count("images", images, MAX_IMAGES)
     _count("draws", draws, MAX_DRAWS)
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise PreviewError(f"seed must be a non-negative integer, got {seed!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= _MAX_SEED:
+        raise PreviewError(f"seed must be an integer in 0..{_MAX_SEED}, got {seed!r}")
     low, high = IMAGE_SIZES_PX
     if isinstance(image_size_px, bool) or not isinstance(image_size_px, int) or not low <= image_size_px <= high:
         raise PreviewError(f"image_size_px must be an integer in {low}..{high}, got {image_size_px!r}")

@@ -10,7 +10,7 @@ import dataclasses
 import hashlib
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from edgenas.errors import SpecError, SpecParseError
@@ -307,14 +307,19 @@ class SpineNetSpec:
             merged.append(tuple(extra))
         return tuple(merged)
 
-    def live_block_indices(self) -> frozenset[int]:
+    def live_block_indices(self, levels: Collection[int] | None = None) -> frozenset[int]:
         """Indices of the blocks the output levels depend on (the others are dead ends).
 
         A built model contains only these blocks: a block nothing reads and that is
         not an output computes nothing the network returns.
+
+        Args:
+            levels: The output levels the network returns (default: all, min_level..max_level);
+                a segmenter returns levels 3-5 only and drops what only levels 6 and 7 need.
         """
         merged = self.merged_inputs()
-        stack = list(self.output_block_indices().values())
+        outputs = self.output_block_indices()
+        stack = [index for level, index in outputs.items() if levels is None or level in levels]
         live: set[int] = set()
         while stack:
             index = stack.pop()

@@ -11,7 +11,7 @@ map a convolution writes or reads (an up-sampled map), or the image.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from edgenas.specs.costs import NetworkCost, se_reduced_filters
 from edgenas.specs.spinenet_arch import NUM_STEM_BLOCKS, SpineNetSpec
@@ -95,16 +95,20 @@ def _group(
         cin = filters * block_fn.channel_multiplier
 
 
-def estimate_spinenet_cost(spec: SpineNetSpec, *, input_shape: Sequence[int] = (640, 640, 3)) -> NetworkCost:
+def estimate_spinenet_cost(
+    spec: SpineNetSpec, *, input_shape: Sequence[int] = (640, 640, 3), output_levels: Collection[int] | None = None
+) -> NetworkCost:
     """Counts parameters and MACs of the backbone `edgenas.build_keras` makes from `spec`.
 
     Args:
         spec: The backbone.
         input_shape: Height, width and channels of the input image.
+        output_levels: The endpoints the network returns (default: every output level); a segmenter returns
+            levels 3-5, and its model holds only the endpoints and blocks those depend on.
 
     Returns:
         The backbone's cost (outputs: the endpoint feature maps of levels
-        min_level..max_level; no detection head).
+        min_level..max_level, or of `output_levels`; no detection head).
 
     Raises:
         SpecError: If the input shape does not suit the spec (see
@@ -116,7 +120,7 @@ def estimate_spinenet_cost(spec: SpineNetSpec, *, input_shape: Sequence[int] = (
         return (height >> level) * (width >> level)
 
     t = _Tally(image_values=height * width * channels)
-    live = spec.live_block_indices()
+    live = spec.live_block_indices(output_levels)
     levels = spec.levels
     mobile = spec.family is SpineNetFamily.MOBILE
     # Stem.
@@ -172,5 +176,7 @@ def estimate_spinenet_cost(spec: SpineNetSpec, *, input_shape: Sequence[int] = (
         )
     # Endpoints.
     for level, index in spec.output_block_indices().items():
+        if output_levels is not None and level not in output_levels:
+            continue
         t.conv(cin=spec.channels_at(index), cout=spec.endpoints_num_filters, kernel=1, out_pixels=pixels(level))
     return NetworkCost(params=t.params, macs=t.macs, largest_activation=t.largest)

@@ -169,8 +169,9 @@ def _space_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--reference", help="the space's reference network (e.g. mnasnet_a1)")
     parser.add_argument(
         "--task",
-        help="the task the space's networks are searched for: classification or detection "
-        "(default: the space's own; mnasnet and efficientnet_v2 also take detection: FPN + RetinaNet)",
+        help="the task the space's networks are searched for: classification, detection or segmentation "
+        "(default: the space's own; mnasnet and efficientnet_v2 also take detection: FPN + RetinaNet; they and "
+        "the SpineNet spaces take segmentation: a level 3-5 decoder, logits at stride 8, scored by mIoU)",
     )
     parser.add_argument(
         "--backbone",

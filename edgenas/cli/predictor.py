@@ -100,12 +100,19 @@ def _space_family(name: str, *, task: str | None = None) -> Any:
 
     Raises:
         UnknownNameError: No such space, or its networks serve no such task (the message names the ones they serve).
+        CliError: No latency predictor serves the space's networks (`PredictorKind.NONE`).
     """
     from edgenas import spaces  # noqa: PLC0415
     from edgenas.families import family_of_type  # noqa: PLC0415
 
+    from edgenas.families import PredictorKind  # noqa: PLC0415
+
     space = spaces.get(name) if task is None else spaces.get(name, task=task)
-    return family_of_type(space.spec_type)
+    family = family_of_type(space.spec_type)
+    if family.predictor_kind is PredictorKind.NONE:
+        raise CliError(f"no latency predictor serves {family.name} networks yet (space {name!r}"
+                       f"{f' for {task}' if task else ''}); search them with measured latency")  # fmt: skip
+    return family
 
 
 def _whole_network_predictor(family: Any) -> bool:

@@ -31,23 +31,28 @@ from edgenas.families.registry import (
     spec_types,
     unregister_family,
 )
+from edgenas.families.segmenter import ChainSegmenterFamily, SpineNetSegmenterFamily
 from edgenas.families.spinenet_detector import SpineNetDetectorFamily
 
 register_family(ChainClassifierFamily())
 register_family(ChainDetectorFamily())
+register_family(ChainSegmenterFamily())
 register_family(NasFpnDetectorFamily())
 register_family(SpineNetDetectorFamily())
+register_family(SpineNetSegmenterFamily())
 
 __all__ = [
     "AccuracyMetric",
     "ChainClassifierFamily",
     "ChainDetectorFamily",
+    "ChainSegmenterFamily",
     "DeploymentDefaults",
     "Family",
     "NasFpnDetectorFamily",
     "OutputSignature",
     "PredictorKind",
     "SpineNetDetectorFamily",
+    "SpineNetSegmenterFamily",
     "Task",
     "TaskForm",
     "families",

@@ -58,13 +58,16 @@ class ChainClassifierFamily(Family):
         return estimate_cost(spec, input_shape=shape, num_classes=num_classes)
 
     def task_forms(self) -> tuple[TaskForm, ...]:
-        """Detection: the chain as the backbone of `default_chain_detector` (FPN and RetinaNet head, mobile sizes)."""
+        """Detection: the chain as the backbone of `default_chain_detector` (FPN and RetinaNet head, mobile sizes);
+        segmentation: of `default_chain_segmenter` (the level 3-5 decoder, logits at stride 8)."""
         from edgenas.specs.chain_detector import ChainDetectorSpec, default_chain_detector  # noqa: PLC0415
 
         def unwrap(spec: Any) -> ArchSpec:
             if not isinstance(spec, ChainDetectorSpec) or spec != default_chain_detector(spec.backbone):
                 raise SpecError(f"not the default detector of a chain backbone: {spec}")
             return spec.backbone
+
+        from edgenas.families.segmenter import chain_segmentation_form  # noqa: PLC0415
 
         return (
             TaskForm(
@@ -74,6 +77,7 @@ class ChainClassifierFamily(Family):
                 unwrap=unwrap,
                 description="+ FPN + RetinaNet head (separable, 128 filters)",
             ),
+            chain_segmentation_form(),
         )
 
     def build(self, spec: ArchSpec, *, input_shape: tuple[int, int, int], num_classes: int, **options: Any) -> Any:

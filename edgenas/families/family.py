@@ -38,6 +38,7 @@ class Task(enum.Enum):
 
     CLASSIFICATION = "classification"
     DETECTION = "detection"
+    SEGMENTATION = "segmentation"
 
 
 class PredictorKind(enum.Enum):
@@ -45,11 +46,13 @@ class PredictorKind(enum.Enum):
 
     LAYERWISE: a chain network as a sum of per-layer table entries plus a
     network-level regressor (`LatencyPredictor`). WHOLE_NETWORK: one regressor on
-    features of the whole network (`DetectorLatencyPredictor`).
+    features of the whole network (`DetectorLatencyPredictor`). NONE: no learned
+    predictor serves the family yet (the segmenters): its latencies are measured.
     """
 
     LAYERWISE = "layerwise"
     WHOLE_NETWORK = "whole_network"
+    NONE = "none"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -73,7 +76,7 @@ class DeploymentDefaults:
 
     Attributes:
         input_shape: Height, width, channels of one image.
-        num_classes: Classifier outputs, or detector classes.
+        num_classes: Classifier outputs, or detector or segmenter (object) classes.
     """
 
     input_shape: tuple[int, int, int]
@@ -215,7 +218,7 @@ class Family(abc.ABC):
         Args:
             spec: One of the family's specs.
             input_shape: Height, width, channels of one image.
-            num_classes: Classifier outputs or detector classes.
+            num_classes: Classifier outputs, or detector or segmenter (object) classes.
             **options: `edgenas.build_keras`'s keyword options (bn_momentum, dropout_rate,
                 classifier_activation, name); a family refuses those it has no use for.
         """
@@ -249,7 +252,8 @@ class Family(abc.ABC):
     @property
     @abc.abstractmethod
     def proxy_task_type(self) -> type:
-        """The type of proxy task its networks train on (`edgenas.proxy.ProxyTask`, `DetectionProxyTask`)."""
+        """The type of proxy task its networks train on (`edgenas.proxy.ProxyTask`, `DetectionProxyTask`,
+        `SegmentationProxyTask`)."""
 
     def default_proxy_task(self) -> Any:
         """Its proxy task with default settings (the chain family's: the bundled shapes dataset)."""

@@ -19,7 +19,7 @@ import math
 from typing import Any
 
 from edgenas.errors import SpecError
-from edgenas.families.family import DeploymentDefaults, OutputSignature
+from edgenas.families.family import DeploymentDefaults, OutputSignature, TaskForm
 from edgenas.families.retinanet import BOX_OUTPUTS, CLASS_OUTPUTS, DETECTION, RetinaNetFamily
 from edgenas.specs.costs import NetworkCost
 from edgenas.specs.detection_head import DetectionHeadSpec, default_detection_head
@@ -117,6 +117,12 @@ class SpineNetDetectorFamily(RetinaNetFamily):
             macs=cost.macs + macs,
             largest_activation=max(cost.largest_activation, largest),
         )
+
+    def task_forms(self) -> tuple[TaskForm, ...]:
+        """Segmentation: a SpineNet backbone with the level 3-5 decoder (`default_spinenet_segmenter`)."""
+        from edgenas.families.segmenter import spinenet_segmentation_form  # noqa: PLC0415
+
+        return (spinenet_segmentation_form(),)
 
     def build(
         self, spec: SpineNetNetwork, *, input_shape: tuple[int, int, int], num_classes: int, **options: Any

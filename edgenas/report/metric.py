@@ -1,8 +1,8 @@
 """`accuracy_metric`: what a study's `Trial.accuracy` measures, read from its trials' specs.
 
 The search trains each candidate on its family's proxy task (`Family.metric`):
-chain classifiers report a classification accuracy, SpineNet detectors
-COCO-style AP at IoU 0.5. The store keeps each trial's spec string, so the
+chain classifiers report a classification accuracy, detectors COCO-style
+AP at IoU 0.5, segmenters mean IoU ("mIoU"). The store keeps each trial's spec string, so the
 family is known without any extra field.
 """
 
@@ -14,9 +14,10 @@ from edgenas.errors import SpecError
 from edgenas.families import AccuracyMetric, Family, family_of, parse_spec
 from edgenas.families.chain_classifier import CLASSIFICATION
 from edgenas.families.retinanet import DETECTION
+from edgenas.families.segmenter import SEGMENTATION
 from edgenas.store import Trial
 
-__all__ = ["CLASSIFICATION", "DETECTION", "AccuracyMetric", "accuracy_metric"]
+__all__ = ["CLASSIFICATION", "DETECTION", "SEGMENTATION", "AccuracyMetric", "accuracy_metric"]
 
 
 def _family(spec_text: str) -> Family | None:
@@ -34,7 +35,7 @@ def accuracy_metric(trials: Iterable[Trial]) -> AccuracyMetric:
 
     Returns:
         The metric of the trials' family when they all have one, the same (such
-        as `DETECTION` for SpineNet detectors); otherwise `CLASSIFICATION` (also
+        as `DETECTION` for detectors, `SEGMENTATION` for segmenters); otherwise `CLASSIFICATION` (also
         for no trials, a spec string no family reads, or a mix of families,
         which the search never writes).
     """

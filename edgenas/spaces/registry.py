@@ -96,17 +96,32 @@ def get(name: str, **options: Any) -> SearchSpace:
     Args:
         name: A registered name (see `names()`).
         **options: Options of the space's factory, e.g. `reference="mnasnet_a1"`, and
-            `task=` ("classification", "detection"): the space's networks for that task
+            `task=` ("classification", "detection", "segmentation"): the space's networks for that task
             (`edgenas.spaces.task_form`; default: the space's own).
 
     Raises:
         UnknownNameError: If `name` is not registered (the message lists the known names), or
-            its networks serve no such task (the message names the tasks they serve).
+            its networks serve no such task (the message names the tasks they serve and the spaces
+            that serve that task).
     """
     _refuse_augment_space(name)
     task = options.pop(TASK_OPTION, None)
     space = _SPACES.get(name).factory(**options)
-    return space if task is None else with_task(space, task)
+    if task is None:
+        return space
+    try:
+        return with_task(space, task)
+    except UnknownNameError as error:
+        raise UnknownNameError(f"{error}; {_serving(task)}") from None
+
+
+def _serving(task: Any) -> str:
+    """Which registered spaces serve `task` (their own task or a wrapped form), for a refusal's message."""
+    serving = [name for name in names() if task in tasks_of(describe(name).spec_type)]
+    if serving:
+        return f"spaces with a {task!r} form: {', '.join(serving)}"
+    known = sorted({t for name in names() for t in tasks_of(describe(name).spec_type)})
+    return f"no space serves {task!r} (tasks: {', '.join(known)})"
 
 
 def _refuse_augment_space(name: object) -> None:
@@ -161,7 +176,12 @@ def describe(name: str, **options: Any) -> SpaceInfo:
         info = SpaceInfo.of(registration.factory(**options), name=name, options=shown)
     else:
         info = dataclasses.replace(registration.describe(**options), name=name, options=tuple(shown.items()))
-    return info if task is None else with_task_info(info, task)
+    if task is None:
+        return info
+    try:
+        return with_task_info(info, task)
+    except UnknownNameError as error:
+        raise UnknownNameError(f"{error}; {_serving(task)}") from None
 
 
 def describe_all() -> tuple[SpaceInfo, ...]:

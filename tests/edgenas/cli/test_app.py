@@ -72,10 +72,11 @@ def test_spaces_json_has_one_object_per_row(capsys):
     assert code == 0
     rows = [json.loads(line) for line in out.splitlines()]
     # By name, then by --reference; each variant's other tasks follow it.
-    assert [(row["space"], row["task"]) for row in rows[:3]] == [
-        ("efficientnet_v2", "classification"), ("efficientnet_v2", "detection"), ("mnasnet", "classification"),
+    assert [(row["space"], row["task"]) for row in rows[:4]] == [
+        ("efficientnet_v2", "classification"), ("efficientnet_v2", "detection"), ("efficientnet_v2", "segmentation"),
+        ("mnasnet", "classification"),
     ]
-    assert rows[2] == {
+    assert rows[3] == {
         "space": "mnasnet",
         "kind": "search space",
         "task": "classification",
@@ -183,9 +184,10 @@ def test_sample_prints_parseable_reproducible_specs(capsys):
             "serve 'detection'",
         ),
         (
-            ["sample", "--space", "mnasnet", "--task", "segmentation"],
-            "edgenas: error: space 'mnasnet' has no 'segmentation' form: its networks (ArchSpec) serve "
-            "'classification' or 'detection'",
+            ["sample", "--space", "nasfpn", "--task", "segmentation"],
+            "edgenas: error: space 'nasfpn' has no 'segmentation' form: its networks (NasFpnDetectorSpec) serve "
+            "'detection'; spaces with a 'segmentation' form: efficientnet_v2, mnasnet, spinenet, spinenet_mbconv, "
+            "spinenet_v2",
         ),
         (
             ["sample", "--space", "mnasnet", "--backbone", "mobilenet_v2"],

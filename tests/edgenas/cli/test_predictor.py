@@ -79,6 +79,9 @@ def test_train_picks_the_family_of_the_space_and_eval_refuses_another(stores, tm
                                                        "on chain backbones --image-sizes (e.g. 256,320)"),
         (["--space", "nasfpn", "--image-sizes", "256,320"], "height 320 is not a multiple of 128"),
         (["--space", "nasfpn", "--task", "classification"], "space 'nasfpn' has no 'classification' form"),
+        (["--space", "mnasnet", "--task", "segmentation"], "no latency predictor serves chain_segmenter networks yet "
+                                                           "(space 'mnasnet' for segmentation); search them with "
+                                                           "measured latency"),
     ],
 )
 def test_collect_refuses_options_that_do_not_suit_the_space(argv, message, tmp_path: Path, capsys) -> None:

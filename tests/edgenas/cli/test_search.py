@@ -3,6 +3,8 @@
 import os
 import sys
 
+import pytest
+
 from edgenas.cli import main
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), os.pardir, "search"))
@@ -34,4 +36,30 @@ def test_search_whose_trials_all_fail_exits_1_and_says_why(capsys, tmp_path, mon
     assert err.splitlines()[-1] + "\n" == (  # after the progress bar
         "edgenas: error: 0 of 3 trials of study 'default' finished; the last failure, trial #2: ExportError: the "
         f"converter gave up (the failed trials are kept in {tmp_path / 's.sqlite'})\n"
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.long
+def test_a_segmentation_search_runs_from_the_command_line_and_its_report_says_miou(capsys, tmp_path):
+    """`edgenas search --space spinenet_mbconv --task segmentation`, real proxy training, export and timing."""
+    db = tmp_path / "seg.sqlite"
+    code = main(["search", "--space", "spinenet_mbconv", "--task", "segmentation", "--target-ms", "40", "--trials",
+                 "1", "--db", str(db), "--proxy-steps", "3", "--input-size", "128", "--num-classes", "3",
+                 "--algorithm", "random"])  # fmt: skip
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert out.splitlines()[0] == f"study 'default': 1 of 1 trials finished, store {db}"
+    assert ", mIoU 0." in out.splitlines()[1] and out.splitlines()[1].endswith("|seg_f48_sep")
+    assert main(["report", "--db", str(db), "--formats", "tflite"]) == 0
+    assert capsys.readouterr().out.splitlines()[0].split()[:2] == ["index", "mIoU"]
+
+
+def test_a_segmentation_search_refuses_a_dataset_folder(capsys, tmp_path):
+    code = main(["search", "--space", "mnasnet", "--task", "segmentation", "--target-ms", "5", "--trials", "1",
+                 "--db", str(tmp_path / "s.sqlite"), "--dataset", str(tmp_path)])  # fmt: skip
+    assert code == 1
+    assert capsys.readouterr().err == (
+        "edgenas: error: space 'mnasnet' trains on a SegmentationProxyTask, which makes its own data; --dataset is "
+        "for spaces whose proxy task reads a dataset\n"
     )

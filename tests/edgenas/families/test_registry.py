@@ -22,31 +22,37 @@ from edgenas.families import (
 from edgenas.specs import ArchSpec, SpineNetDetectorSpec, SpineNetSpec
 from edgenas.specs.chain_detector import ChainDetectorSpec
 from edgenas.specs.nasfpn_detector import NasFpnDetectorSpec
+from edgenas.specs.segmenter import ChainSegmenterSpec, SpineNetSegmenterSpec
 
 
 def test_the_builtin_families_own_the_builtin_spec_types() -> None:
-    names = ["chain_classifier", "chain_detector", "nasfpn_detector", "spinenet_detector"]
+    names = ["chain_classifier", "chain_detector", "chain_segmenter", "nasfpn_detector", "spinenet_detector",
+             "spinenet_segmenter"]  # fmt: skip
     assert [f.name for f in families()] == names
-    assert spec_types() == (ArchSpec, ChainDetectorSpec, NasFpnDetectorSpec, SpineNetSpec, SpineNetDetectorSpec)
+    assert spec_types() == (ArchSpec, ChainDetectorSpec, ChainSegmenterSpec, NasFpnDetectorSpec, SpineNetSpec,
+                            SpineNetDetectorSpec, SpineNetSegmenterSpec)  # fmt: skip
     assert family_of_type(ArchSpec) is family_named("chain_classifier")
     assert family_of_type(SpineNetSpec) is family_of_type(SpineNetDetectorSpec) is family_named("spinenet_detector")
     assert family_named("spinenet_detector").task is Task.DETECTION
     assert family_named("spinenet_detector").metric.name == "AP@0.5"
     assert family_named("chain_classifier").deployment.input_shape == (224, 224, 3)
+    for name in ("chain_segmenter", "spinenet_segmenter"):
+        assert family_named(name).task is Task.SEGMENTATION
+        assert family_named(name).metric.name == "mIoU"
 
 
 def test_unknown_types_and_names_are_refused_with_what_exists() -> None:
     with pytest.raises(UnknownNameError) as error:
         family_of("mnasnet")
     assert str(error.value) == (
-        "unknown spec type 'str'; known spec types: ArchSpec, ChainDetectorSpec, NasFpnDetectorSpec, "
-        "SpineNetDetectorSpec, SpineNetSpec"
+        "unknown spec type 'str'; known spec types: ArchSpec, ChainDetectorSpec, ChainSegmenterSpec, "
+        "NasFpnDetectorSpec, SpineNetDetectorSpec, SpineNetSegmenterSpec, SpineNetSpec"
     )
     with pytest.raises(UnknownNameError) as error:
         family_named("segmenter")
     assert str(error.value) == (
-        "unknown family 'segmenter'; known families: chain_classifier, chain_detector, nasfpn_detector, "
-        "spinenet_detector"
+        "unknown family 'segmenter'; known families: chain_classifier, chain_detector, chain_segmenter, "
+        "nasfpn_detector, spinenet_detector, spinenet_segmenter"
     )
 
 

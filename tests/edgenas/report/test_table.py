@@ -34,3 +34,15 @@ def test_detection_trials_head_the_accuracy_column_ap(writer) -> None:
 
     assert lines[0].split() == ["index", "AP@0.5", "latency_ms", "reward", "spec"]
     assert lines[2].split()[:4] == ["0", "0.4321", "31.500", "0.4000"]
+
+
+def test_segmentation_trials_head_the_accuracy_column_miou(writer) -> None:
+    from edgenas.specs.segmenter import default_spinenet_segmenter  # noqa: PLC0415
+
+    spec = str(default_spinenet_segmenter(spinenet_reference("spinenet_mobile49xs")))
+    rows = [writer.done(0.5123, 22.5, reward=0.5, spec=spec)]
+
+    lines = front_table(rows, spec_width=20).splitlines()
+
+    assert lines[0].split() == ["index", "mIoU", "latency_ms", "reward", "spec"]
+    assert lines[2].split()[:4] == ["0", "0.5123", "22.500", "0.5000"]

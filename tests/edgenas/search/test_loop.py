@@ -9,6 +9,7 @@ import edgenas
 from devices import DeviceUnavailableError, LocalDevice
 from edgenas.errors import EdgenasError
 from edgenas.proxy import DetectionProxyTask, ProxyTask
+from edgenas.proxy.segmentation_task import SegmentationProxyTask
 from edgenas.search.rewards import make_reward
 from edgenas.specs import SpineNetSpec
 from edgenas.store import StudyMismatchError, TrialStatus, TrialStore
@@ -137,6 +138,48 @@ def test_a_detection_search_on_a_chain_space_trains_detectors_and_records_its_ta
         assert json.loads(store.study("default").space_options) == {"task": "detection"}
     with pytest.raises(StudyMismatchError, match="space_options"):
         _run(tmp_path, 2, resume=True, algorithm="random", reward=reward)
+
+
+_TINY_SEGMENTATION = dict(steps=3, num_train=16, num_val=8, batch_size=8, num_classes=2, max_object_px=48)
+
+
+@pytest.mark.slow
+@pytest.mark.long
+def test_a_segmentation_search_on_a_chain_space_trains_segmenters_and_records_its_task(tmp_path):
+    """mnasnet --task segmentation end to end: each candidate is its backbone + the level 3-5 decoder, trained on the
+    segmentation proxy (mIoU), exported through Keras with one named output at stride 8 and timed; the study
+    records the task."""
+    from edgenas.specs.segmenter import ChainSegmenterSpec
+
+    space = edgenas.spaces.get("mnasnet", task="segmentation")
+    reward = make_reward("mnasnet-soft", target_ms=20.0)
+    result = _run(tmp_path, 1, space=space, accuracy=SegmentationProxyTask(image_size=64, **_TINY_SEGMENTATION),
+                  input_shape=(128, 128, 3), num_classes=2, algorithm="random", reward=reward)  # fmt: skip
+    (trial,) = result.trials
+    assert trial.status is TrialStatus.DONE, trial.error
+    assert space.contains(ChainSegmenterSpec.parse(trial.spec))
+    assert 0.0 <= trial.accuracy <= 1.0 and trial.latency.latency_ms > 0
+    assert trial.reward == pytest.approx(reward(accuracy=trial.accuracy, latency_ms=trial.latency_ms))
+    assert _description(trial.artifacts[0].path) != "edgenas direct"  # no direct writer: converted from Keras
+    from ai_edge_litert.interpreter import Interpreter
+
+    outputs = Interpreter(model_path=str(trial.artifacts[0].path)).get_output_details()
+    assert [(o["name"], tuple(o["shape"])) for o in outputs] == [("segmentation_logits", (1, 16, 16, 3))]
+    with TrialStore(tmp_path / "study.sqlite") as store:
+        assert json.loads(store.study("default").space_options) == {"task": "segmentation"}
+    from edgenas.report import front_table
+
+    assert front_table(result.trials).splitlines()[0].split()[1] == "mIoU"
+
+
+def test_a_segmentation_space_trains_on_the_segmentation_proxy_only(tmp_path):
+    with pytest.raises(EdgenasError, match="yields ChainSegmenterSpec points, which train on a SegmentationProxyTask, "
+                                           "not a DetectionProxyTask"):  # fmt: skip
+        _run(tmp_path, 1, space=edgenas.spaces.get("mnasnet", task="segmentation"), accuracy=DetectionProxyTask())
+    with pytest.raises(EdgenasError, match=r"input shape \[96, 96, 3\] does not fit space 'spinenet_mbconv'"):
+        _run(tmp_path, 1, space=edgenas.spaces.get("spinenet_mbconv", task="segmentation"),
+             accuracy=SegmentationProxyTask(), input_shape=(96, 96, 3))  # fmt: skip
+    assert not (tmp_path / "study.sqlite").exists()
 
 
 def test_bad_input_is_rejected_before_any_trial(tmp_path):

@@ -33,18 +33,28 @@ def test_every_builtin_space_and_reference_is_listed_with_its_task():
     assert list(listed) == [
         ("efficientnet_v2", "--reference efficientnetv2_b0"),
         ("efficientnet_v2", "--reference efficientnetv2_b0 --task detection"),
+        ("efficientnet_v2", "--reference efficientnetv2_b0 --task segmentation"),
         ("mnasnet", "--reference mobilenet_v2"),
         ("mnasnet", "--reference mobilenet_v2 --task detection"),
+        ("mnasnet", "--reference mobilenet_v2 --task segmentation"),
         ("mnasnet", "--reference mnasnet_a1"),
         ("mnasnet", "--reference mnasnet_a1 --task detection"),
+        ("mnasnet", "--reference mnasnet_a1 --task segmentation"),
         ("nasfpn", ""),
         ("spinenet", "--reference spinenet49s"),
+        ("spinenet", "--reference spinenet49s --task segmentation"),
         ("spinenet", "--reference spinenet49"),
+        ("spinenet", "--reference spinenet49 --task segmentation"),
         ("spinenet_mbconv", "--reference spinenet_mobile49xs"),
+        ("spinenet_mbconv", "--reference spinenet_mobile49xs --task segmentation"),
         ("spinenet_mbconv", "--reference spinenet_mobile49s"),
+        ("spinenet_mbconv", "--reference spinenet_mobile49s --task segmentation"),
         ("spinenet_mbconv", "--reference spinenet_mobile49"),
+        ("spinenet_mbconv", "--reference spinenet_mobile49 --task segmentation"),
         ("spinenet_v2", "--reference spinenet49s"),
+        ("spinenet_v2", "--reference spinenet49s --task segmentation"),
         ("spinenet_v2", "--reference spinenet49"),
+        ("spinenet_v2", "--reference spinenet49 --task segmentation"),
     ]
     assert listed["mnasnet", "--reference mnasnet_a1"] == SpaceInfo(
         name="mnasnet",
@@ -68,6 +78,9 @@ def test_every_builtin_space_and_reference_is_listed_with_its_task():
     assert (mobile.spec_type, mobile.task, mobile.family.name) == (SpineNetSpec, Task.DETECTION, "spinenet_detector")
     assert (mobile.num_decisions, mobile.references) == (33, ("spinenet_mobile49xs",))
     assert listed["mnasnet", "--reference mobilenet_v2"].task is Task.CLASSIFICATION
+    segmenter = listed["spinenet_mbconv", "--reference spinenet_mobile49xs --task segmentation"]
+    assert (segmenter.task, segmenter.family.name, segmenter.num_decisions) == (
+        Task.SEGMENTATION, "spinenet_segmenter", 33)  # fmt: skip
     assert listed["efficientnet_v2", "--reference efficientnetv2_b0"].family.name == "chain_classifier"
     assert listed["spinenet", "--reference spinenet49"].references == ()  # SpineNet-49 is no point of it
 

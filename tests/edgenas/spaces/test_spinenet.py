@@ -263,7 +263,9 @@ def test_cli_lists_the_spinenet_spaces(capsys):
     assert main(["spaces", "--json"]) == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     mbconv = {row["options"]: row for row in rows if row["space"] == "spinenet_mbconv"}
-    assert set(mbconv) == {f"--reference spinenet_mobile49{size}" for size in ("xs", "s", "")}
+    references = [f"--reference spinenet_mobile49{size}" for size in ("xs", "s", "")]
+    assert set(mbconv) == {*references, *(f"{reference} --task segmentation" for reference in references)}
+    assert {mbconv[reference]["task"] for reference in references} == {"detection"}
     assert mbconv["--reference spinenet_mobile49"]["references"] == ["spinenet_mobile49"]
     assert mbconv["--reference spinenet_mobile49"]["size"] == spaces.get("spinenet_mbconv").size
     assert {row["space"] for row in rows} >= {"spinenet", "spinenet_v2"}

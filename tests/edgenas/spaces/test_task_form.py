@@ -43,8 +43,13 @@ def test_the_own_task_is_the_space_itself_and_a_missing_form_is_named():
     assert spaces.get("mnasnet", task="classification").options == {}
     with pytest.raises(UnknownNameError, match=r"no 'classification' form.*serve 'detection'"):
         spaces.get("spinenet_mbconv", task="classification")
-    with pytest.raises(UnknownNameError, match=r"no 'segmentation' form.*'classification' or 'detection'"):
-        spaces.get("mnasnet", task="segmentation")
+    with pytest.raises(UnknownNameError, match=r"no 'segmentation' form.*serve 'detection'; spaces with a "
+                                                r"'segmentation' form: efficientnet_v2, mnasnet, spinenet, "
+                                                r"spinenet_mbconv, spinenet_v2$"):  # fmt: skip
+        spaces.get("nasfpn", task="segmentation")
+    with pytest.raises(UnknownNameError, match=r"no space serves 'segmentaton' \(tasks: classification, detection, "
+                                               r"segmentation\)"):  # fmt: skip
+        spaces.describe("mnasnet", task="segmentaton")
 
 
 def test_the_listing_of_a_form_matches_the_built_form():

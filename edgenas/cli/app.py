@@ -93,8 +93,9 @@ def _build_parser() -> argparse.ArgumentParser:
     export.add_argument("--out", required=True, help="artifact folder")
     export.add_argument("--input-size", type=input_shape, metavar="SIZE",
                         help="default: the family's: 224 for a classifier, 256 for a SpineNet detector, "
-                        "320 with an FPN, 384 with a NAS-FPN")
-    export.add_argument("--num-classes", type=positive_int, help="default: 1000 for a classifier, 91 for a detector")
+                        "320 with an FPN, 384 with a NAS-FPN, 256 for a segmenter")
+    export.add_argument("--num-classes", type=positive_int, help="default: 1000 for a classifier, 91 for a detector, "
+                        "20 object classes for a segmenter (21 logits with the background)")
     export.add_argument("--seed", type=int, default=0, help="seed of weights and calibration data")
     export.add_argument("--json", action="store_true", help="print one JSON object per artifact")
 

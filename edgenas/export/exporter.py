@@ -107,7 +107,10 @@ def export(
     the .tflite and the .onnx file name their outputs `class_outputs` and
     `box_outputs` and list them in that order (TFLite: tensor names in
     `get_output_details()`, no SignatureDef; int8 TFLite outputs are int8 with
-    their own scale and zero point each). The input is named `image`.
+    their own scale and zero point each). A segmenter (a space's `task="segmentation"` form)
+    has one output, `segmentation_logits` `(1, height / 8, width / 8, num_classes + 1)`,
+    so named in both files; its files always come from the converter (no direct writer).
+    The input is named `image`.
 
     Args:
         spec: The architecture: an `ArchSpec`, `SpineNetSpec` or `SpineNetDetectorSpec`.

@@ -16,8 +16,13 @@ Generated segmentation data (shapes with per-pixel classes, ignore label 255) an
     data = generate_segmentation_data(SegmentationDataSpec(num_classes=3))
     mean_iou(data.val.masks, predicted_masks, num_classes=data.spec.num_labels).mean_iou
 
-Importing this package does not import TensorFlow; `train_and_evaluate` and
-`train_and_evaluate_detection` do.
+A segmenter (a space's `task="segmentation"` form) is scored by mean IoU:
+
+    from edgenas.proxy import SegmentationProxyTask, train_and_evaluate_segmentation
+    train_and_evaluate_segmentation(segmenter_spec, SegmentationProxyTask()).accuracy   # mIoU
+
+Importing this package does not import TensorFlow; `train_and_evaluate`,
+`train_and_evaluate_detection` and `train_and_evaluate_segmentation` do.
 """
 
 from edgenas.proxy.box_coding import assign_anchors, assign_anchors_batch, decode_boxes, encode_boxes, iou_matrix
@@ -49,6 +54,9 @@ from edgenas.proxy.segmentation_data import (
     save_segmentation_data,
 )
 from edgenas.proxy.segmentation_metrics import MeanIoU, confusion_matrix, iou_from_confusion, mean_iou
+from edgenas.proxy.segmentation_reduce import segmentation_proxy_spec
+from edgenas.proxy.segmentation_task import SegmentationProxyTask
+from edgenas.proxy.segmentation_train import SegmentationProxyResult, train_and_evaluate_segmentation
 from edgenas.proxy.scenes import SCENE_CLASSES, generate_scenes
 from edgenas.proxy.shapes import SHAPE_CLASSES, generate_shapes
 from edgenas.proxy.source import SCENES, SHAPES, DatasetSource, FolderSource, GeneratedSource, dataset_source
@@ -84,6 +92,8 @@ __all__ = [
     "MeanIoU",
     "SegmentationData",
     "SegmentationDataSpec",
+    "SegmentationProxyResult",
+    "SegmentationProxyTask",
     "SegmentationSplit",
     "confusion_matrix",
     "generate_segmentation_data",
@@ -91,6 +101,8 @@ __all__ = [
     "load_segmentation_data",
     "mean_iou",
     "save_segmentation_data",
+    "segmentation_proxy_spec",
+    "train_and_evaluate_segmentation",
     "IMAGE_SUFFIXES",
     "GENERATED_SETS",
     "SCENES",

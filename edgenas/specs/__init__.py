@@ -13,6 +13,13 @@ from edgenas.specs.efficientnet_v2_references import (
     efficientnet_v2_reference,
     efficientnet_v2_reference_names,
 )
+from edgenas.specs.segmentation_head import SegmentationHeadSpec
+from edgenas.specs.segmenter import (
+    ChainSegmenterSpec,
+    SpineNetSegmenterSpec,
+    default_chain_segmenter,
+    default_spinenet_segmenter,
+)
 from edgenas.specs.spinenet_arch import SpineNetSpec
 from edgenas.specs.spinenet_detector import SpineNetDetectorSpec
 from edgenas.specs.spinenet_block import SpineNetBlockFn, SpineNetBlockSpec
@@ -27,18 +34,23 @@ __all__ = [
     "BlockFn",
     "BlockSpec",
     "ChainDetectorSpec",
+    "ChainSegmenterSpec",
     "DetectionHeadSpec",
     "EFFICIENTNET_V2_STRIDES",
     "FpnSpec",
     "NetworkCost",
+    "SegmentationHeadSpec",
     "SpineNetBlockFn",
     "SpineNetBlockSpec",
     "SpineNetDetectorSpec",
     "SpineNetFamily",
     "SpineNetMBConv",
     "SpineNetScaling",
+    "SpineNetSegmenterSpec",
     "SpineNetSpec",
     "default_chain_detector",
+    "default_chain_segmenter",
+    "default_spinenet_segmenter",
     "efficientnet_v2_reference",
     "efficientnet_v2_reference_names",
     "estimate_chain_detector_cost",

@@ -13,15 +13,21 @@ proxy and one long training. Every training is kept in a store under --out, so
 an interrupted run resumes and a rerun with more models trains only the new ones.
 
 A classification space is checked once per generated dataset of `--datasets`
-(default shapes,scenes: the set before issue 16 and the discriminative one), in
-one run, and a last table sets their figures side by side.
+(default shapes,scenes), in one run, and a last table sets their figures side by
+side: "shapes" is the whole proxy task before issue 16 (`SHAPES_TASK`: 100 steps
+at 5e-3 on the shapes set), any other name the default task on that set (scenes:
+the default since issue 16). `--long-width` and `--long-option` shape the long
+training as `edgenas proxy check` does; the defaults' own check
+(`benchmarks/proxy_fidelity.md`) used `--long-factor 2 --long-width 0.5
+--long-seeds 2 --seeds 2`.
 
 Targets (issue 16, mnasnet classification on >= 20 architectures): best long
 score <= 0.95, seed spread well below the spread between architectures, Kendall
 tau(proxy, long) >= 0.6 among architectures that train.
 
 Run: .venv/bin/python benchmarks/proxy_fidelity.py [--spaces mnasnet,spinenet] [--models 20] [--seeds 3]
-     [--long-factor 6] [--long-seeds 1] [--datasets shapes,scenes] [--out runs/proxy-fidelity]
+     [--long-factor 6] [--long-width 1.0] [--long-option KEY=VALUE] [--long-seeds 1] [--datasets shapes,scenes]
+     [--out runs/proxy-fidelity]
 """
 
 from __future__ import annotations
@@ -36,11 +42,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 def main() -> int:
+    from edgenas.cli.args import key_value
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--spaces", default="mnasnet,spinenet", help="comma-separated (default mnasnet,spinenet)")
     parser.add_argument("--models", type=int, default=20)
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--long-factor", type=int, default=6, help="long training steps = this x the proxy's")
+    parser.add_argument("--long-width", type=float, default=1.0, help="width multiplier of the long training")
+    parser.add_argument("--long-option", action="append", type=key_value, default=[], metavar="KEY=VALUE",
+                        help="a field in which the long training differs from the proxy's (repeatable)")
     parser.add_argument("--long-seeds", type=int, default=1, help="long trainings per architecture (their mean)")
     parser.add_argument("--datasets", default="shapes,scenes",
                         help="generated datasets a classification space is checked on (default shapes,scenes)")
@@ -51,6 +62,7 @@ def main() -> int:
     from edgenas.families import family_of_type
     from edgenas.proxy.check import check_proxy, plan_check, plot_check
     from edgenas.proxy.check.table import write_scores
+    from edgenas.proxy.task import SHAPES_TASK
 
     out = Path(args.out)
     rows = []
@@ -61,10 +73,14 @@ def main() -> int:
         reads_data = "dataset" in {f.name for f in dataclasses.fields(default)}
         datasets = [d.strip() for d in args.datasets.split(",") if d.strip()] if reads_data else [None]
         for dataset in datasets:
-            task = default if dataset is None else dataclasses.replace(default, dataset=dataset)
+            if dataset is None:
+                task = default
+            else:
+                task = SHAPES_TASK if dataset == "shapes" else dataclasses.replace(default, dataset=dataset)
             label = name if dataset is None else f"{name}-{dataset}"
             plan = plan_check(space, models=args.models, seeds=args.seeds, long_steps=args.long_factor * task.steps,
-                              long_seeds=args.long_seeds, task=task)  # fmt: skip
+                              long_width=args.long_width, long_seeds=args.long_seeds,
+                              long_options=dict(args.long_option), task=task)  # fmt: skip
             start = time.perf_counter()
             check = check_proxy(plan, store=out / f"{label}.sqlite")
             print(f"\n== {label} ({family.metric.name}): proxy task {task.steps} steps"

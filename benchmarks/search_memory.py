@@ -85,7 +85,7 @@ def main() -> None:
     options = dict(
         reward=make_reward("mnasnet-soft", target_ms=2.0),
         algorithm="random",
-        accuracy=ProxyTask(steps=3, image_size=32, num_images=96, batch_size=16),
+        accuracy=ProxyTask(dataset="shapes", steps=3, image_size=32, num_images=96, batch_size=16),
         input_shape=(64, 64, 3),
         num_classes=10,
         profile_runs=5,

@@ -35,9 +35,9 @@ GENERATED_SETS: dict[str, GeneratedSet] = {
     entry.name: entry
     for entry in (
         GeneratedSet("shapes", SHAPE_CLASSES, generate_shapes,
-                     "10 plain shapes, one per image: trains in seconds, saturates when trained longer"),
+                     "10 plain shapes, one per image: quick to learn, saturates when trained longer"),
         GeneratedSet("scenes", SCENE_CLASSES, generate_scenes,
-                     "10 shapes at a per-image difficulty (texture, clutter, occlusion): not yet calibrated"),
+                     "10 shapes at a per-image difficulty (texture, clutter, occlusion): the default"),
     )
 }  # fmt: skip
 """Every generated set, by name."""

@@ -1,4 +1,4 @@
-"""A generated 10-class scenes dataset made so that capacity shows: a candidate for the proxy's default.
+"""A generated 10-class scenes dataset made so that capacity shows: the proxy task's default set.
 
 On the shapes set (`edgenas.proxy.shapes`) six of eight mnasnet architectures
 reach 0.98-1.00 once trained longer, so a long training cannot tell them apart
@@ -16,40 +16,16 @@ difficulty of its own:
   across it) and a band of background colour through the target appear; pixel
   noise grows.
 
-Measured here with `edgenas proxy check --space mnasnet --models 8 --seeds 2
---long-steps 600 --long-width 0.5 --proxy-option dataset=scenes` (the default
-proxy otherwise: 100 steps at half width, 32x32): the long training does not
-saturate (best 0.898, the eight spread from 0.29 to 0.90), and the proxy's
-seed spread (median std 0.012) is well below the spread between architectures
-(0.040); but 100 steps leave most architectures near chance (0.11-0.23, chance
-0.10), and Kendall tau between the proxy mean and the long training is 0.43
-(0.47 among the six that train). 200 steps at a quarter width (49 s a
-training) lift the proxy scores to 0.12-0.50 but not the ranking: on 20
-architectures with 3 seeds (`--models 20 --seeds 3 --proxy-option steps=200
---proxy-option width_multiplier=0.25`, same long training) the seed spread is
-0.061 against 0.077 between architectures, and tau is 0.42 (0.57 among the 16
-that train with the mean of 3 seeds, 0.40 with one seed). The set is not yet
-calibrated and is no default. More images do not help: with 20,000 images
-(16,000 to train on) and batches of 128, the long training (600 steps at half
-width) put the first four architectures at 0.917-0.932, so close together that
-it no longer ranks them; with 5,000 images the same four spread from 0.79 to
-0.90. Batches of 128 at 200 steps and a quarter width (5,000 images, about
-40 s a training) lift the proxy scores (0.19-0.70 against 0.13-0.47 on the
-first eight architectures) and the ratio of architecture spread to seed spread
-(2.3 against 1.9), but not the ranking there: among the six of those eight
-that train, tau with the long training is 0.60 against 0.73 for batches of 64
-(2 seeds each; eight architectures cannot tell these apart). The long training
-is itself the noisiest part: trained twice (seeds 0 and 1, 600 steps at half
-width, 5,000 images), the 20 architectures' long scores agree with Kendall tau
-0.31 (median std 0.079), and five of them cross the "trains" line between
-the two seeds (0.292 and 0.831; 0.890 and 0.371). A proxy held against one
-long seed cannot reach tau 0.6 whatever it does. Against the mean of the two
-(`edgenas proxy check --long-seeds 2`), the 200-step, batch-64 proxy ranks the
-first eight architectures with tau 0.71, against 0.50 and 0.64 for each long
-seed alone. The learning rate is the cause: at a peak of 2e-3 instead of 5e-3,
-the long scores of the four architectures that moved most repeat within 0.02
-for three of them (0.772 and 0.788 where 5e-3 gave 0.292 and 0.831), so the
-next calibration starts there. Earlier tries (one seed, MobileNetV2 against
+It is the proxy task's default set since the twelfth session's check
+(`benchmarks/proxy_fidelity.md`: the command, the figures, the per-architecture
+scores and the settings tried on the way): with 300 steps at half width and a
+peak rate of 2e-3, the mean of two proxy seeds ranks 20 mnasnet architectures
+with Kendall tau 0.61 against a training twice as long (itself the mean of two
+seeds), the best of which scores 0.85, so the task is not solved. The long
+training does not saturate here as it does on the shapes set; at a peak rate of
+5e-3 it was unrepeatable (two seeds agreed at tau 0.31), at 2e-3 its seeds agree
+at 0.60. With 20,000 images instead of 5,000 the long scores bunch at
+0.92-0.93 and no longer rank. Earlier tries (one seed, MobileNetV2 against
 one random point, 100 steps): sixteen classes with close pairs (hexagon beside
 disk and star, square beside a tilted diamond) stayed at 0.10-0.18; these ten
 at d = u^3 gave 0.18 (600 steps at full width: 0.83); a higher or lower

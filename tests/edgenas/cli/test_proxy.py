@@ -11,7 +11,7 @@ from edgenas.cli import main
         (["--models", "1"], "models must be between 3"),
         (["--seeds", "1"], "seeds must be between 2"),
         (["--long-seeds", "0"], "long_seeds must be between 1"),
-        (["--long-steps", "50"], "must be longer than the proxy's (100 steps)"),
+        (["--long-steps", "50"], "must be longer than the proxy's (300 steps)"),
         (["--proxy-option", "stepz=3"], "takes no stepz option"),
         (["--proxy-option", "steps=-3"], "steps must be at least 1"),
         (["--long-option", "learning_rat=0.1"], "takes no 'learning_rat' long option"),

@@ -63,15 +63,15 @@ def test_arrays_are_read_only_and_checked():
 
 
 def test_shapes_dataset_of_a_task_is_split_and_cached():
-    task = ProxyTask(num_images=100, image_size=16)
+    task = ProxyTask(dataset="shapes", num_images=100, image_size=16)
     data = load_dataset(task)
     assert data.class_names == SHAPE_CLASSES
     assert data.num_train == 80 and data.num_validation == 20
     assert np.bincount(data.validation_labels).tolist() == [2] * 10
     assert data.train_images.shape == (80, 16, 16, 3) and data.train_images.dtype == np.uint8
     # The training seed does not change the data; the dataset seed does.
-    assert load_dataset(ProxyTask(num_images=100, image_size=16, seed=5)) is data
-    other = load_dataset(ProxyTask(num_images=100, image_size=16, dataset_seed=1))
+    assert load_dataset(ProxyTask(dataset="shapes", num_images=100, image_size=16, seed=5)) is data
+    other = load_dataset(ProxyTask(dataset="shapes", num_images=100, image_size=16, dataset_seed=1))
     assert not np.array_equal(other.train_images, data.train_images)
 
 
@@ -79,5 +79,5 @@ def test_the_scenes_dataset_is_loaded_by_name_and_cached_apart_from_shapes():
     scenes = load_dataset(ProxyTask(dataset="scenes", num_images=160, image_size=16))
     assert scenes.class_names == SCENE_CLASSES and np.bincount(scenes.validation_labels).tolist() == [3] * 10
     assert load_dataset(ProxyTask(dataset="scenes", num_images=160, image_size=16)) is scenes
-    shapes = load_dataset(ProxyTask(num_images=160, image_size=16))
+    shapes = load_dataset(ProxyTask(dataset="shapes", num_images=160, image_size=16))
     assert shapes.class_names == SHAPE_CLASSES and shapes is not scenes

@@ -8,6 +8,7 @@ import pytest
 from edgenas.proxy import (
     SCENES,
     SHAPES,
+    SHAPES_TASK,
     FolderSource,
     GeneratedSource,
     ProxyConfigError,
@@ -18,14 +19,18 @@ from edgenas.proxy import (
 )
 
 
-def test_defaults():
+def test_defaults_are_the_scenes_task_the_proxy_check_chose():
     task = ProxyTask()
-    assert task.dataset == SHAPES and task.is_generated
-    assert (task.image_size, task.batch_size, task.bn_momentum) == (32, 64, 0.9)
-    assert task.images_to_generate == 5000
+    assert task.dataset == SCENES and task.is_generated
+    assert (task.image_size, task.batch_size, task.bn_momentum, task.width_multiplier) == (32, 64, 0.9, 0.5)
+    assert (task.steps, task.learning_rate, task.images_to_generate) == (300, 2e-3, 5000)
     assert task.optimizer is ProxyOptimizer.ADAM
-    assert 100 <= task.steps <= 500
     assert Task is ProxyTask
+
+
+def test_the_shapes_task_is_the_default_before_the_scenes_set():
+    assert SHAPES_TASK.dataset == SHAPES and SHAPES_TASK.images_to_generate == 5000
+    assert (SHAPES_TASK.steps, SHAPES_TASK.learning_rate, SHAPES_TASK.width_multiplier) == (100, 5e-3, 0.5)
 
 
 def test_dataset_setting_becomes_a_typed_source(tmp_path):

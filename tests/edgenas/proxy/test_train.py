@@ -11,7 +11,7 @@ from edgenas.specs import ArchSpec
 
 # A tiny network: two stages, cheap to build and trace.
 _TINY = ArchSpec.parse("relu-stem8-conv_r1_k3_s2_e1_se0_c16-mbconv_r1_k3_s1_e3_se0.25_c16-head32")
-_TINY_TASK = dict(steps=5, num_images=60, batch_size=8, image_size=16)
+_TINY_TASK = dict(dataset="shapes", steps=5, num_images=60, batch_size=8, image_size=16)
 
 
 def test_tiny_training_reports_every_field():
@@ -49,8 +49,8 @@ def test_a_diverging_training_is_an_error():
 @pytest.mark.long
 def test_a_short_training_beats_chance_clearly():
     spec = edgenas.spaces.get("mnasnet").reference("mobilenet_v2")
-    result = train_and_evaluate(spec, ProxyTask())  # the defaults: 100 steps, ~40 s here
-    assert result.accuracy > 0.4  # chance is 0.1; measured 0.72-0.80
+    result = train_and_evaluate(spec, ProxyTask())  # the defaults: 300 steps on the scenes set, ~36 s here
+    assert result.accuracy > 0.3  # chance is 0.1; measured 0.445 and 0.452 (seeds 0 and 1)
     assert result.train_loss < math.log(10)  # below the loss of a uniform guess
 
 

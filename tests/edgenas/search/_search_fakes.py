@@ -133,7 +133,7 @@ def search(tmp_path: Path, trials: int, **overrides: Any) -> Any:
         trials=trials,
         db=tmp_path / "study.sqlite",
         algorithm="random",
-        accuracy=ProxyTask(steps=3, image_size=32, num_images=96, batch_size=16),
+        accuracy=ProxyTask(dataset="shapes", steps=3, image_size=32, num_images=96, batch_size=16),
         seed=3,
         input_shape=(64, 64, 3),
         num_classes=10,

@@ -60,7 +60,7 @@ def _search(tmp_path: Path, trials: int, *, reward: str = "mnasnet-soft", space:
         trials=trials,
         db=tmp_path / "study.sqlite",
         algorithm="random",
-        accuracy=ProxyTask(steps=3, image_size=32, num_images=96, batch_size=16),
+        accuracy=ProxyTask(dataset="shapes", steps=3, image_size=32, num_images=96, batch_size=16),
         seed=5,
         input_shape=SHAPE,
         num_classes=CLASSES,

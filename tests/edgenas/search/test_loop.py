@@ -14,7 +14,7 @@ from edgenas.search.rewards import make_reward
 from edgenas.specs import SpineNetSpec
 from edgenas.store import StudyMismatchError, TrialStatus, TrialStore
 
-_TINY_TASK = dict(steps=3, image_size=32, num_images=96, batch_size=16)
+_TINY_TASK = dict(dataset="shapes", steps=3, image_size=32, num_images=96, batch_size=16)
 _POPULATION_2 = {"population_size": 2, "tournament_size": 2}
 
 

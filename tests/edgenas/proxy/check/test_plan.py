@@ -56,7 +56,7 @@ def test_a_detection_space_plans_on_its_detection_task():
         ({"seeds": 1}, "seeds must be between 2"),
         ({"long_seeds": 0}, "long_seeds must be between 1"),
         ({"long_seeds": 2.0}, "long_seeds must be an integer"),
-        ({"long_steps": 100}, r"long training \(100 steps\) must be longer than the proxy's \(100 steps\)"),
+        ({"long_steps": 300}, r"long training \(300 steps\) must be longer than the proxy's \(300 steps\)"),
         ({"long_steps": 50}, "must be longer"),
         ({"long_width": -1.0}, "width_multiplier"),
         ({"task": DetectionProxyTask()}, "not a DetectionProxyTask"),

@@ -18,7 +18,7 @@ from edgenas.proxy.check.table import write_scores
 sys.path.insert(0, os.path.dirname(__file__))
 import _scores  # noqa: E402  (the stand-in trainer; spawned workers find it through sys.path)
 
-_TINY = ProxyTask(steps=3, num_images=60, batch_size=8, image_size=16)
+_TINY = ProxyTask(dataset="shapes", steps=3, num_images=60, batch_size=8, image_size=16)
 
 
 def test_an_interrupted_check_resumes_and_a_finished_one_trains_nothing(tmp_path):
@@ -66,7 +66,7 @@ def test_the_cli_reports_the_figures_from_a_finished_store(tmp_path, capsys):
     out = tmp_path / "check"
     check_proxy(plan, store=out / "trainings.sqlite", progress=False, train_fn=_scores.hashed_score)
     status = main(["proxy", "check", "--space", "mnasnet", "--models", "3", "--seeds", "2", "--long-steps", "6",
-                   "--proxy-option", "steps=3", "--proxy-option", "num_images=60", "--proxy-option", "batch_size=8",
+                   "--proxy-option", "dataset=shapes", "--proxy-option", "steps=3", "--proxy-option", "num_images=60", "--proxy-option", "batch_size=8",
                    "--proxy-option", "image_size=16", "--out", str(out)])  # fmt: skip
     printed = capsys.readouterr().out
     assert status == 0, printed

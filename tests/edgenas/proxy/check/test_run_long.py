@@ -7,7 +7,7 @@ from edgenas.proxy.check import check_proxy, plan_check, plot_check
 
 pytestmark = [pytest.mark.slow, pytest.mark.long]
 
-_TINY = ProxyTask(steps=3, num_images=60, batch_size=8, image_size=16)
+_TINY = ProxyTask(dataset="shapes", steps=3, num_images=60, batch_size=8, image_size=16)
 
 
 def test_real_trainings_fill_the_store_and_give_the_figures(tmp_path):

@@ -24,7 +24,7 @@ def test_a_training_survives_reopening(tmp_path):
 
 def test_the_task_key_names_every_field_and_tells_tasks_apart():
     key = task_key(ProxyTask())
-    assert key.startswith("ProxyTask(") and "steps=100" in key and "dataset='shapes'" in key
+    assert key.startswith("ProxyTask(") and "steps=300" in key and "dataset='scenes'" in key
     assert task_key(ProxyTask(width_multiplier=1.0)) != key
     assert task_key(ProxyTask()) == key
     with pytest.raises(ProxyConfigError, match="dataclass"):

@@ -221,8 +221,8 @@ def test_bad_request_fails_before_anything_is_built(backbone, tmp_path, monkeypa
 
 def test_unknown_spec_type_is_refused(backbone, tmp_path):
     wanted = (
-        "export needs a spec of a registered family (ArchSpec, ChainDetectorSpec, NasFpnDetectorSpec, SpineNetSpec, "
-        "SpineNetDetectorSpec), got str"
+        "export needs a spec of a registered family (ArchSpec, ChainDetectorSpec, ChainSegmenterSpec, "
+        "NasFpnDetectorSpec, SpineNetSpec, SpineNetDetectorSpec, SpineNetSegmenterSpec), got str"
     )
     with pytest.raises(SpecError, match=re.escape(wanted)):
         export(str(backbone), out_dir=tmp_path, **_settings())

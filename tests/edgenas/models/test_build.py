@@ -80,6 +80,6 @@ def test_unknown_spec_type_is_rejected():
     with pytest.raises(UnknownNameError) as unknown:
         build_keras("relu-stem32-...")
     assert str(unknown.value) == (
-        "unknown spec type 'str'; known spec types: ArchSpec, ChainDetectorSpec, NasFpnDetectorSpec, "
-        "SpineNetDetectorSpec, SpineNetSpec"
+        "unknown spec type 'str'; known spec types: ArchSpec, ChainDetectorSpec, ChainSegmenterSpec, "
+        "NasFpnDetectorSpec, SpineNetDetectorSpec, SpineNetSegmenterSpec, SpineNetSpec"
     )

@@ -20,11 +20,9 @@ https://arxiv.org/abs/1901.02446.
 from __future__ import annotations
 
 import dataclasses
-import re
-from typing import Any
+from typing import ClassVar
 
-from edgenas.errors import SpecError, SpecParseError
-from edgenas.specs.json_form import check_block_object
+from edgenas.specs._filters_token import FILTERS_TOKEN_FIELDS, FiltersTokenSpec
 
 __all__ = [
     "SEGMENTATION_HEAD_EXAMPLE",
@@ -43,14 +41,12 @@ SEGMENTATION_OUTPUT_LEVEL = SEGMENTATION_LEVELS[0]
 SEGMENTATION_HEAD_EXAMPLE = "seg_f128_sep"
 """A decoder token as `str(SegmentationHeadSpec())` writes it (for error messages)."""
 
-SEGMENTATION_HEAD_FIELDS = ("num_filters", "use_separable_conv")
+SEGMENTATION_HEAD_FIELDS = FILTERS_TOKEN_FIELDS
 """The fields of the decoder, in the order of its JSON object."""
-
-_TOKEN_RE = re.compile(r"seg_f(?P<filters>\d+)(?P<sep>_sep)?")
 
 
 @dataclasses.dataclass(frozen=True)
-class SegmentationHeadSpec:
+class SegmentationHeadSpec(FiltersTokenSpec):
     """The segmentation decoder: every lateral and the fused 3x3 conv have `num_filters` channels.
 
     Attributes:
@@ -64,52 +60,8 @@ class SegmentationHeadSpec:
     num_filters: int = 128
     use_separable_conv: bool = True
 
-    def __post_init__(self) -> None:
-        if isinstance(self.num_filters, bool) or not isinstance(self.num_filters, int) or self.num_filters < 1:
-            raise SpecError(f"SegmentationHeadSpec.num_filters must be an int >= 1, got {self.num_filters!r}")
-        if not isinstance(self.use_separable_conv, bool):
-            raise SpecError(
-                f"SegmentationHeadSpec.use_separable_conv must be a bool, got {self.use_separable_conv!r}"
-            )
-
-    def __str__(self) -> str:
-        return f"seg_f{self.num_filters}{'_sep' if self.use_separable_conv else ''}"
-
-    @classmethod
-    def parse(cls, text: str) -> SegmentationHeadSpec:
-        """Parses the token strictly (`parse(str(head)) == head`).
-
-        Args:
-            text: A token made by `str(head)`, e.g. `seg_f128_sep` or `seg_f64`.
-
-        Raises:
-            SpecParseError: If `text` is not a str, is malformed or is not canonical.
-            SpecError: If it names an invalid decoder (0 filters).
-        """
-        if not isinstance(text, str):
-            raise SpecParseError(f"a segmentation head token must be a str, got {type(text).__name__}")
-        match = _TOKEN_RE.fullmatch(text)
-        if match is None:
-            raise SpecParseError(
-                f"malformed segmentation head token {text!r}: expected e.g. '{SEGMENTATION_HEAD_EXAMPLE}' or "
-                "'seg_f64' (seg_f<filters>, '_sep' for a separable 3x3 conv)"
-            )
-        head = cls(num_filters=int(match["filters"]), use_separable_conv=match["sep"] is not None)
-        if str(head) != text:
-            raise SpecParseError(f"segmentation head token {text!r} is not in canonical form; write {str(head)!r}")
-        return head
-
-    def to_json(self) -> dict[str, Any]:
-        """Returns the settings as a JSON-ready dict (`SEGMENTATION_HEAD_FIELDS`)."""
-        return {name: getattr(self, name) for name in SEGMENTATION_HEAD_FIELDS}
-
-    @classmethod
-    def from_json(cls, data: Any) -> SegmentationHeadSpec:
-        """Builds the settings from `to_json()` output, strictly.
-
-        Raises:
-            SpecParseError: On a value that is not an object, or missing or unknown keys.
-            SpecError: On invalid values.
-        """
-        data = check_block_object(data, what="segmentation head", fields=SEGMENTATION_HEAD_FIELDS)
-        return cls(**{name: data[name] for name in SEGMENTATION_HEAD_FIELDS})
+    TOKEN_PREFIX: ClassVar[str] = "seg"
+    TOKEN_NAME: ClassVar[str] = "a segmentation head"
+    TOKEN_OTHER_EXAMPLE: ClassVar[str] = "seg_f64"
+    TOKEN_SEP_MEANING: ClassVar[str] = "a separable 3x3 conv"
+    JSON_WHAT: ClassVar[str] = "segmentation head"

@@ -30,21 +30,41 @@ from collections.abc import Sequence
 import numpy as np
 
 import edgenas.spaces
-from edgenas.search.algorithms import SpaceTooLargeError, make_algorithm
+from edgenas.search.algorithms import SpaceTooLargeError, is_multi_objective, make_algorithm
 from edgenas.search.rewards import ParetoObjectives, hypervolume, make_reward
 from edgenas.specs import ArchSpec, estimate_cost
 
 ACCURACY_MIN, ACCURACY_MAX = 0.5, 0.8
 OBJECTIVE_SEED = 2024
+CALIBRATION_SEED = 2024
 CALIBRATION_SAMPLES = 1000
 
-ALGORITHMS: dict[str, dict[str, object]] = {
-    "random": {},
-    "evolution": {"population_size": 50, "tournament_size": 10},
-    "nsga2": {"population_size": 25},
-    "ppo": {},
-}
-PARETO_ALGORITHMS = frozenset({"nsga2"})
+@dataclasses.dataclass(frozen=True)
+class Entry:
+    """One algorithm as the benchmark runs it.
+
+    Attributes:
+        label: Its row in the table.
+        algorithm: The registered algorithm.
+        options: Its options.
+        baseline: One of Optuna's samplers, against the best of which every row is compared.
+    """
+
+    label: str
+    algorithm: str
+    options: tuple[tuple[str, object], ...] = ()
+    baseline: bool = False
+
+
+ENTRIES = (
+    Entry("random", "random"),
+    Entry("evolution", "evolution", (("population_size", 50), ("tournament_size", 10))),
+    Entry("ppo", "ppo"),
+    Entry("tpe", "tpe", baseline=True),
+    Entry("tpe-indep", "tpe", (("multivariate", False),), baseline=True),
+    Entry("motpe", "motpe", baseline=True),
+    Entry("nsga2", "nsga2", (("population_size", 25),), baseline=True),
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -135,10 +155,11 @@ class Calibration:
 
 @dataclasses.dataclass(frozen=True)
 class RunResult:
-    """One search: an algorithm, a seed, every trial's objectives."""
+    """One search: an entry, a search seed, an objective seed, every trial's objectives."""
 
-    algorithm: str
+    label: str
     seed: int
+    objective_seed: int
     points: tuple[ParetoObjectives, ...]
     best_soft_reward: float
     seconds: float
@@ -153,10 +174,10 @@ def _num_choices(space: edgenas.spaces.SearchSpace) -> list[int]:
 
 
 def calibrate(space: edgenas.spaces.SearchSpace) -> Calibration:
-    """Latency target, reference latency and MACs statistics from random samples."""
+    """Latency target, reference latency and MACs statistics from random samples (fixed across objective seeds)."""
     latency = LatencyModel()
     latencies, log_macs = [], []
-    for spec in space.sample(CALIBRATION_SAMPLES, seed=OBJECTIVE_SEED):
+    for spec in space.sample(CALIBRATION_SAMPLES, seed=CALIBRATION_SEED):
         macs = estimate_cost(spec).macs
         latencies.append(latency(spec, macs=macs))
         log_macs.append(math.log(macs))
@@ -167,16 +188,16 @@ def calibrate(space: edgenas.spaces.SearchSpace) -> Calibration:
     )
 
 
-def run_search(algorithm: str, seed: int, trials: int, calibration: Calibration) -> RunResult:
+def run_search(entry: Entry, seed: int, objective_seed: int, trials: int, calibration: Calibration) -> RunResult:
     """Runs one search with a manual propose/feedback loop."""
     start = time.perf_counter()
     space = _space()
-    accuracy_model = AccuracyModel.random(_num_choices(space), seed=OBJECTIVE_SEED, log_macs=calibration.log_macs)
+    accuracy_model = AccuracyModel.random(_num_choices(space), seed=objective_seed, log_macs=calibration.log_macs)
     latency_model = LatencyModel()
     soft = make_reward("mnasnet-soft", target_ms=calibration.target_ms)
     pareto = make_reward("pareto", target_ms=calibration.target_ms)
-    reward = pareto if algorithm in PARETO_ALGORITHMS else soft
-    generator = make_algorithm(algorithm, seed=seed, space_size=space.size, **ALGORITHMS[algorithm])
+    reward = pareto if is_multi_objective(entry.algorithm) else soft
+    generator = make_algorithm(entry.algorithm, seed=seed, space_size=space.size, **dict(entry.options))
     generator.setup(space.dna_spec)
     points, best = [], -math.inf
     for _ in range(trials):
@@ -188,7 +209,7 @@ def run_search(algorithm: str, seed: int, trials: int, calibration: Calibration)
         generator.feedback(dna, reward(accuracy=accuracy, latency_ms=latency_ms))
         points.append(pareto(accuracy=accuracy, latency_ms=latency_ms))
         best = max(best, soft(accuracy=accuracy, latency_ms=latency_ms))
-    return RunResult(algorithm, seed, tuple(points), best, time.perf_counter() - start)
+    return RunResult(entry.label, seed, objective_seed, tuple(points), best, time.perf_counter() - start)
 
 
 def normalised_hypervolume(points: Sequence[ParetoObjectives], calibration: Calibration) -> float:
@@ -198,68 +219,95 @@ def normalised_hypervolume(points: Sequence[ParetoObjectives], calibration: Cali
     return hypervolume(points, reference=reference) / box
 
 
+def _print_table(runs: Sequence[RunResult], calibration: Calibration, *, objective_seed: int) -> dict[str, float]:
+    """Prints one objective seed's table; returns each entry's mean hypervolume."""
+    volumes: dict[str, list[float]] = {entry.label: [] for entry in ENTRIES}
+    for run in runs:
+        volumes[run.label].append(normalised_hypervolume(run.points, calibration))
+    means = {label: statistics.mean(hv) for label, hv in volumes.items()}
+    random_mean = means["random"]
+    best_baseline = max((entry for entry in ENTRIES if entry.baseline), key=lambda entry: means[entry.label])
+    print(f"objective seed {objective_seed}: best Optuna baseline {best_baseline.label} "
+          f"(HV {means[best_baseline.label]:.4f})")
+    header = (
+        f"{'algorithm':<13} {'reward':<13} {'HV mean':>8} {'HV std':>7} {'vs random':>9} {'vs best base':>12} "
+        f"{'runs > random':>13} {'best soft':>9} {'s/run':>6}"
+    )
+    print(header)
+    print("-" * len(header))
+    for entry in ENTRIES:
+        hv = volumes[entry.label]
+        entry_runs = [run for run in runs if run.label == entry.label]
+        print(
+            f"{entry.label:<13} {'pareto' if is_multi_objective(entry.algorithm) else 'mnasnet-soft':<13} "
+            f"{means[entry.label]:>8.4f} {statistics.stdev(hv) if len(hv) > 1 else 0.0:>7.4f} "
+            f"{means[entry.label] / random_mean:>8.3f}x {means[entry.label] / means[best_baseline.label]:>11.3f}x "
+            f"{f'{sum(v > random_mean for v in hv)}/{len(hv)}':>13} "
+            f"{statistics.mean(r.best_soft_reward for r in entry_runs):>9.4f} "
+            f"{statistics.mean(r.seconds for r in entry_runs):>6.1f}"
+        )
+    print()
+    return means
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=300)
-    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--seeds", type=int, default=5, help="search seeds per algorithm and objective")
+    parser.add_argument("--objective-seed", type=int, nargs="+", default=[OBJECTIVE_SEED],
+                        help="seeds of the synthetic accuracy model; one table each (default 2024)")
+    parser.add_argument("--only", nargs="+", metavar="LABEL", help="run these rows only (random always runs)")
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
+    global ENTRIES  # noqa: PLW0603  (--only narrows the table)
+    if args.only:
+        unknown = sorted(set(args.only) - {entry.label for entry in ENTRIES})
+        if unknown:
+            parser.error(f"unknown rows {unknown}; rows: {[entry.label for entry in ENTRIES]}")
+        ENTRIES = tuple(e for e in ENTRIES if e.label in {"random", *args.only})
 
     started = time.perf_counter()
     space = _space()
     calibration = calibrate(space)
     print(f"space mnasnet: {space.size:.3g} points, {space.num_decisions} decisions")
     print(
-        f"objective: accuracy in [{ACCURACY_MIN}, {ACCURACY_MAX}] (seeded model, seed {OBJECTIVE_SEED}); "
+        f"objective: accuracy in [{ACCURACY_MIN}, {ACCURACY_MAX}] (seeded model, seeds {args.objective_seed}); "
         f"latency model: MACs at 10 GMAC/s + per-layer terms"
     )
     print(
         f"reward: mnasnet-soft, target_ms={calibration.target_ms:.2f} (median of {CALIBRATION_SAMPLES} "
-        f"random samples); nsga2: pareto (accuracy, -latency_ms)"
+        f"random samples); multi-objective algorithms: pareto (accuracy, -latency_ms)"
     )
     print(f"hypervolume reference: accuracy {ACCURACY_MIN}, latency {calibration.reference_latency_ms:.2f} ms")
     try:
         make_algorithm("grid", seed=0, space_size=space.size)
     except SpaceTooLargeError as error:
         print(f"grid: not applicable ({error})")
-    print(f"budget: {args.trials} trials x {args.seeds} seeds per algorithm, {args.workers} worker processes\n")
+    print(f"budget: {args.trials} trials x {args.seeds} seeds per algorithm, {args.workers} worker processes")
+    print("baselines: Optuna's samplers (" + ", ".join(e.label for e in ENTRIES if e.baseline) + ")\n")
 
-    jobs = [(name, seed) for name in ALGORITHMS for seed in range(args.seeds)]
+    jobs = [(entry, seed, objective) for objective in args.objective_seed for entry in ENTRIES
+            for seed in range(args.seeds)]
     with concurrent.futures.ProcessPoolExecutor(max_workers=args.workers) as pool:
-        futures = [pool.submit(run_search, name, seed, args.trials, calibration) for name, seed in jobs]
+        futures = [pool.submit(run_search, entry, seed, objective, args.trials, calibration)
+                   for entry, seed, objective in jobs]
         results = [future.result() for future in futures]
 
-    by_algorithm: dict[str, list[RunResult]] = {name: [] for name in ALGORITHMS}
-    for result in results:
-        by_algorithm[result.algorithm].append(result)
-    volumes = {
-        name: [normalised_hypervolume(r.points, calibration) for r in runs] for name, runs in by_algorithm.items()
-    }
-    random_mean = statistics.mean(volumes["random"])
-
-    header = (
-        f"{'algorithm':<10} {'reward':<13} {'HV mean':>8} {'HV std':>7} {'vs random':>9} "
-        f"{'runs > random mean':>18} {'best soft reward':>17} {'s/run':>6}"
-    )
-    print(header)
-    print("-" * len(header))
-    for name, runs in by_algorithm.items():
-        hv = volumes[name]
-        print(
-            f"{name:<10} {'pareto' if name in PARETO_ALGORITHMS else 'mnasnet-soft':<13} "
-            f"{statistics.mean(hv):>8.4f} {statistics.stdev(hv) if len(hv) > 1 else 0.0:>7.4f} "
-            f"{statistics.mean(hv) / random_mean:>8.3f}x "
-            f"{f'{sum(v > random_mean for v in hv)}/{len(hv)}':>18} "
-            f"{statistics.mean(r.best_soft_reward for r in runs):>17.4f} "
-            f"{statistics.mean(r.seconds for r in runs):>6.1f}"
-        )
-    print(f"{'grid':<10} {'-':<13} n/a: the space is too large for exhaustive search")
-
-    beaten = {name: statistics.mean(volumes[name]) > random_mean for name in ("evolution", "nsga2", "ppo")}
-    verdict = "PASS" if all(beaten.values()) else "FAIL"
-    detail = ", ".join(f"{name} {'>' if ok else '<='} random" for name, ok in beaten.items())
-    print(f"\n{verdict}: evolution, nsga2 and ppo each beat random on mean hypervolume ({detail})")
-    print(f"total wall time: {time.perf_counter() - started:.1f} s")
+    ratios: dict[str, list[float]] = {entry.label: [] for entry in ENTRIES}
+    vs_random: dict[str, list[float]] = {entry.label: [] for entry in ENTRIES}
+    for objective in args.objective_seed:
+        means = _print_table([r for r in results if r.objective_seed == objective], calibration,
+                             objective_seed=objective)
+        best_baseline = max(means[e.label] for e in ENTRIES if e.baseline) if any(e.baseline for e in ENTRIES) else 0
+        for entry in ENTRIES:
+            vs_random[entry.label].append(means[entry.label] / means["random"])
+            ratios[entry.label].append(means[entry.label] / best_baseline if best_baseline else math.nan)
+    if len(args.objective_seed) > 1:
+        print(f"over {len(args.objective_seed)} objective seeds (each row: the ratios of the tables above)")
+        for entry in ENTRIES:
+            print(f"{entry.label:<13} vs random {' '.join(f'{v:.3f}x' for v in vs_random[entry.label])}   "
+                  f"vs best baseline {' '.join(f'{v:.3f}x' for v in ratios[entry.label])}")
+    print(f"\ntotal wall time: {time.perf_counter() - started:.1f} s")
 
 
 if __name__ == "__main__":

@@ -111,12 +111,15 @@ def _build_parser() -> argparse.ArgumentParser:
                                              "(default: beside --db)")
     search.add_argument("--target-ms", type=positive_float, required=True, help="the latency target in milliseconds")
     search.add_argument("--reward", default="mnasnet-soft", help="mnasnet-soft, mnasnet-hard, tunas-abs, pareto")
-    search.add_argument("--algorithm", default="evolution", help="random, evolution, nsga2, grid, ppo")
+    search.add_argument("--algorithm", default="evolution",
+                        help="for a scalar reward: evolution (default), tpe, ppo, random, grid; for the pareto "
+                             "reward: nsga2, motpe")
     search.add_argument("--population", type=positive_int, metavar="N",
-                        help="population size of evolution / nsga2 (default 20 / 100)")
+                        help="population size of evolution / nsga2 (default 20 / 50)")
     search.add_argument("--algorithm-option", action="append", type=key_value, default=[], metavar="KEY=VALUE",
                         dest="algorithm_options",
-                        help="an option of the algorithm, repeatable (e.g. tournament_size=3, learning_rate=0.1)")
+                        help="an option of the algorithm, repeatable (e.g. tournament_size=3, learning_rate=0.1, "
+                             "multivariate=false)")
     search.add_argument("--trials", type=positive_int, required=True)
     search.add_argument("--seed", type=int, default=0)
     search.add_argument("--db", required=True, help="the SQLite trial store")

@@ -137,11 +137,13 @@ def input_shape(text: str) -> tuple[int, int, int]:
     return (parts[0], parts[1], parts[2])
 
 
-def key_value(text: str) -> tuple[str, int | float | str]:
-    """`KEY=VALUE` with VALUE read as an int, else a float, else kept as text."""
+def key_value(text: str) -> tuple[str, bool | int | float | str]:
+    """`KEY=VALUE` with VALUE read as a bool (true/false, any case), else an int, else a float, else kept as text."""
     key, sep, raw = text.partition("=")
     if not sep or not key.strip() or not raw.strip():
         raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    if raw.strip().lower() in ("true", "false"):
+        return key.strip(), raw.strip().lower() == "true"
     for kind in (int, float):
         try:
             return key.strip(), kind(raw)

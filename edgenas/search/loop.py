@@ -251,7 +251,9 @@ def search(
         reward: A reward object from `edgenas.rewards` (carries the latency target).
         trials: Total trials of the study (finished ones count when resuming).
         db: The SQLite trial store file (created if missing).
-        algorithm: "random", "evolution", "nsga2", "grid" or "ppo".
+        algorithm: A registered algorithm (`edgenas.search.algorithms.algorithm_names()`): "random",
+            "evolution", "grid", "ppo" or "tpe" for a scalar reward; "nsga2" or "motpe" for the pareto
+            reward.
         accuracy: The proxy task of the space's family (`Family.proxy_task_type`:
             an `edgenas.proxy.ProxyTask` for a classification space, a
             `edgenas.proxy.DetectionProxyTask` for a SpineNet space; default: the
@@ -296,7 +298,8 @@ def search(
             the failed trials are stored, with the trials as its `result`.
     """
     from edgenas.proxy import ProxyTask  # noqa: PLC0415
-    from edgenas.search.algorithms import make_algorithm  # noqa: PLC0415
+    from edgenas.search.algorithms import is_multi_objective, make_algorithm  # noqa: PLC0415
+    from edgenas.search.algorithms import multi_objective_algorithm_names  # noqa: PLC0415
     from edgenas.store import Study, TrialArtifact, TrialStatus, TrialStore, TrialTimings  # noqa: PLC0415
 
     if isinstance(trials, bool) or not isinstance(trials, int) or trials < 1:
@@ -316,10 +319,11 @@ def search(
 
         load_dataset(task)  # a bad dataset folder is an error now, before any trial runs
     pareto = bool(getattr(reward, "is_pareto", False))
-    if pareto != (algorithm == "nsga2"):
+    if pareto != is_multi_objective(algorithm):
         raise EdgenasError(
-            "the pareto reward needs algorithm 'nsga2'" if pareto
-            else f"algorithm 'nsga2' needs the pareto reward, not {reward.kind!r}"
+            f"the pareto reward needs a multi-objective algorithm ({', '.join(multi_objective_algorithm_names())}), "
+            f"not {algorithm!r}" if pareto
+            else f"algorithm {algorithm!r} is multi-objective: it needs the pareto reward, not {reward.kind!r}"
         )
     options = dict(algorithm_options or {})
     # Validate early: an unknown algorithm or option, or a bad value, raises an EdgenasError naming the algorithm

@@ -65,8 +65,8 @@ class RewardError(EdgenasError, ValueError):
 class ParetoObjectives(NamedTuple):
     """The objectives of one candidate, both maximised.
 
-    A named tuple rather than a dataclass because PyGlove's multi-objective
-    algorithms (`pg.evolution.nsga2`) take their feedback as a tuple.
+    A named tuple rather than a dataclass because PyGlove's DNA generators take
+    a multi-objective feedback as a tuple (`nsga2`, `motpe`).
 
     Attributes:
         accuracy: Accuracy in [0, 1].

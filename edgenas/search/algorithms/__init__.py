@@ -3,10 +3,11 @@
 `make_algorithm("evolution", seed=0)` returns a `pg.DNAGenerator`; drive it with
 `pg.sample(space.hyper, algo)` or by hand: `algo.setup(space.dna_spec)`, then
 `dna = algo.propose()` and `algo.feedback(dna, reward)`. Rewards are floats,
-except for "nsga2", which takes a tuple of maximised objectives.
+except for the multi-objective algorithms (`is_multi_objective(name)`), which
+take a tuple of maximised objectives, `(accuracy, -latency_ms)`.
 """
 
-from edgenas.search.algorithms.builtin import evolution, grid, nsga2, ppo, random_search
+from edgenas.search.algorithms.builtin import evolution, grid, ppo, random_search
 from edgenas.search.algorithms.errors import (
     AlgorithmOptionError,
     SpaceTooLargeError,
@@ -14,11 +15,15 @@ from edgenas.search.algorithms.errors import (
     UnsupportedSpaceError,
 )
 from edgenas.search.algorithms.grid_search import DEFAULT_MAX_GRID_POINTS, GridSearch
+from edgenas.search.algorithms.optuna_generator import OptunaGenerator
+from edgenas.search.algorithms.optuna_samplers import motpe, nsga2, tpe
 from edgenas.search.algorithms.ppo_controller import PPOController
 from edgenas.search.algorithms.registry import (
     AlgorithmFactory,
     algorithm_names,
+    is_multi_objective,
     make_algorithm,
+    multi_objective_algorithm_names,
     register_algorithm,
 )
 
@@ -27,6 +32,7 @@ __all__ = [
     "AlgorithmFactory",
     "AlgorithmOptionError",
     "GridSearch",
+    "OptunaGenerator",
     "PPOController",
     "SpaceTooLargeError",
     "UnknownAlgorithmOptionError",
@@ -34,9 +40,13 @@ __all__ = [
     "algorithm_names",
     "evolution",
     "grid",
+    "is_multi_objective",
     "make_algorithm",
+    "motpe",
+    "multi_objective_algorithm_names",
     "nsga2",
     "ppo",
     "random_search",
     "register_algorithm",
+    "tpe",
 ]

@@ -2,13 +2,11 @@
 
 Papers:
     Regularized evolution, Real et al., AAAI 2019, https://arxiv.org/abs/1802.01548.
-    NSGA-II, Deb et al., IEEE TEVC 2002, https://ieeexplore.ieee.org/document/996017.
     PPO, Schulman et al., 2017, https://arxiv.org/abs/1707.06347 (see `ppo.py`).
 
-Feedback: "random" and "grid" ignore it; "evolution" and "ppo" take a float;
-"nsga2" takes a tuple of floats, every objective maximised (a `ParetoReward`'s
-`(accuracy, -latency_ms)`). With `pg.sample`, NSGA-II also needs
-`metrics_to_optimize=[...]` naming one metric per objective.
+Feedback: "random" and "grid" ignore it; "evolution" and "ppo" take a float.
+The multi-objective algorithms are Optuna's (`optuna_samplers`) and ours
+(`surrogate_evolution`).
 """
 
 from __future__ import annotations
@@ -24,7 +22,7 @@ from edgenas.search.algorithms.mutation import DistinctUniform
 from edgenas.search.algorithms.ppo_controller import PPOController
 from edgenas.search.algorithms.registry import register_algorithm
 
-__all__ = ["evolution", "grid", "nsga2", "ppo", "random_search"]
+__all__ = ["evolution", "grid", "ppo", "random_search"]
 
 
 def _check_count(name: str, value: Any, *, minimum: int) -> None:
@@ -74,22 +72,6 @@ def evolution(
         )
     except ValueError as error:  # PyGlove's own check of the two sizes together
         raise AlgorithmOptionError(str(error)) from None
-
-
-def nsga2(*, seed: int, space_size: int | None = None, population_size: int = 100) -> pg.DNAGenerator:
-    """NSGA-II with a seeded uniform mutator; feedback is a tuple of maximised objectives.
-
-    When to use it: with a `ParetoReward`, to find the whole accuracy/latency
-    front in one search instead of one point per latency target. The first
-    `2 * population_size` trials are random.
-
-    Raises:
-        AlgorithmOptionError: `population_size` is not an integer >= 1.
-    """
-    del space_size
-    _check_count("population_size", population_size, minimum=1)
-    mutator = DistinctUniform(seed=_derived_seed(seed, 1))
-    return pg.evolution.nsga2(mutator, population_size=population_size, seed=seed)
 
 
 def grid(
@@ -149,6 +131,5 @@ def ppo(
 
 register_algorithm("random", random_search)
 register_algorithm("evolution", evolution)
-register_algorithm("nsga2", nsga2)
 register_algorithm("grid", grid)
 register_algorithm("ppo", ppo)

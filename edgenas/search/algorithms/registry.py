@@ -11,16 +11,24 @@ import pyglove as pg
 from edgenas.registry import Registry
 from edgenas.search.algorithms.errors import AlgorithmOptionError, UnknownAlgorithmOptionError
 
-__all__ = ["AlgorithmFactory", "algorithm_names", "make_algorithm", "register_algorithm"]
+__all__ = [
+    "AlgorithmFactory",
+    "algorithm_names",
+    "is_multi_objective",
+    "make_algorithm",
+    "multi_objective_algorithm_names",
+    "register_algorithm",
+]
 
 AlgorithmFactory = Callable[..., pg.DNAGenerator]
 """Takes `seed=`, `space_size=` and its own keyword options; returns a fresh DNA generator."""
 
 _FACTORIES = Registry[str, AlgorithmFactory]("algorithm")
 _COMMON = ("seed", "space_size")
+_MULTI_OBJECTIVE: set[str] = set()
 
 
-def register_algorithm(name: str, factory: AlgorithmFactory) -> None:
+def register_algorithm(name: str, factory: AlgorithmFactory, *, multi_objective: bool = False) -> None:
     """Registers an algorithm factory under `name`, for `make_algorithm`, configs and the CLI.
 
     Args:
@@ -28,6 +36,8 @@ def register_algorithm(name: str, factory: AlgorithmFactory) -> None:
         factory: A callable taking keyword arguments `seed`, `space_size` and
             its own options, returning a new `pg.DNAGenerator`; it raises
             `AlgorithmOptionError` on an option value it cannot take.
+        multi_objective: Its feedback is a tuple of maximised objectives (a
+            `ParetoReward`'s), not a float.
 
     Raises:
         DuplicateNameError: If `name` is taken; the message lists the known names.
@@ -38,6 +48,23 @@ def register_algorithm(name: str, factory: AlgorithmFactory) -> None:
     if not all(p in parameters for p in _COMMON):
         raise TypeError(f"algorithm factory {name!r} must take keyword arguments seed and space_size")
     _FACTORIES.register(name, factory)
+    if multi_objective:
+        _MULTI_OBJECTIVE.add(name)
+
+
+def is_multi_objective(name: str) -> bool:
+    """Whether algorithm `name` takes a tuple of objectives as feedback (and so needs the pareto reward).
+
+    Raises:
+        UnknownNameError: If `name` is not registered; the message lists the known names.
+    """
+    _FACTORIES.get(name)
+    return name in _MULTI_OBJECTIVE
+
+
+def multi_objective_algorithm_names() -> tuple[str, ...]:
+    """The registered algorithms whose feedback is a tuple of objectives, sorted."""
+    return tuple(sorted(_MULTI_OBJECTIVE))
 
 
 def algorithm_names() -> tuple[str, ...]:
@@ -49,7 +76,7 @@ def make_algorithm(name: str, *, seed: int, space_size: int | None = None, **opt
     """Builds a new, seeded DNA generator: the same seed and feedback give the same proposals.
 
     Args:
-        name: One of `algorithm_names()`: "evolution", "grid", "nsga2", "ppo", "random".
+        name: One of `algorithm_names()`: "evolution", "grid", "motpe", "nsga2", "ppo", "random", "tpe".
         seed: Seed of every random choice the algorithm makes.
         space_size: Number of points of the space, if known (grid search checks it now).
         **options: The algorithm's own options, e.g. `population_size=` for "evolution".

@@ -556,12 +556,22 @@ def _serve(tmp_path, *options):
         (lambda tmp: [*_SEARCH, "--target-ms", "5", "--algorithm-option", "seed=3"],
          "'seed' cannot be an algorithm option: the search gives algorithm 'evolution' its own seed and the "
          "space's size"),
+        (lambda tmp: [*_SEARCH, "--target-ms", "5", "--algorithm", "tpe", "--algorithm-option", "multivariate=maybe"],
+         "algorithm 'tpe': multivariate must be true or false, got 'maybe'"),
+        (lambda tmp: [*_SEARCH, "--target-ms", "5", "--algorithm", "tpe", "--algorithm-option", "multivariate=FALSE",
+                      "--algorithm-option", "group=true"],
+         "algorithm 'tpe': group=true needs multivariate=true"),
+        (lambda tmp: [*_SEARCH, "--target-ms", "5", "--algorithm", "motpe"],
+         "algorithm 'motpe' is multi-objective: it needs the pareto reward, not 'mnasnet'"),
+        (lambda tmp: [*_SEARCH, "--target-ms", "5", "--reward", "pareto", "--algorithm", "tpe"],
+         "the pareto reward needs a multi-objective algorithm (motpe, nsga2), not 'tpe'"),
     ],
     ids=[
         "farm-address-no-host", "farm-address-bad-port", "farm-status-no-tag", "farm-status-not-http",
         "farm-status-bad-url", "farm-serve-quarantine-0", "farm-serve-health-nan", "farm-serve-max-model-mb",
         "farm-serve-port", "farm-serve-no-inventory", "ppo-learning-rate-0", "ppo-batch-size-0",
         "evolution-population-1", "evolution-population-text", "unknown-option", "seed-option",
+        "tpe-multivariate-text", "tpe-group-alone", "motpe-scalar-reward", "pareto-scalar-algorithm",
     ],
 )
 def test_bad_input_is_one_exact_line_and_exit_1(capsys, monkeypatch, tmp_path, argv, message):

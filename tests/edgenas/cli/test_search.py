@@ -6,6 +6,7 @@ import sys
 import pytest
 
 from edgenas.cli import main
+from edgenas.store import TrialStore
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), os.pardir, "search"))
 import _search_fakes as fakes  # noqa: E402
@@ -37,6 +38,27 @@ def test_search_whose_trials_all_fail_exits_1_and_says_why(capsys, tmp_path, mon
         "edgenas: error: 0 of 3 trials of study 'default' finished; the last failure, trial #2: ExportError: the "
         f"converter gave up (the failed trials are kept in {tmp_path / 's.sqlite'})\n"
     )
+
+
+def test_optuna_samplers_run_from_the_command_line_with_typed_options(capsys, tmp_path, monkeypatch):
+    pool = fakes.install(monkeypatch)
+    from edgenas.search import loop  # noqa: PLC0415
+
+    local = loop.latency_source
+    monkeypatch.setattr(loop, "latency_source", lambda _, **kw: local(fakes.FakeDevice("board"), **kw))
+    argv = _search_argv(tmp_path / "s.sqlite")
+    argv[argv.index("random")] = "tpe"
+    options = ["--algorithm-option", "multivariate=false", "--algorithm-option", "n_startup_trials=2"]
+    assert main([*argv, *options]) == 0
+    pareto = _search_argv(tmp_path / "p.sqlite", "--reward", "pareto", "--population", "2")
+    pareto[pareto.index("random")] = "nsga2"
+    assert main(pareto) == 0
+    assert len(pool.evaluated) == 6
+    with TrialStore(tmp_path / "s.sqlite") as store:
+        assert store.study("default").algorithm == 'tpe {"multivariate": false, "n_startup_trials": 2}'
+    with TrialStore(tmp_path / "p.sqlite") as store:
+        assert store.study("default").algorithm == 'nsga2 {"population_size": 2}'
+        assert all(len(trial.objectives) == 2 for trial in store.trials("default"))
 
 
 @pytest.mark.slow

@@ -8,18 +8,28 @@ from edgenas.search.algorithms import (
     GridSearch,
     PPOController,
     UnknownAlgorithmOptionError,
+    OptunaGenerator,
     algorithm_names,
+    is_multi_objective,
     make_algorithm,
+    multi_objective_algorithm_names,
     random_search,
     register_algorithm,
 )
 
 
+ALL = ("evolution", "grid", "motpe", "nsga2", "ppo", "random", "tpe")
+
+
 def test_builtin_names():
-    assert algorithm_names() == ("evolution", "grid", "nsga2", "ppo", "random")
+    assert algorithm_names() == ALL
+    assert multi_objective_algorithm_names() == ("motpe", "nsga2")
+    assert [is_multi_objective(name) for name in ALL] == [False, False, True, True, False, False, False]
+    with pytest.raises(UnknownNameError, match="unknown algorithm 'darts'"):
+        is_multi_objective("darts")
 
 
-@pytest.mark.parametrize("name", ["evolution", "grid", "nsga2", "ppo", "random"])
+@pytest.mark.parametrize("name", ALL)
 def test_each_name_makes_a_fresh_dna_generator(name):
     first, second = make_algorithm(name, seed=0), make_algorithm(name, seed=0)
     assert isinstance(first, pg.DNAGenerator)
@@ -34,12 +44,18 @@ def test_names_map_to_the_expected_generators():
     evolution = make_algorithm("evolution", seed=0)
     assert isinstance(evolution, pg.evolution.Evolution) and not evolution.multi_objective
     assert make_algorithm("nsga2", seed=0).multi_objective
+    for name, multi in (("tpe", False), ("motpe", True), ("nsga2", True)):
+        generator = make_algorithm(name, seed=4)
+        assert isinstance(generator, OptunaGenerator) and generator.multi_objective is multi
+        assert generator.seed == 4
 
 
 def test_unknown_name_lists_known_ones():
     with pytest.raises(UnknownNameError) as error:
         make_algorithm("darts", seed=0)
-    assert str(error.value) == "unknown algorithm 'darts'; known algorithms: evolution, grid, nsga2, ppo, random"
+    assert str(error.value) == (
+        "unknown algorithm 'darts'; known algorithms: evolution, grid, motpe, nsga2, ppo, random, tpe"
+    )
 
 
 def test_unknown_option_lists_accepted_ones():
@@ -81,7 +97,7 @@ def test_invalid_option_values_raise():
         ("evolution", {"population_size": 4, "tournament_size": 9},
          "algorithm 'evolution': The value of `population_size` (4) must be no less than the value of "
          "`tournament_size` (9)."),
-        ("nsga2", {"population_size": 0}, "algorithm 'nsga2': population_size must be an integer >= 1, got 0"),
+        ("nsga2", {"population_size": 0}, "algorithm 'nsga2': population_size must be an integer >= 2, got 0"),
         ("grid", {"max_points": "x"}, "algorithm 'grid': max_points must be an integer >= 1, got 'x'"),
         ("ppo", {"learning_rate": 0}, "algorithm 'ppo': learning_rate must be positive, got 0.0"),
         ("ppo", {"batch_size": 0}, "algorithm 'ppo': Value 0 is out of range (min=1, max=None). (path=batch_size)"),

@@ -1,7 +1,7 @@
 import pyglove as pg
 import pytest
 
-from edgenas.search.algorithms import make_algorithm
+from edgenas.search.algorithms import is_multi_objective, make_algorithm
 
 # Options that make the feedback-driven phase start within the run.
 OPTIONS = {
@@ -9,6 +9,8 @@ OPTIONS = {
     "evolution": {"population_size": 8, "tournament_size": 3},
     "nsga2": {"population_size": 5},
     "ppo": {"batch_size": 5},
+    "tpe": {"n_startup_trials": 5},
+    "motpe": {"n_startup_trials": 5},
 }
 STEPS = 40
 
@@ -25,7 +27,7 @@ def _reward(name, dna):
     numbers = dna.to_numbers()
     accuracy = 0.5 + 0.1 * numbers[0] - 0.05 * numbers[2] + 0.02 * numbers[4]
     latency = 1.0 + numbers[1] + 2 * numbers[3] + numbers[4]
-    return (accuracy, -float(latency)) if name == "nsga2" else accuracy / latency**0.1
+    return (accuracy, -float(latency)) if is_multi_objective(name) else accuracy / latency**0.1
 
 
 def _run(name, seed):
@@ -47,7 +49,7 @@ def test_same_seed_same_proposals_different_seed_different(name):
     assert len(set(first)) > 5  # Not stuck on one point.
 
 
-@pytest.mark.parametrize("name", ["evolution", "nsga2", "ppo"])
+@pytest.mark.parametrize("name", ["evolution", "nsga2", "ppo", "tpe", "motpe"])
 def test_feedback_changes_later_proposals(name):
     """The feedback-driven algorithms really read the rewards."""
     algorithm = make_algorithm(name, seed=7, **OPTIONS[name])
@@ -57,5 +59,5 @@ def test_feedback_changes_later_proposals(name):
         dna = algorithm.propose()
         proposals.append(tuple(dna.to_numbers()))
         reward = _reward(name, dna)
-        algorithm.feedback(dna, tuple(-r for r in reward) if name == "nsga2" else -reward)
+        algorithm.feedback(dna, tuple(-r for r in reward) if is_multi_objective(name) else -reward)
     assert proposals != _run(name, seed=7)

@@ -1,0 +1,57 @@
+"""Every registered search algorithm drives a search and resumes it as if it had never stopped.
+
+Candidates are evaluated by an in-process stand-in of the worker pool (`_search_fakes`).
+"""
+
+import os
+import sys
+
+import pytest
+
+from edgenas.search.algorithms import algorithm_names, is_multi_objective
+from edgenas.search.rewards import make_reward
+from edgenas.store import TrialStatus
+
+sys.path.insert(0, os.path.dirname(__file__))
+import _search_fakes as fakes  # noqa: E402
+
+# Options that make the feedback-driven phase start within 8 trials.
+SMALL = {
+    "evolution": {"population_size": 3, "tournament_size": 2},
+    "nsga2": {"population_size": 3},
+    "ppo": {"batch_size": 3},
+    "tpe": {"n_startup_trials": 3},
+    "motpe": {"n_startup_trials": 3},
+}
+SEARCHABLE = sorted(set(algorithm_names()) - {"grid"})  # grid refuses a space of 1e16 points
+
+
+def test_every_algorithm_but_grid_is_covered():
+    assert set(SEARCHABLE) == set(SMALL) | {"random"}
+
+
+def _outcomes():
+    """Trial 2 fails (its export raises); the others export."""
+    count = iter(range(1000))
+    return lambda job: (fakes.failing("boom") if next(count) == 2 else fakes.exported)(job)
+
+
+def _search(tmp_path, name, trials, db, **extra):
+    reward = make_reward("pareto" if is_multi_objective(name) else "mnasnet-soft", target_ms=2.0)
+    return fakes.search(tmp_path, trials, db=tmp_path / db, algorithm=name, reward=reward,
+                        algorithm_options=SMALL.get(name, {}), **extra)  # fmt: skip
+
+
+@pytest.mark.parametrize("name", SEARCHABLE)
+def test_a_search_resumed_midway_proposes_what_an_uninterrupted_one_does(tmp_path, monkeypatch, name):
+    fakes.install(monkeypatch, _outcomes())
+    whole = _search(tmp_path, name, 8, "whole.sqlite")
+    fakes.install(monkeypatch, _outcomes())  # one count over both halves: the same trial 2 fails
+    first = _search(tmp_path, name, 4, "split.sqlite")
+    resumed = _search(tmp_path, name, 8, "split.sqlite", resume=True)
+    assert resumed.trials[:4] == first.trials
+    assert [t.dna for t in resumed.trials] == [t.dna for t in whole.trials]
+    statuses = [t.status for t in resumed.trials]
+    assert statuses == [t.status for t in whole.trials] and statuses.count(TrialStatus.FAILED) == 1
+    assert statuses[2] is TrialStatus.FAILED
+    assert len({t.spec for t in resumed.trials}) == 8

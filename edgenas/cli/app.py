@@ -111,11 +111,11 @@ def _build_parser() -> argparse.ArgumentParser:
                                              "(default: beside --db)")
     search.add_argument("--target-ms", type=positive_float, required=True, help="the latency target in milliseconds")
     search.add_argument("--reward", default="mnasnet-soft", help="mnasnet-soft, mnasnet-hard, tunas-abs, pareto")
-    search.add_argument("--algorithm", default="evolution",
-                        help="for a scalar reward: evolution (default), tpe, ppo, random, grid; for the pareto "
-                             "reward: nsga2, motpe")
+    search.add_argument("--algorithm", default="surrogate_evolution",
+                        help="surrogate_evolution (default), nsga2, motpe: told accuracy and latency, for any reward; "
+                             "evolution, tpe, ppo, random, grid: told the reward, not for the pareto reward")
     search.add_argument("--population", type=positive_int, metavar="N",
-                        help="population size of evolution / nsga2 (default 20 / 50)")
+                        help="population size of surrogate_evolution / evolution / nsga2 (default 20 / 20 / 50)")
     search.add_argument("--algorithm-option", action="append", type=key_value, default=[], metavar="KEY=VALUE",
                         dest="algorithm_options",
                         help="an option of the algorithm, repeatable (e.g. tournament_size=3, learning_rate=0.1, "

@@ -215,10 +215,20 @@ def _quiet_worker() -> None:
         import tensorflow  # noqa: F401, PLC0415
 
 
-def _feedback_value(reward_value: Any, *, failed: bool, pareto: bool) -> Any:
+def _feedback_value(
+    reward_value: Any, *, failed: bool, multi_objective: bool, accuracy: float = 0.0, latency_ms: float = 0.0
+) -> Any:
+    """What the algorithm is told of a trial.
+
+    A multi-objective algorithm gets the Pareto objectives `(accuracy, -latency_ms)`
+    whatever the reward (which still ranks the trials); a scalar one gets the reward.
+    A failed trial is `_FAILURE_REWARD` (with latency -1e9 for the multi-objective ones).
+    """
     if failed:
-        return (_FAILURE_REWARD, -1e9) if pareto else _FAILURE_REWARD
-    return tuple(reward_value) if pareto else float(reward_value)
+        return (_FAILURE_REWARD, -1e9) if multi_objective else _FAILURE_REWARD
+    if multi_objective:  # what the pareto reward gives: ParetoObjectives(accuracy, -latency_ms)
+        return (float(accuracy), -float(latency_ms))
+    return float(reward_value)
 
 
 def search(
@@ -227,7 +237,7 @@ def search(
     reward: Any,
     trials: int,
     db: str | os.PathLike[str],
-    algorithm: str = "evolution",
+    algorithm: str = "surrogate_evolution",
     accuracy: Any = None,
     seed: int = 0,
     study: str = "default",
@@ -251,9 +261,10 @@ def search(
         reward: A reward object from `edgenas.rewards` (carries the latency target).
         trials: Total trials of the study (finished ones count when resuming).
         db: The SQLite trial store file (created if missing).
-        algorithm: A registered algorithm (`edgenas.search.algorithms.algorithm_names()`): "random",
-            "evolution", "grid", "ppo" or "tpe" for a scalar reward; "nsga2" or "motpe" for the pareto
-            reward.
+        algorithm: A registered algorithm (`edgenas.search.algorithms.algorithm_names()`). The
+            multi-objective ones ("surrogate_evolution", the default; "nsga2", "motpe") are told each
+            trial's (accuracy, -latency_ms) under any reward; the others ("evolution", "tpe", "ppo",
+            "random", "grid") are told the reward, which must be scalar.
         accuracy: The proxy task of the space's family (`Family.proxy_task_type`:
             an `edgenas.proxy.ProxyTask` for a classification space, a
             `edgenas.proxy.DetectionProxyTask` for a SpineNet space; default: the
@@ -319,11 +330,11 @@ def search(
 
         load_dataset(task)  # a bad dataset folder is an error now, before any trial runs
     pareto = bool(getattr(reward, "is_pareto", False))
-    if pareto != is_multi_objective(algorithm):
+    multi_objective = is_multi_objective(algorithm)  # told (accuracy, -latency_ms) whatever the reward
+    if pareto and not multi_objective:
         raise EdgenasError(
             f"the pareto reward needs a multi-objective algorithm ({', '.join(multi_objective_algorithm_names())}), "
-            f"not {algorithm!r}" if pareto
-            else f"algorithm {algorithm!r} is multi-objective: it needs the pareto reward, not {reward.kind!r}"
+            f"not {algorithm!r}"
         )
     options = dict(algorithm_options or {})
     # Validate early: an unknown algorithm or option, or a bad value, raises an EdgenasError naming the algorithm
@@ -336,7 +347,9 @@ def search(
             f"{', '.join(map(repr, reserved))} cannot be an algorithm option: the search gives algorithm "
             f"{algorithm!r} its own seed and the space's size"
         )
-    make_algorithm(algorithm, seed=seed, space_size=space.size, **options)
+    # Set up once now: an algorithm that cannot search the space's decisions (UnsupportedSpaceError) is refused
+    # before the store is touched.
+    make_algorithm(algorithm, seed=seed, space_size=space.size, **options).setup(space.dna_spec)
     settings = ProfileSettings(runtime="litert", threads=threads, runs=profile_runs)
     db_path = Path(db)
     source = latency_source(latency, settings=settings, trial_store=db_path)
@@ -397,8 +410,10 @@ def search(
                     "written by another algorithm version or seed"
                 )
             failed = trial.status is not TrialStatus.DONE
-            value = trial.objectives if pareto else trial.reward
-            feedback_by_spec[trial.spec] = _feedback_value(value, failed=failed, pareto=pareto)
+            feedback_by_spec[trial.spec] = _feedback_value(
+                trial.reward, failed=failed, multi_objective=multi_objective, accuracy=trial.accuracy or 0.0,
+                latency_ms=trial.latency_ms or 0.0,
+            )  # fmt: skip
             algo.feedback(proposed, feedback_by_spec[trial.spec])
             if not failed:
                 accuracy_by_spec[trial.spec] = trial.accuracy
@@ -458,7 +473,9 @@ def search(
                             error=f"{type(error).__name__}: {message}",
                             timings=TrialTimings(total_s=time.perf_counter() - began),
                         )
-                        feedback_by_spec[str(spec)] = _feedback_value(None, failed=True, pareto=pareto)
+                        feedback_by_spec[str(spec)] = _feedback_value(
+                            None, failed=True, multi_objective=multi_objective
+                        )
                         algo.feedback(dna, feedback_by_spec[str(spec)])
                         bar.update(1)
                         continue
@@ -491,7 +508,10 @@ def search(
                     scores_by_spec[str(spec)] = scores
                     done_points.append((acc, latency.latency_ms))
                     latency_by_sha[result.artifact.sha256] = latency
-                    feedback_by_spec[str(spec)] = _feedback_value(value, failed=False, pareto=pareto)
+                    feedback_by_spec[str(spec)] = _feedback_value(
+                        value, failed=False, multi_objective=multi_objective, accuracy=acc,
+                        latency_ms=latency.latency_ms,
+                    )  # fmt: skip
                     algo.feedback(dna, feedback_by_spec[str(spec)])
                     best = scalar if best is None or scalar > best else best
                     bar.set_postfix_str(f"best {best:.4f}, last {acc:.3f} @ {latency.latency_ms:.2f} ms")

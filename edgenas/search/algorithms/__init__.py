@@ -7,7 +7,7 @@ except for the multi-objective algorithms (`is_multi_objective(name)`), which
 take a tuple of maximised objectives, `(accuracy, -latency_ms)`.
 """
 
-from edgenas.search.algorithms.builtin import evolution, grid, ppo, random_search
+from edgenas.search.algorithms.builtin import evolution, grid, ppo, random_search, surrogate_evolution
 from edgenas.search.algorithms.errors import (
     AlgorithmOptionError,
     SpaceTooLargeError,
@@ -18,6 +18,7 @@ from edgenas.search.algorithms.grid_search import DEFAULT_MAX_GRID_POINTS, GridS
 from edgenas.search.algorithms.optuna_generator import OptunaGenerator
 from edgenas.search.algorithms.optuna_samplers import motpe, nsga2, tpe
 from edgenas.search.algorithms.ppo_controller import PPOController
+from edgenas.search.algorithms.screened_evolution import SurrogateEvolution
 from edgenas.search.algorithms.registry import (
     AlgorithmFactory,
     algorithm_names,
@@ -35,6 +36,7 @@ __all__ = [
     "OptunaGenerator",
     "PPOController",
     "SpaceTooLargeError",
+    "SurrogateEvolution",
     "UnknownAlgorithmOptionError",
     "UnsupportedSpaceError",
     "algorithm_names",
@@ -48,5 +50,6 @@ __all__ = [
     "ppo",
     "random_search",
     "register_algorithm",
+    "surrogate_evolution",
     "tpe",
 ]

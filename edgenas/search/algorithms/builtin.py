@@ -16,19 +16,15 @@ from typing import Any
 import numpy as np
 import pyglove as pg
 
+from edgenas.search.algorithms._option_checks import check_count
 from edgenas.search.algorithms.errors import AlgorithmOptionError
 from edgenas.search.algorithms.grid_search import DEFAULT_MAX_GRID_POINTS, GridSearch, check_grid_size
 from edgenas.search.algorithms.mutation import DistinctUniform
 from edgenas.search.algorithms.ppo_controller import PPOController
 from edgenas.search.algorithms.registry import register_algorithm
+from edgenas.search.algorithms.screened_evolution import SurrogateEvolution
 
-__all__ = ["evolution", "grid", "ppo", "random_search"]
-
-
-def _check_count(name: str, value: Any, *, minimum: int) -> None:
-    """Raises `AlgorithmOptionError` unless `value` is an integer (not a bool) of at least `minimum`."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise AlgorithmOptionError(f"{name} must be an integer >= {minimum}, got {value!r}")
+__all__ = ["evolution", "grid", "ppo", "random_search", "surrogate_evolution"]
 
 
 def _derived_seed(seed: int, stream: int) -> int:
@@ -61,10 +57,10 @@ def evolution(
             integer >= 2, or the tournament is larger than the population.
     """
     del space_size
-    _check_count("population_size", population_size, minimum=2)
+    check_count("population_size", population_size, minimum=2)
     if tournament_size is None:
         tournament_size = min(5, population_size)
-    _check_count("tournament_size", tournament_size, minimum=2)
+    check_count("tournament_size", tournament_size, minimum=2)
     mutator = DistinctUniform(seed=_derived_seed(seed, 1))
     try:
         return pg.evolution.regularized_evolution(
@@ -88,7 +84,7 @@ def grid(
             (otherwise the check runs at `setup`).
     """
     del seed
-    _check_count("max_points", max_points, minimum=1)
+    check_count("max_points", max_points, minimum=1)
     if space_size is not None:
         check_grid_size(space_size, max_points=max_points)
     return GridSearch(max_points=max_points)
@@ -129,7 +125,46 @@ def ppo(
         raise AlgorithmOptionError(str(error)) from None
 
 
+def surrogate_evolution(
+    *,
+    seed: int,
+    space_size: int | None = None,
+    population_size: int = 20,
+    tournament_size: int = 5,
+    candidates: int = 100,
+    crossover_prob: float = 0.5,
+    ridge: float = 1.0,
+) -> pg.DNAGenerator:
+    """Evolution along the accuracy/latency front, each child chosen by a surrogate (see `SurrogateEvolution`).
+
+    When to use it: the default. Its feedback is `(accuracy, -latency_ms)`
+    whatever the reward (the reward still ranks the trials); it searches the
+    whole front, aiming each proposal at a random latency, and trains only the
+    child of `candidates` that a ridge regression over the finished trials
+    ranks best. The first `population_size` trials are random.
+
+    Raises:
+        AlgorithmOptionError: An option out of its range or of the wrong type.
+    """
+    del space_size
+    check_count("population_size", population_size, minimum=2)
+    check_count("tournament_size", tournament_size, minimum=1)
+    check_count("candidates", candidates, minimum=1)
+    try:
+        return SurrogateEvolution(
+            seed=seed,
+            population_size=population_size,
+            tournament_size=tournament_size,
+            candidates=candidates,
+            crossover_prob=crossover_prob,
+            ridge=ridge,
+        )
+    except (TypeError, ValueError) as error:  # PyGlove's check of each field's type and range, and ours
+        raise AlgorithmOptionError(str(error)) from None
+
+
 register_algorithm("random", random_search)
 register_algorithm("evolution", evolution)
 register_algorithm("grid", grid)
 register_algorithm("ppo", ppo)
+register_algorithm("surrogate_evolution", surrogate_evolution, multi_objective=True)

@@ -12,34 +12,16 @@ sampler once so that Optuna's own checks run before any trial.
 
 from __future__ import annotations
 
-import numbers
 from typing import Any
 
 import pyglove as pg
 
+from edgenas.search.algorithms._option_checks import check_count, check_flag, check_probability
 from edgenas.search.algorithms.errors import AlgorithmOptionError
 from edgenas.search.algorithms.optuna_generator import OptunaGenerator, build_sampler
 from edgenas.search.algorithms.registry import register_algorithm
 
 __all__ = ["motpe", "nsga2", "tpe"]
-
-
-def _check_count(name: str, value: Any, *, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise AlgorithmOptionError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return value
-
-
-def _check_flag(name: str, value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise AlgorithmOptionError(f"{name} must be true or false, got {value!r}")
-    return value
-
-
-def _check_probability(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0.0 <= float(value) <= 1.0:
-        raise AlgorithmOptionError(f"{name} must be a number from 0 to 1, got {value!r}")
-    return float(value)
 
 
 def _generator(kind: str, *, seed: int, options: dict[str, Any], num_objectives: int) -> pg.DNAGenerator:
@@ -50,14 +32,14 @@ def _generator(kind: str, *, seed: int, options: dict[str, Any], num_objectives:
 def _tpe_options(
     n_startup_trials: int, n_ei_candidates: int, multivariate: bool, group: bool, constant_liar: bool
 ) -> dict[str, Any]:
-    if _check_flag("group", group) and not _check_flag("multivariate", multivariate):
+    if check_flag("group", group) and not check_flag("multivariate", multivariate):
         raise AlgorithmOptionError("group=true needs multivariate=true")
     return {
-        "n_startup_trials": _check_count("n_startup_trials", n_startup_trials, minimum=0),
-        "n_ei_candidates": _check_count("n_ei_candidates", n_ei_candidates, minimum=1),
-        "multivariate": _check_flag("multivariate", multivariate),
+        "n_startup_trials": check_count("n_startup_trials", n_startup_trials, minimum=0),
+        "n_ei_candidates": check_count("n_ei_candidates", n_ei_candidates, minimum=1),
+        "multivariate": check_flag("multivariate", multivariate),
         "group": group,
-        "constant_liar": _check_flag("constant_liar", constant_liar),
+        "constant_liar": check_flag("constant_liar", constant_liar),
     }
 
 
@@ -136,10 +118,10 @@ def nsga2(
     """
     del space_size
     options: dict[str, Any] = {
-        "population_size": _check_count("population_size", population_size, minimum=2),
-        "mutation_prob": None if mutation_prob is None else _check_probability("mutation_prob", mutation_prob),
-        "crossover_prob": _check_probability("crossover_prob", crossover_prob),
-        "swapping_prob": _check_probability("swapping_prob", swapping_prob),
+        "population_size": check_count("population_size", population_size, minimum=2),
+        "mutation_prob": None if mutation_prob is None else check_probability("mutation_prob", mutation_prob),
+        "crossover_prob": check_probability("crossover_prob", crossover_prob),
+        "swapping_prob": check_probability("swapping_prob", swapping_prob),
     }
     return _generator("nsga2", seed=seed, options=options, num_objectives=2)
 

@@ -30,8 +30,12 @@ from edgenas.search.algorithms.errors import AlgorithmOptionError, UnsupportedSp
 __all__ = ["PPOController", "check_categorical", "clipped_surrogate"]
 
 
-def check_categorical(dna_spec: pg.DNASpec) -> list[int]:
+def check_categorical(dna_spec: pg.DNASpec, *, algorithm: str = "PPO") -> list[int]:
     """The number of candidates of each decision point of a flat categorical space.
+
+    Args:
+        dna_spec: The space's DNA spec.
+        algorithm: Who asks, as the error message names it.
 
     Raises:
         UnsupportedSpaceError: If the spec has no decision point, or a decision
@@ -46,17 +50,17 @@ def check_categorical(dna_spec: pg.DNASpec) -> list[int]:
         if not point.is_categorical:
             kind = "a pg.floatv" if point.is_numerical else "a custom decision point"
             raise UnsupportedSpaceError(
-                f"PPO supports only categorical decisions (pg.oneof over literals); "
+                f"{algorithm} supports only categorical decisions (pg.oneof over literals); "
                 f"decision {point.id} is {kind}"
             )
         if point.is_subchoice or point.num_choices != 1:
             raise UnsupportedSpaceError(
-                f"PPO supports only categorical decisions (pg.oneof over literals); "
+                f"{algorithm} supports only categorical decisions (pg.oneof over literals); "
                 f"decision {point.id} is part of a pg.manyof"
             )
         if any(candidate.decision_points for candidate in point.candidates):
             raise UnsupportedSpaceError(
-                f"PPO supports only categorical decisions (pg.oneof over literals); "
+                f"{algorithm} supports only categorical decisions (pg.oneof over literals); "
                 f"a candidate of decision {point.id} holds further decisions"
             )
         counts.append(len(point.candidates))

@@ -133,12 +133,12 @@ def test_sample_prints_parseable_reproducible_specs(capsys):
         (["--plugin", "no_such_module_xyz", "spaces"], "cannot import plugin 'no_such_module_xyz'"),
         (
             ["search", "--space", "mnasnet", "--target-ms", "5", "--trials", "1", "--db", "/nonexistent/x.sqlite",
-             "--algorithm-option", "tournament=3"],
+             "--algorithm", "evolution", "--algorithm-option", "tournament=3"],
             "edgenas: error: algorithm 'evolution' takes options ['population_size', 'tournament_size']",
         ),
         (
             ["search", "--space", "mnasnet", "--target-ms", "5", "--trials", "1", "--db", "/nonexistent/x.sqlite",
-             "--population", "4", "--algorithm-option", "tournament_size=9"],
+             "--algorithm", "evolution", "--population", "4", "--algorithm-option", "tournament_size=9"],
             "edgenas: error: algorithm 'evolution': The value of `population_size` (4) must be no less",
         ),
         (
@@ -550,28 +550,27 @@ def _serve(tmp_path, *options):
         (lambda tmp: [*_SEARCH, "--target-ms", "5", "--algorithm", "evolution", "--population", "1"],
          "algorithm 'evolution': population_size must be an integer >= 2, got 1"),
         (lambda tmp: [*_SEARCH, "--target-ms", "5", "--algorithm-option", "population_size=abc"],
-         "algorithm 'evolution': population_size must be an integer >= 2, got 'abc'"),
+         "algorithm 'surrogate_evolution': population_size must be an integer >= 2, got 'abc'"),
         (lambda tmp: [*_SEARCH, "--target-ms", "5", "--algorithm-option", "foo=1"],
-         "algorithm 'evolution' takes options ['population_size', 'tournament_size']; got unknown ['foo']"),
+         "algorithm 'surrogate_evolution' takes options ['candidates', 'crossover_prob', 'population_size', 'ridge', "
+         "'tournament_size']; got unknown ['foo']"),
         (lambda tmp: [*_SEARCH, "--target-ms", "5", "--algorithm-option", "seed=3"],
-         "'seed' cannot be an algorithm option: the search gives algorithm 'evolution' its own seed and the "
+         "'seed' cannot be an algorithm option: the search gives algorithm 'surrogate_evolution' its own seed and the "
          "space's size"),
         (lambda tmp: [*_SEARCH, "--target-ms", "5", "--algorithm", "tpe", "--algorithm-option", "multivariate=maybe"],
          "algorithm 'tpe': multivariate must be true or false, got 'maybe'"),
         (lambda tmp: [*_SEARCH, "--target-ms", "5", "--algorithm", "tpe", "--algorithm-option", "multivariate=FALSE",
                       "--algorithm-option", "group=true"],
          "algorithm 'tpe': group=true needs multivariate=true"),
-        (lambda tmp: [*_SEARCH, "--target-ms", "5", "--algorithm", "motpe"],
-         "algorithm 'motpe' is multi-objective: it needs the pareto reward, not 'mnasnet'"),
         (lambda tmp: [*_SEARCH, "--target-ms", "5", "--reward", "pareto", "--algorithm", "tpe"],
-         "the pareto reward needs a multi-objective algorithm (motpe, nsga2), not 'tpe'"),
+         "the pareto reward needs a multi-objective algorithm (motpe, nsga2, surrogate_evolution), not 'tpe'"),
     ],
     ids=[
         "farm-address-no-host", "farm-address-bad-port", "farm-status-no-tag", "farm-status-not-http",
         "farm-status-bad-url", "farm-serve-quarantine-0", "farm-serve-health-nan", "farm-serve-max-model-mb",
         "farm-serve-port", "farm-serve-no-inventory", "ppo-learning-rate-0", "ppo-batch-size-0",
         "evolution-population-1", "evolution-population-text", "unknown-option", "seed-option",
-        "tpe-multivariate-text", "tpe-group-alone", "motpe-scalar-reward", "pareto-scalar-algorithm",
+        "tpe-multivariate-text", "tpe-group-alone", "pareto-scalar-algorithm",
     ],
 )
 def test_bad_input_is_one_exact_line_and_exit_1(capsys, monkeypatch, tmp_path, argv, message):

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from edgenas.search.algorithms import algorithm_names, is_multi_objective
+from edgenas.search.algorithms import SurrogateEvolution, algorithm_names, is_multi_objective
 from edgenas.search.rewards import make_reward
 from edgenas.store import TrialStatus
 
@@ -22,6 +22,7 @@ SMALL = {
     "ppo": {"batch_size": 3},
     "tpe": {"n_startup_trials": 3},
     "motpe": {"n_startup_trials": 3},
+    "surrogate_evolution": {"population_size": 3, "tournament_size": 2},
 }
 SEARCHABLE = sorted(set(algorithm_names()) - {"grid"})  # grid refuses a space of 1e16 points
 
@@ -55,3 +56,24 @@ def test_a_search_resumed_midway_proposes_what_an_uninterrupted_one_does(tmp_pat
     assert statuses == [t.status for t in whole.trials] and statuses.count(TrialStatus.FAILED) == 1
     assert statuses[2] is TrialStatus.FAILED
     assert len({t.spec for t in resumed.trials}) == 8
+
+
+def test_a_multi_objective_algorithm_under_a_scalar_reward_is_told_accuracy_and_latency(tmp_path, monkeypatch):
+    """The reward ranks the trials; the algorithm searches the front and is told each trial's objectives."""
+    told = []
+    feedback = SurrogateEvolution._feedback
+    monkeypatch.setattr(SurrogateEvolution, "_feedback", lambda self, dna, reward: (told.append(reward),
+                                                                                     feedback(self, dna, reward)))
+    fakes.install(monkeypatch, _outcomes())
+    result = fakes.search(tmp_path, 5, algorithm="surrogate_evolution",
+                          algorithm_options={"population_size": 2, "tournament_size": 2})  # fmt: skip
+    done = [t for t in result.trials if t.status is TrialStatus.DONE]
+    assert len(done) == 4 and all(t.objectives is None and t.reward > 0 for t in done)
+    assert told[2] == (-1.0, -1e9)  # the failed trial
+    assert [told[t.index] for t in done] == [(t.accuracy, -t.latency_ms) for t in done]
+    told.clear()
+    resumed = fakes.search(tmp_path, 6, resume=True, algorithm="surrogate_evolution",
+                           algorithm_options={"population_size": 2, "tournament_size": 2})  # fmt: skip
+    assert resumed.trials[:5] == result.trials and told[:5] == [
+        (-1.0, -1e9) if t.index == 2 else (t.accuracy, -t.latency_ms) for t in result.trials
+    ]

@@ -18,13 +18,13 @@ from edgenas.search.algorithms import (
 )
 
 
-ALL = ("evolution", "grid", "motpe", "nsga2", "ppo", "random", "tpe")
+ALL = ("evolution", "grid", "motpe", "nsga2", "ppo", "random", "surrogate_evolution", "tpe")
 
 
 def test_builtin_names():
     assert algorithm_names() == ALL
-    assert multi_objective_algorithm_names() == ("motpe", "nsga2")
-    assert [is_multi_objective(name) for name in ALL] == [False, False, True, True, False, False, False]
+    assert multi_objective_algorithm_names() == ("motpe", "nsga2", "surrogate_evolution")
+    assert [is_multi_objective(name) for name in ALL] == [False, False, True, True, False, False, True, False]
     with pytest.raises(UnknownNameError, match="unknown algorithm 'darts'"):
         is_multi_objective("darts")
 
@@ -54,7 +54,8 @@ def test_unknown_name_lists_known_ones():
     with pytest.raises(UnknownNameError) as error:
         make_algorithm("darts", seed=0)
     assert str(error.value) == (
-        "unknown algorithm 'darts'; known algorithms: evolution, grid, motpe, nsga2, ppo, random, tpe"
+        "unknown algorithm 'darts'; known algorithms: evolution, grid, motpe, nsga2, ppo, random, surrogate_evolution, "
+        "tpe"
     )
 
 

@@ -11,6 +11,7 @@ OPTIONS = {
     "ppo": {"batch_size": 5},
     "tpe": {"n_startup_trials": 5},
     "motpe": {"n_startup_trials": 5},
+    "surrogate_evolution": {"population_size": 5, "tournament_size": 3},
 }
 STEPS = 40
 
@@ -49,7 +50,7 @@ def test_same_seed_same_proposals_different_seed_different(name):
     assert len(set(first)) > 5  # Not stuck on one point.
 
 
-@pytest.mark.parametrize("name", ["evolution", "nsga2", "ppo", "tpe", "motpe"])
+@pytest.mark.parametrize("name", ["evolution", "nsga2", "ppo", "tpe", "motpe", "surrogate_evolution"])
 def test_feedback_changes_later_proposals(name):
     """The feedback-driven algorithms really read the rewards."""
     algorithm = make_algorithm(name, seed=7, **OPTIONS[name])

@@ -10,7 +10,7 @@ import pytest
 
 from edgenas.search.algorithms import SurrogateEvolution, algorithm_names, is_multi_objective
 from edgenas.search.rewards import make_reward
-from edgenas.store import TrialStatus
+from edgenas.store import StudyMismatchError, TrialStatus
 
 sys.path.insert(0, os.path.dirname(__file__))
 import _search_fakes as fakes  # noqa: E402
@@ -77,3 +77,11 @@ def test_a_multi_objective_algorithm_under_a_scalar_reward_is_told_accuracy_and_
     assert resumed.trials[:5] == result.trials and told[:5] == [
         (-1.0, -1e9) if t.index == 2 else (t.accuracy, -t.latency_ms) for t in result.trials
     ]
+
+
+def test_a_study_resumed_with_other_sampler_options_is_refused(tmp_path, monkeypatch):
+    pool = fakes.install(monkeypatch)
+    fakes.search(tmp_path, 2, algorithm="tpe", algorithm_options={"n_startup_trials": 3})
+    with pytest.raises(StudyMismatchError, match="algorithm") as raised:
+        fakes.search(tmp_path, 4, resume=True, algorithm="tpe", algorithm_options={"n_startup_trials": 4})
+    assert '"n_startup_trials": 3' in str(raised.value) and len(pool.evaluated) == 2

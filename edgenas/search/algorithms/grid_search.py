@@ -25,7 +25,7 @@ def check_grid_size(space_size: int, *, max_points: int) -> None:
     if space_size > max_points:
         raise SpaceTooLargeError(
             f"grid search would enumerate {space_size:,} points, more than max_points={max_points:,}; "
-            "use 'random', 'evolution' or 'ppo' for a space this large"
+            "use 'surrogate_evolution' (the default), 'tpe' or 'evolution' for a space this large"
         )
 
 

@@ -5,8 +5,9 @@
 
 With m = level / 10 (`shared/spaces.md`): rotate 30 m degrees; shear 0.3 m;
 translate 250 m px (120 m px for the box-only versions); cutout half-size 100 m
-px; solarize threshold 256 m; solarize-add 110 m; colour and sharpness factors
-1.8 m + 0.1. Translate, shear and rotate are signed: the op flips the sign with
+px (50 m px for CutoutOnlyBBoxes, from the detection paper's code: spaces.md is
+silent on it); solarize threshold 256 m; solarize-add 110 m; colour and
+sharpness factors 1.8 m + 0.1. Translate, shear and rotate are signed: the op flips the sign with
 probability 0.5 each time it runs.
 
 Pixel magnitudes are given at `REFERENCE_IMAGE_SIZE_PX` and scaled by the
@@ -70,6 +71,9 @@ _SHEAR = _Rule(Quantity.SHEAR, 0.3, signed=True)
 _TRANSLATE = _Rule(Quantity.OFFSET_PX, 250.0, signed=True)
 _TRANSLATE_IN_BOX = _Rule(Quantity.OFFSET_PX, 120.0, signed=True)
 _CUTOUT = _Rule(Quantity.HALF_SIZE_PX, 100.0)
+# The detection paper's own hyperparameters (Zoph et al. 2020; the official TPU detection code's
+# cutout_bbox_const) give the box-only cutout half the image cutout's size; spaces.md is silent on it.
+_CUTOUT_IN_BOX = _Rule(Quantity.HALF_SIZE_PX, 50.0)
 _SOLARIZE = _Rule(Quantity.THRESHOLD, 256.0)
 _FACTOR = _Rule(Quantity.FACTOR, 1.8, offset=0.1)
 _NONE = _Rule(Quantity.NONE, 0.0)
@@ -88,7 +92,7 @@ _RULES: dict[AugmentOp, _Rule] = {
     _O.ROTATE: _ROTATE,
     _O.SHARPNESS: _FACTOR,
     _O.SOLARIZE_ONLY_BBOXES: _SOLARIZE,
-    _O.CUTOUT_ONLY_BBOXES: _CUTOUT,
+    _O.CUTOUT_ONLY_BBOXES: _CUTOUT_IN_BOX,
     _O.TRANSLATE_X_ONLY_BBOXES: _TRANSLATE_IN_BOX,
     _O.TRANSLATE_Y_ONLY_BBOXES: _TRANSLATE_IN_BOX,
     _O.SHEAR_X_ONLY_BBOXES: _SHEAR,

@@ -26,7 +26,7 @@ _O = AugmentOp
         (_O.TRANSLATE_Y_ONLY_BBOXES, Quantity.OFFSET_PX, True, (0.0, 60.0, 120.0)),
         (_O.CUTOUT_IMAGE, Quantity.HALF_SIZE_PX, False, (0.0, 50.0, 100.0)),
         (_O.CUTOUT_SEGMENTATION, Quantity.HALF_SIZE_PX, False, (0.0, 50.0, 100.0)),
-        (_O.CUTOUT_ONLY_BBOXES, Quantity.HALF_SIZE_PX, False, (0.0, 50.0, 100.0)),
+        (_O.CUTOUT_ONLY_BBOXES, Quantity.HALF_SIZE_PX, False, (0.0, 25.0, 50.0)),
         (_O.SOLARIZE, Quantity.THRESHOLD, False, (0.0, 128.0, 256.0)),
         (_O.SOLARIZE_ONLY_BBOXES, Quantity.THRESHOLD, False, (0.0, 128.0, 256.0)),
         (_O.SOLARIZE_ADD, Quantity.ADDITION, False, (0.0, 55.0, 110.0)),

@@ -309,8 +309,7 @@ def search(
             the failed trials are stored, with the trials as its `result`.
     """
     from edgenas.proxy import ProxyTask  # noqa: PLC0415
-    from edgenas.search.algorithms import is_multi_objective, make_algorithm  # noqa: PLC0415
-    from edgenas.search.algorithms import multi_objective_algorithm_names  # noqa: PLC0415
+    from edgenas.search.algorithms import make_algorithm, multi_objective_algorithm_names  # noqa: PLC0415
     from edgenas.store import Study, TrialArtifact, TrialStatus, TrialStore, TrialTimings  # noqa: PLC0415
 
     if isinstance(trials, bool) or not isinstance(trials, int) or trials < 1:
@@ -330,12 +329,6 @@ def search(
 
         load_dataset(task)  # a bad dataset folder is an error now, before any trial runs
     pareto = bool(getattr(reward, "is_pareto", False))
-    multi_objective = is_multi_objective(algorithm)  # told (accuracy, -latency_ms) whatever the reward
-    if pareto and not multi_objective:
-        raise EdgenasError(
-            f"the pareto reward needs a multi-objective algorithm ({', '.join(multi_objective_algorithm_names())}), "
-            f"not {algorithm!r}"
-        )
     options = dict(algorithm_options or {})
     # Validate early: an unknown algorithm or option, or a bad value, raises an EdgenasError naming the algorithm
     # (UnknownNameError, AlgorithmOptionError, SpaceTooLargeError); anything else is a bug and propagates as is.
@@ -349,7 +342,14 @@ def search(
         )
     # Set up once now: an algorithm that cannot search the space's decisions (UnsupportedSpaceError) is refused
     # before the store is touched.
-    make_algorithm(algorithm, seed=seed, space_size=space.size, **options).setup(space.dna_spec)
+    probe = make_algorithm(algorithm, seed=seed, space_size=space.size, **options)
+    probe.setup(space.dna_spec)
+    multi_objective = probe.multi_objective  # told (accuracy, -latency_ms) whatever the reward
+    if pareto and not multi_objective:
+        raise EdgenasError(
+            f"the pareto reward needs a multi-objective algorithm ({', '.join(multi_objective_algorithm_names())}), "
+            f"not {algorithm!r}"
+        )
     settings = ProfileSettings(runtime="litert", threads=threads, runs=profile_runs)
     db_path = Path(db)
     source = latency_source(latency, settings=settings, trial_store=db_path)

@@ -126,6 +126,6 @@ def nsga2(
     return _generator("nsga2", seed=seed, options=options, num_objectives=2)
 
 
-register_algorithm("tpe", tpe, multi_objective=False)
-register_algorithm("motpe", motpe, multi_objective=True)
-register_algorithm("nsga2", nsga2, multi_objective=True)
+register_algorithm("tpe", tpe)
+register_algorithm("motpe", motpe)
+register_algorithm("nsga2", nsga2)

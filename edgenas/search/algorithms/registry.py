@@ -25,19 +25,18 @@ AlgorithmFactory = Callable[..., pg.DNAGenerator]
 
 _FACTORIES = Registry[str, AlgorithmFactory]("algorithm")
 _COMMON = ("seed", "space_size")
-_MULTI_OBJECTIVE: set[str] = set()
 
 
-def register_algorithm(name: str, factory: AlgorithmFactory, *, multi_objective: bool = False) -> None:
+def register_algorithm(name: str, factory: AlgorithmFactory) -> None:
     """Registers an algorithm factory under `name`, for `make_algorithm`, configs and the CLI.
 
     Args:
         name: The name users will type.
         factory: A callable taking keyword arguments `seed`, `space_size` and
             its own options, returning a new `pg.DNAGenerator`; it raises
-            `AlgorithmOptionError` on an option value it cannot take.
-        multi_objective: Its feedback is a tuple of maximised objectives (a
-            `ParetoReward`'s), not a float.
+            `AlgorithmOptionError` on an option value it cannot take. Its
+            generators' `multi_objective` says whether their feedback is a
+            tuple of maximised objectives.
 
     Raises:
         DuplicateNameError: If `name` is taken; the message lists the known names.
@@ -48,28 +47,27 @@ def register_algorithm(name: str, factory: AlgorithmFactory, *, multi_objective:
     if not all(p in parameters for p in _COMMON):
         raise TypeError(f"algorithm factory {name!r} must take keyword arguments seed and space_size")
     _FACTORIES.register(name, factory)
-    if multi_objective:
-        _MULTI_OBJECTIVE.add(name)
-
-
-def is_multi_objective(name: str) -> bool:
-    """Whether algorithm `name` takes a tuple of objectives as feedback (and so needs the pareto reward).
-
-    Raises:
-        UnknownNameError: If `name` is not registered; the message lists the known names.
-    """
-    _FACTORIES.get(name)
-    return name in _MULTI_OBJECTIVE
-
-
-def multi_objective_algorithm_names() -> tuple[str, ...]:
-    """The registered algorithms whose feedback is a tuple of objectives, sorted."""
-    return tuple(sorted(_MULTI_OBJECTIVE))
 
 
 def algorithm_names() -> tuple[str, ...]:
     """The registered algorithm names, sorted."""
     return _FACTORIES.names()
+
+
+def is_multi_objective(name: str) -> bool:
+    """Whether algorithm `name` is told a tuple of objectives, `(accuracy, -latency_ms)`, rather than the reward.
+
+    Read from a generator with default options (`pg.DNAGenerator.multi_objective`).
+
+    Raises:
+        UnknownNameError: If `name` is not registered; the message lists the known names.
+    """
+    return bool(make_algorithm(name, seed=0).multi_objective)
+
+
+def multi_objective_algorithm_names() -> tuple[str, ...]:
+    """The registered algorithms whose feedback is a tuple of objectives, sorted."""
+    return tuple(name for name in algorithm_names() if is_multi_objective(name))
 
 
 def make_algorithm(name: str, *, seed: int, space_size: int | None = None, **options: Any) -> pg.DNAGenerator:

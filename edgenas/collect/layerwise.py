@@ -192,6 +192,7 @@ class _Collector:
         self.passes, self.tolerance = passes, tolerance
         self.spreads: list[float] = []  # of every kept measurement: largest pass / smallest - 1
         self.remeasured = 0
+        self.layer_batch_s = 0.0  # the layer phase's longest batch: a network batch takes at least as long
 
     def layers(self, todo: Sequence[LayerSpec], stop_at: float) -> int:
         from tqdm import tqdm  # noqa: PLC0415
@@ -212,6 +213,7 @@ class _Collector:
                         self.store.add_layer(self.key, layer, result.latency_ms, result.result_json())
                         done += 1
                     bar.update(1)
+            self.layer_batch_s = clock.longest_s
         return done
 
     def networks(self, *, warmup: int, pool_size: int, seed: int) -> int:
@@ -223,7 +225,10 @@ class _Collector:
         total_s = max(self.deadline - time.monotonic(), 0.0)
         with tqdm(total=round(total_s), desc="networks (s of budget)", unit="s", disable=not self.progress,
                   file=sys.stderr) as bar:  # fmt: skip
-            clock = BatchClock()
+            # A network batch times whole architectures, each at least one of the layers a layer batch times,
+            # so the layers' longest batch is the first estimate: the time a stopped layer phase leaves over is
+            # too short for a network batch, and one started there would overrun the budget.
+            clock = BatchClock(at_least_s=self.layer_batch_s)
             while clock.fits(self.deadline):
                 round_index = next(rng_round)
                 known = self.store.networks(self.key)

@@ -32,3 +32,23 @@ def test_a_batch_that_raises_is_still_timed(monkeypatch: pytest.MonkeyPatch) -> 
         now[0] += 2.0
         raise RuntimeError("device gone")
     assert clock.longest_s == 2.0
+
+
+def test_a_clock_started_from_a_lower_bound_refuses_a_first_batch_that_has_no_room(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    now = [10.0]
+    monkeypatch.setattr(time, "monotonic", lambda: now[0])
+    clock = BatchClock(at_least_s=2.0)  # e.g. the layer phase's longest batch, before the first network batch
+    assert not clock.fits(11.5) and clock.fits(12.5)
+    with clock.batch():
+        now[0] += 1.0  # shorter than the bound: the bound stays the estimate
+    assert clock.longest_s == 2.0
+    with clock.batch():
+        now[0] += 4.0
+    assert clock.longest_s == 4.0
+
+
+def test_a_negative_lower_bound_is_refused() -> None:
+    with pytest.raises(ValueError, match="at_least_s"):
+        BatchClock(at_least_s=-1.0)

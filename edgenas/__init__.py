@@ -44,6 +44,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "LatencyResult": ("devices", "LatencyResult"),
     "ProfilerError": ("devices", "ProfilerError"),
     "HybridLatency": ("edgenas.search.latency_source", "HybridLatency"),
+    "Halving": ("edgenas.search.halving", "Halving"),
     "LatencyPredictor": ("latency_models.predictor", "LatencyPredictor"),
 }
 """Public name -> (module, attribute; None: the module itself), imported on first use."""
@@ -54,6 +55,7 @@ __all__ = [
     "DuplicateNameError",
     "EdgenasError",
     "ExportError",
+    "Halving",
     "HybridLatency",
     "LatencyPredictor",
     "LatencyResult",

@@ -30,6 +30,7 @@ from typing import Any
 
 from edgenas.cli.args import (
     csv_list,
+    halving,
     input_shape,
     int_at_least,
     key_value,
@@ -140,6 +141,11 @@ def _build_parser() -> argparse.ArgumentParser:
     search.add_argument("--proxy-seeds", type=positive_int, default=1,
                         help="proxy trainings per candidate, scored by their mean (default 1; each costs a training; "
                              "`edgenas proxy check` shows what averaging buys)")
+    search.add_argument("--halving", type=halving, metavar="on|ETA:RUNGS",
+                        help="successive halving over proxy steps: score each training at RUNGS step counts ETA "
+                             "times apart and stop it where it is not in the best 1/ETA of the study's trials "
+                             "there ('on': 3:3, i.e. after a ninth and a third of the steps); classification "
+                             "spaces; default: every candidate trains to the end")
 
     report = sub.add_parser("report", help="Pareto plot, front table and best model of a study")
     report.add_argument("--db", required=True)
@@ -381,14 +387,26 @@ def _cmd_search(args: argparse.Namespace) -> int:
         algorithm_options=algorithm_options,
         latency=latency,
         proxy_seeds=args.proxy_seeds,
+        halving=args.halving,
     )
     done = result.done
     print(f"study {result.study!r}: {len(done)} of {len(result.trials)} trials finished, store {result.db}")
+    if args.halving is not None:
+        print(_halving_summary(done, full_steps=task.steps))
     if done:
         best = result.best()
         print(f"best: reward {best.reward:.4f}, {family.metric.name} {best.accuracy:.3f}, {best.latency_ms:.2f} ms  {best.spec}")
     print(f"next: edgenas report --db {result.db} --study {result.study}")
     return 0
+
+
+def _halving_summary(done: Sequence[Any], *, full_steps: int) -> str:
+    """How many trainings halving stopped, and the steps trained against every training to the end."""
+    stopped = [t for t in done if t.stopped_early]
+    trained = [t.rungs[-1].steps for t in done if t.rungs]
+    share = sum(trained) / (full_steps * len(trained)) if trained else 0.0
+    return (f"halving: {len(stopped)} of {len(done)} trainings stopped early; {sum(trained):,} training steps, "
+            f"{share:.0%} of training every candidate to the end")  # fmt: skip
 
 
 def _latency_argument(args: argparse.Namespace) -> Any:

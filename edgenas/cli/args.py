@@ -15,6 +15,7 @@ from collections.abc import Callable
 __all__ = [
     "csv_list",
     "fraction",
+    "halving",
     "input_shape",
     "int_at_least",
     "int_in_range",
@@ -108,6 +109,16 @@ def fraction(text: str) -> float:
     if not 0 <= value <= 1:
         raise argparse.ArgumentTypeError(f"must be a number from 0 to 1, got {text!r}")
     return value
+
+
+def halving(text: str) -> object:
+    """`on` or ETA:RUNGS (`--halving`): an `edgenas.search.Halving`."""
+    from edgenas.search.halving import Halving, HalvingError  # noqa: PLC0415
+
+    try:
+        return Halving.parse(text)
+    except HalvingError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def csv_list(text: str) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from edgenas.families.family import (
@@ -107,3 +108,11 @@ class ChainClassifierFamily(Family):
         from edgenas.proxy.train import train_and_evaluate  # noqa: PLC0415
 
         return train_and_evaluate(spec, task)
+
+    def train_proxy_with_rungs(
+        self, spec: ArchSpec, task: Any, *, rung_steps: tuple[int, ...], gate: Callable[[int, float], bool]
+    ) -> Any:
+        """`edgenas.proxy.train_and_evaluate` with its rungs."""
+        from edgenas.proxy.train import train_and_evaluate  # noqa: PLC0415
+
+        return train_and_evaluate(spec, task, rung_steps=rung_steps, gate=gate)

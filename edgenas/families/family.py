@@ -279,6 +279,27 @@ class Family(abc.ABC):
     def train_proxy(self, spec: Any, task: Any) -> Any:
         """Trains the reduced network of `spec` on `task` and returns the proxy result (`.accuracy`)."""
 
+    @property
+    def supports_rungs(self) -> bool:
+        """Whether its proxy training can be scored at rungs and stopped there (`train_proxy_with_rungs`)."""
+        return type(self).train_proxy_with_rungs is not Family.train_proxy_with_rungs
+
+    def train_proxy_with_rungs(
+        self, spec: Any, task: Any, *, rung_steps: tuple[int, ...], gate: Callable[[int, float], bool]
+    ) -> Any:
+        """`train_proxy`, scored after each of `rung_steps` steps and stopped where `gate` says no.
+
+        The result carries `rungs` and `stopped_early` (`edgenas.proxy.ProxyResult`).
+
+        Raises:
+            EdgenasError: If the family's proxy training has no rungs (`supports_rungs`).
+        """
+        del spec, task, rung_steps, gate
+        raise EdgenasError(
+            f"the {self.name} family's proxy training ({self.proxy_task_type.__name__}) cannot stop at rungs yet, "
+            "so successive halving cannot run on it"
+        )
+
     def check_proxy_task(self, task: Any, *, what: str) -> None:
         """Refuses a proxy task of another family's kind.
 

@@ -7,6 +7,7 @@ import math
 
 from edgenas.proxy.errors import ProxyTrainingError
 from edgenas.specs import ArchSpec
+from edgenas.store.rung import Rung
 
 __all__ = ["ProxyResult"]
 
@@ -25,6 +26,9 @@ class ProxyResult:
         params: Parameters of the proxy network (Keras count).
         num_validation: Held-out images the accuracy was measured on.
         proxy_spec: The reduced network that was trained.
+        rungs: The score at each rung the training reached, the last included (empty without rungs).
+        stopped_early: Whether the gate stopped the training at its last rung; then `accuracy` is
+            that rung's score and `steps` its steps.
     """
 
     accuracy: float
@@ -36,6 +40,8 @@ class ProxyResult:
     params: int
     num_validation: int
     proxy_spec: ArchSpec
+    rungs: tuple[Rung, ...] = ()
+    stopped_early: bool = False
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.accuracy <= 1.0:

@@ -4,23 +4,25 @@ from __future__ import annotations
 
 import math
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from edgenas.proxy._training import runs_eagerly, scaled_images, step_losses_callback
-from edgenas.proxy.errors import ProxyTrainingError
+from edgenas.proxy.errors import ProxyConfigError, ProxyTrainingError
 from edgenas.proxy.loading import load_dataset
 from edgenas.proxy.reduce import proxy_spec
 from edgenas.proxy.result import ProxyResult
 from edgenas.proxy.task import ProxyOptimizer, ProxyTask
 from edgenas.specs import ArchSpec
+from edgenas.store.rung import Rung
 
 if TYPE_CHECKING:
     import keras
     import tensorflow as tf
 
-__all__ = ["train_and_evaluate"]
+__all__ = ["check_rung_steps", "train_and_evaluate"]
 
 _MAX_SHUFFLE_BUFFER = 10_000
 _EVAL_BATCH = 500
@@ -67,7 +69,47 @@ def _accuracy(model: keras.Model, images: np.ndarray, labels: np.ndarray) -> flo
     return float(np.mean(np.argmax(logits, axis=1) == labels))
 
 
-def train_and_evaluate(spec: ArchSpec, task: ProxyTask | None = None) -> ProxyResult:
+def check_rung_steps(rung_steps: Sequence[int], steps: int) -> tuple[int, ...]:
+    """The intermediate rungs of a training of `steps` steps: ascending step counts from 1 to `steps` - 1.
+
+    Raises:
+        ProxyConfigError: On anything else.
+    """
+    counts = tuple(rung_steps)
+    if not all(isinstance(c, int) and not isinstance(c, bool) and 1 <= c < steps for c in counts) or list(
+        counts
+    ) != sorted(set(counts)):
+        raise ProxyConfigError(f"rung steps must ascend from 1 to {steps - 1} (the task's steps - 1), got {counts}")
+    return counts
+
+
+def _rung_callback(
+    rung_steps: tuple[int, ...], score: Callable[[], float], gate: Callable[[int, float], bool] | None
+) -> tuple[keras.callbacks.Callback, list[Rung]]:
+    """A callback that scores the model after each of `rung_steps` steps and stops it where `gate` says no."""
+    import keras  # noqa: PLC0415
+
+    rungs: list[Rung] = []
+
+    class Rungs(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+            del logs
+            if batch + 1 not in rung_steps:
+                return
+            rungs.append(Rung(steps=batch + 1, score=score()))
+            if gate is not None and not gate(len(rungs) - 1, rungs[-1].score):
+                self.model.stop_training = True
+
+    return Rungs(), rungs
+
+
+def train_and_evaluate(
+    spec: ArchSpec,
+    task: ProxyTask | None = None,
+    *,
+    rung_steps: Sequence[int] = (),
+    gate: Callable[[int, float], bool] | None = None,
+) -> ProxyResult:
     """Trains the proxy copy of `spec` on the task's dataset and scores held-out images.
 
     The dataset is loaded (and checked) first, so a bad folder fails before any
@@ -78,9 +120,18 @@ def train_and_evaluate(spec: ArchSpec, task: ProxyTask | None = None) -> ProxyRe
     process, which keeps ~160 MB per call (TensorFlow), so a search calls it in
     recycled worker processes.
 
+    With `rung_steps`, the model is also scored after each of those steps
+    (successive halving, `edgenas.search.Halving`), in inference mode, which
+    changes neither its weights nor what it trains on: a training that goes
+    through every rung ends exactly as one without them. After each rung,
+    `gate(rung index, score)` says whether it goes on; where it says no the
+    training stops and its accuracy is that rung's score.
+
     Args:
         spec: The candidate.
         task: The proxy task (default: `ProxyTask()`).
+        rung_steps: Intermediate rungs: ascending step counts below `task.steps`.
+        gate: Whether the training goes on after a rung (default: always).
 
     Returns:
         The accuracy, the final training loss, the timings and the proxy network.
@@ -95,6 +146,7 @@ def train_and_evaluate(spec: ArchSpec, task: ProxyTask | None = None) -> ProxyRe
     from edgenas.models import build_keras  # noqa: PLC0415
 
     task = ProxyTask() if task is None else task
+    rung_steps = check_rung_steps(rung_steps, task.steps)
     data = load_dataset(task)
     reduced = proxy_spec(spec, task)
 
@@ -115,6 +167,15 @@ def train_and_evaluate(spec: ArchSpec, task: ProxyTask | None = None) -> ProxyRe
     build_s = time.perf_counter() - start
 
     recorder, step_losses = step_losses_callback()
+    rung_eval_s = [0.0]
+
+    def rung_score() -> float:
+        began = time.perf_counter()
+        score = _accuracy(model, data.validation_images, data.validation_labels)
+        rung_eval_s[0] += time.perf_counter() - began
+        return score
+
+    scorer, rungs = _rung_callback(rung_steps, rung_score, gate)
     start = time.perf_counter()
     model.fit(
         _training_batches(data.train_images, data.train_labels, task),
@@ -122,27 +183,35 @@ def train_and_evaluate(spec: ArchSpec, task: ProxyTask | None = None) -> ProxyRe
         epochs=1,
         shuffle=False,  # the tf.data pipeline shuffles, seeded
         verbose=0,
-        callbacks=[recorder, keras.callbacks.TerminateOnNaN()],
+        callbacks=[recorder, scorer, keras.callbacks.TerminateOnNaN()],
     )
-    train_s = time.perf_counter() - start
-    last = step_losses[-max(1, round(_LAST_STEPS_FRACTION * task.steps)) :]
+    train_s = time.perf_counter() - start - rung_eval_s[0]
+    stopped = bool(rungs) and rungs[-1].steps == len(step_losses) < task.steps
+    steps = rungs[-1].steps if stopped else task.steps
+    last = step_losses[-max(1, round(_LAST_STEPS_FRACTION * steps)) :]
     train_loss = float(np.mean(last)) if last else math.nan
-    if len(step_losses) < task.steps or not math.isfinite(train_loss):
+    if len(step_losses) < steps or not math.isfinite(train_loss):
         raise ProxyTrainingError(
             f"proxy training of {reduced} diverged: loss {train_loss} after {len(step_losses)} of {task.steps} steps"
         )
 
     start = time.perf_counter()
-    accuracy = _accuracy(model, data.validation_images, data.validation_labels)
-    eval_s = time.perf_counter() - start
+    if stopped:
+        accuracy = rungs[-1].score
+    else:
+        accuracy = _accuracy(model, data.validation_images, data.validation_labels)
+        rungs.append(Rung(steps=task.steps, score=accuracy))
+    eval_s = time.perf_counter() - start + rung_eval_s[0]
     return ProxyResult(
         accuracy=accuracy,
         train_loss=train_loss,
-        steps=task.steps,
+        steps=steps,
         train_s=train_s,
         build_s=build_s,
         eval_s=eval_s,
         params=int(model.count_params()),
         num_validation=data.num_validation,
         proxy_spec=reduced,
+        rungs=tuple(rungs) if rung_steps else (),
+        stopped_early=stopped,
     )

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from edgenas.store import Trial, TrialStatus
+from edgenas.store import Trial
 
 __all__ = ["measured", "pareto_front"]
 
 
 def measured(trials: Iterable[Trial]) -> list[Trial]:
-    """The done trials that have both an accuracy and a latency, in the given order."""
-    return [
-        t for t in trials if t.status is TrialStatus.DONE and t.accuracy is not None and t.latency is not None
-    ]
+    """The complete done trials (not stopped early by halving) with an accuracy and a latency, in order."""
+    return [t for t in trials if t.complete and t.accuracy is not None and t.latency is not None]
 
 
 def pareto_front(trials: Iterable[Trial]) -> list[Trial]:

@@ -41,7 +41,9 @@ def _best(points: Sequence[Trial]) -> Trial | None:
 def plot_search(trials: Sequence[Trial], *, target_ms: float, path: str | os.PathLike[str]) -> Path:
     """Draws accuracy against measured latency for a study's trials and saves a PNG.
 
-    Every done trial is a dot; the Pareto front is highlighted and joined by a
+    Every done trial is a dot, and a trial that successive halving stopped early
+    a grey cross at its last rung's score (left out of the front and the best);
+    the Pareto front is highlighted and joined by a
     step line (the best accuracy reachable within a latency); a dashed vertical
     line marks the latency target; the highest-reward trial is starred. The
     legend, which also describes the best trial, sits outside the axes so that
@@ -83,6 +85,7 @@ def _figure(trials: Sequence[Trial], *, target_ms: float) -> Any:
         raise NoResultsError(f"study {study!r} has no done trial with an accuracy and a latency to plot")
     front = pareto_front(points)
     best = _best(points)
+    stopped = [t for t in trials if t.stopped_early and t.accuracy is not None and t.latency is not None]
 
     from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: PLC0415
     from matplotlib.figure import Figure  # noqa: PLC0415
@@ -101,9 +104,22 @@ def _figure(trials: Sequence[Trial], *, target_ms: float) -> Any:
         label=f"done trials ({len(points)})",
         zorder=2,
     )
+    if stopped:
+        steps = sorted({t.rungs[-1].steps for t in stopped})
+        axes.scatter(
+            [t.latency_ms for t in stopped],
+            [t.accuracy for t in stopped],
+            s=20,
+            marker="x",
+            color="0.55",
+            linewidths=0.9,
+            label=f"stopped early by halving ({len(stopped)}),\nscore after {', '.join(map(str, steps))} steps",
+            zorder=1.5,
+        )
     front_latency_ms = [t.latency_ms for t in front]
     front_accuracy = [t.accuracy for t in front]
-    low_ms, high_ms = min(t.latency_ms for t in points), max(t.latency_ms for t in points)
+    shown = points + stopped
+    low_ms, high_ms = min(t.latency_ms for t in shown), max(t.latency_ms for t in shown)
     low_ms, high_ms = min(low_ms, target_ms), max(high_ms, target_ms)
     margin_ms = 0.06 * (high_ms - low_ms) or 0.06 * high_ms
     axes.step(
@@ -138,9 +154,10 @@ def _figure(trials: Sequence[Trial], *, target_ms: float) -> Any:
     axes.set_xlim(max(0.0, low_ms - margin_ms), high_ms + margin_ms)
     axes.set_xlabel("measured latency, median (ms)")
     axes.set_ylabel(metric.axis_label)
-    not_drawn = len(trials) - len(points)
+    not_drawn = len(trials) - len(points) - len(stopped)
     failed = sum(t.status is TrialStatus.FAILED for t in trials)
-    subtitle = f"{len(trials)} trials" + (f", {not_drawn} not drawn ({failed} failed)" if not_drawn else "")
+    subtitle = f"{len(trials)} trials" + (f", {len(stopped)} stopped early" if stopped else "")
+    subtitle += f", {not_drawn} not drawn ({failed} failed)" if not_drawn else ""
     axes.set_title(f"study {study!r}: {metric.name} vs latency\n{subtitle}", fontsize=11)
     axes.grid(True, color="0.9", linewidth=0.8, zorder=0)
     axes.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, fontsize=8.5, framealpha=0.9)

@@ -23,6 +23,7 @@ REPORT_FILES = (_PNG, _TABLE, _TRIALS)
 """The files `write_report` writes into its folder."""
 
 _ERRORS_SHOWN = 3
+_STOPPED_SHOWN = 12
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -57,6 +58,17 @@ def _failure_summary(trials: list[Trial]) -> str:
     shown = "; ".join(f"{count} x {error}" for error, count in errors.most_common(_ERRORS_SHOWN))
     more = f"; {len(errors) - _ERRORS_SHOWN} other errors" if len(errors) > _ERRORS_SHOWN else ""
     return f" (errors: {shown}{more})"
+
+
+def _halving_note(trials: list[Trial]) -> str:
+    """A line under the front table on the trials successive halving stopped (empty when it stopped none)."""
+    stopped = [t for t in trials if t.stopped_early]
+    if not stopped:
+        return ""
+    indices = ", ".join(f"#{t.index}" for t in stopped[:_STOPPED_SHOWN])
+    more = f" and {len(stopped) - _STOPPED_SHOWN} more" if len(stopped) > _STOPPED_SHOWN else ""
+    return (f"\n{len(stopped)} of {len(trials)} trials were stopped early by successive halving ({indices}{more}); "
+            "their scores are shorter trainings', so they are left out of the front and the best\n")  # fmt: skip
 
 
 def write_report(
@@ -95,7 +107,7 @@ def write_report(
         )
     front = tuple(pareto_front(trials))
     best = store.best(study_name)
-    table = front_table(front)
+    table = front_table(front) + _halving_note(trials)
 
     out = Path(out_dir)
     try:

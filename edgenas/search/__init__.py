@@ -4,6 +4,7 @@
 `edgenas.search.algorithms` and the other modules are importable as usual.
 """
 
+from edgenas.search.halving import Halving, HalvingError
 from edgenas.search.loop import NoFinishedTrialError, SearchResult, search, space_fingerprint
 
-__all__ = ["NoFinishedTrialError", "SearchResult", "search", "space_fingerprint"]
+__all__ = ["Halving", "HalvingError", "NoFinishedTrialError", "SearchResult", "search", "space_fingerprint"]

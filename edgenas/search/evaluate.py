@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Callable
+from typing import Any
 
 from edgenas.export import Artifact, export
 from edgenas.families import family_of, parse_spec
 
-__all__ = ["CandidateJob", "CandidateResult", "evaluate_candidate", "proxy_score", "seeded_task"]
+__all__ = ["CandidateJob", "CandidateResult", "evaluate_candidate", "proxy_score", "proxy_training", "seeded_task"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -104,3 +106,15 @@ def proxy_score(spec: str, task: object) -> float:
     """
     parsed = parse_spec(spec)
     return float(family_of(parsed).train_proxy(parsed, task).accuracy)
+
+
+def proxy_training(
+    spec: str, task: object, *, rung_steps: tuple[int, ...], gate: Callable[[int, float], bool]
+) -> Any:
+    """One proxy training of a candidate, scored at `rung_steps` and stopped where `gate` says no; in a worker.
+
+    Returns:
+        The family's proxy result, with its `rungs` and `stopped_early`.
+    """
+    parsed = parse_spec(spec)
+    return family_of(parsed).train_proxy_with_rungs(parsed, task, rung_steps=rung_steps, gate=gate)

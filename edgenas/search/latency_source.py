@@ -71,6 +71,16 @@ class LatencySource(abc.ABC):
     def latency(self, spec: Any, model_path: Path, could_improve: CouldImprove) -> Latency:
         """The candidate's latency."""
 
+    def before_training(self, spec: Any, model_path: Path) -> tuple[float, Latency | None]:
+        """The candidate's latency for successive halving to rank it by, before its accuracy is known.
+
+        Returns:
+            The latency in ms, and the trial's latency when that is final (measured, or predicted), or
+            None when it is decided after training (hybrid: `latency` then, with the accuracy).
+        """
+        final = self.latency(spec, model_path, lambda _: True)
+        return final.latency_ms, final
+
     def close(self) -> None:
         """Releases what the source holds (a device's profiler session); the search calls it at its end."""
 
@@ -160,6 +170,11 @@ class _Hybrid(LatencySource):
 
     def survey(self, space: Any, *, target_ms: float | None) -> LatencySurvey | None:
         return self._predicted.survey(space, target_ms=target_ms)
+
+    def before_training(self, spec: Any, model_path: Path) -> tuple[float, Latency | None]:
+        """The prediction, taken `margin` faster (as the improvement test takes it); nothing is measured yet."""
+        del model_path
+        return self._predicted.predict(spec).latency_ms * (1 - self._margin), None
 
     def latency(self, spec: Any, model_path: Path, could_improve: CouldImprove) -> Latency:
         predicted = self._predicted.predict(spec)

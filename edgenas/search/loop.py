@@ -26,8 +26,17 @@ from devices import ProfileSettings
 
 from edgenas.errors import EdgenasError, SpecError, UnknownNameError
 from edgenas.families import Family, family_of
-from edgenas.search.evaluate import CandidateJob, CandidateResult, evaluate_candidate, proxy_score, seeded_task
+from edgenas.search.evaluate import (
+    CandidateJob,
+    CandidateResult,
+    evaluate_candidate,
+    proxy_score,
+    proxy_training,
+    seeded_task,
+)
+from edgenas.search.halving import Halving, HalvingError
 from edgenas.search.latency_source import latency_source
+from edgenas.search.promotion import PromotionRule, RungPoint
 from edgenas.search.workers import WorkerPool
 from edgenas.spaces import SearchSpace
 
@@ -69,18 +78,18 @@ class SearchResult:
         return tuple(t for t in self.trials if t.status.value == "done")
 
     def best(self) -> Any:
-        """The finished trial with the highest reward.
+        """The finished trial with the highest reward, among those trained to the end (not stopped early).
 
         Raises:
             EdgenasError: If no trial finished.
         """
-        done = [t for t in self.done if t.reward is not None]
+        done = [t for t in self.done if t.reward is not None and t.complete]
         if not done:
             raise EdgenasError(f"study {self.study!r} has no finished trial")
         return max(done, key=lambda t: t.reward)
 
     def pareto_front(self) -> list[Any]:
-        """Finished trials no other trial beats on both accuracy and latency, by latency."""
+        """Finished trials (trained to the end) no other beats on both accuracy and latency, by latency."""
         from edgenas.report import pareto_front  # noqa: PLC0415
 
         return pareto_front(list(self.done))
@@ -231,6 +240,28 @@ def _feedback_value(
     return float(reward_value)
 
 
+def _rung_steps(halving: Halving | None, family: Family, task: Any) -> tuple[int, ...]:
+    """The intermediate rungs of the study's trainings (none without halving), refused before any trial."""
+    if halving is None:
+        return ()
+    if not isinstance(halving, Halving):
+        raise EdgenasError(f"halving must be an edgenas.search.Halving or None, got {type(halving).__name__}")
+    if not family.supports_rungs:
+        family.train_proxy_with_rungs(None, task, rung_steps=(), gate=lambda k, s: True)  # raises, saying why
+    steps = getattr(task, "steps", None)
+    if not isinstance(steps, int):
+        raise HalvingError(f"halving needs a proxy task with a number of steps; {type(task).__name__} has none")
+    return halving.rung_steps(steps)[:-1]
+
+
+def _add_rung_points(peers: list[list[RungPoint]], rungs: Any, latency_ms: float, rung_steps: tuple[int, ...]) -> None:
+    """Adds a trained trial's points (its score, its latency) at the intermediate rungs it reached to `peers`."""
+    by_steps = {r.steps: r.score for r in rungs or ()}
+    for k, steps in enumerate(rung_steps):
+        if steps in by_steps:
+            peers[k].append(RungPoint(by_steps[steps], latency_ms))
+
+
 def search(
     space: SearchSpace,
     *,
@@ -252,6 +283,7 @@ def search(
     algorithm_options: Mapping[str, Any] | None = None,
     latency: Any = "measured",
     proxy_seeds: int = 1,
+    halving: Halving | None = None,
     progress: bool = True,
 ) -> SearchResult:
     """Runs (or resumes) a latency-aware architecture search.
@@ -292,6 +324,13 @@ def search(
             (each in its own worker task); the candidate's accuracy is their mean and
             every score is stored with the trial. `edgenas proxy check` shows how much
             the mean of k seeds ranks better than one, at k times the training time.
+        halving: Successive halving over proxy steps (`edgenas.search.Halving`): each training is
+            scored at rungs and goes on only while it ranks in the best 1 / eta of the study's trials
+            there, ranked by the reward at its latency (measured, or predicted; under hybrid latency
+            the prediction, `margin` faster) or, under the Pareto reward, by how many dominate it.
+            A stopped trial keeps its last rung's score and is marked `stopped_early`: the algorithm
+            is told it, and the front and the best leave it out. Its other proxy seeds do not run.
+            Classification spaces only for now. None (default): every candidate trains to the end.
         progress: Show a progress bar on stderr.
 
     Returns:
@@ -304,7 +343,8 @@ def search(
             below 1, an input the space's networks cannot take), or a resumed study whose
             setup differs from the stored one (`edgenas.store.StudyMismatchError`:
             another space, reward, algorithm, device, runtime threads, precision,
-            input shape, class count, export recipe or proxy seeds).
+            input shape, class count, export recipe, proxy seeds or halving), or halving on a
+            family whose proxy training has no rungs, or with too few steps for its rungs.
         NoFinishedTrialError: If every trial of the study failed; raised after
             the failed trials are stored, with the trials as its `result`.
     """
@@ -322,6 +362,7 @@ def search(
     family.check_proxy_task(task, what=f"space {space.name!r} yields {type(point).__name__} points")
     if proxy_seeds > 1 and "seed" not in getattr(task, "__dataclass_fields__", {}):
         raise EdgenasError(f"proxy_seeds {proxy_seeds} needs a proxy task with a seed; {type(task).__name__} has none")
+    rung_steps = _rung_steps(halving, family, task)
     input_shape, num_classes = _shape_defaults(family, input_shape, num_classes)
     _check_export(space, point, input_shape=input_shape, num_classes=num_classes, precision=precision)
     if isinstance(task, ProxyTask):
@@ -384,6 +425,7 @@ def search(
         num_classes=num_classes,
         export_recipe=RECIPE_VERSION,
         proxy_seeds=proxy_seeds,
+        halving=None if halving is None else json.dumps(halving.to_json()),
     )
     pool = WorkerPool(tasks_per_worker=tasks_per_worker, initializer=_quiet_worker)  # starts a worker on first use
     db_path.parent.mkdir(parents=True, exist_ok=True)
@@ -400,7 +442,9 @@ def search(
         scores_by_spec: dict[str, tuple[float, ...] | None] = {}  # None: a trial of an older store
         latency_by_sha: dict[str, Any] = {}
         feedback_by_spec: dict[str, Any] = {}  # what the algorithm was told of each spec tried
-        done_points: list[tuple[float, float]] = []  # (accuracy, latency_ms) of the done trials
+        done_points: list[tuple[float, float]] = []  # (accuracy, latency_ms) of the complete done trials
+        rungs_by_spec: dict[str, Any] = {}  # the rungs and whether it stopped early, of each trained spec
+        peers: list[list[RungPoint]] = [[] for _ in rung_steps]  # by intermediate rung: every trial's point there
         for trial in finished:  # replay: the algorithm sees what it saw before
             proposed, _ = _propose_untried(algo, space, feedback_by_spec)
             if list(proposed.to_numbers()) != list(trial.dna):
@@ -416,15 +460,19 @@ def search(
             )  # fmt: skip
             algo.feedback(proposed, feedback_by_spec[trial.spec])
             if not failed:
+                if trial.spec not in accuracy_by_spec:  # trained, not a repeat that reused a training
+                    _add_rung_points(peers, trial.rungs, trial.latency_ms, rung_steps)
                 accuracy_by_spec[trial.spec] = trial.accuracy
                 scores_by_spec[trial.spec] = trial.proxy_scores
-                done_points.append((trial.accuracy, trial.latency_ms))
+                rungs_by_spec.setdefault(trial.spec, (trial.rungs, trial.stopped_early))
+                if trial.complete:
+                    done_points.append((trial.accuracy, trial.latency_ms))
                 for artifact in trial.artifacts:
                     latency_by_sha[artifact.sha256] = trial.latency
 
         from tqdm import tqdm  # noqa: PLC0415
 
-        best = max((t.reward for t in finished if t.reward is not None), default=None)
+        best = max((t.reward for t in finished if t.reward is not None and t.complete), default=None)
         bar = tqdm(total=trials, initial=len(finished), desc=f"search {study_record.name}", unit="trial",
                    file=sys.stderr, disable=not progress)
         try:
@@ -436,11 +484,13 @@ def search(
                     )
                     began = time.perf_counter()
                     try:
+                        reused = str(spec) in accuracy_by_spec  # tried before: its trainings are reused
+                        halved = bool(rung_steps) and not reused
                         result: CandidateResult = pool.run(
                             evaluate_candidate,
                             CandidateJob(
                                 spec=str(spec),
-                                proxy_task=None if str(spec) in accuracy_by_spec else task,
+                                proxy_task=None if reused or halved else task,
                                 export_dir=str(artifacts),
                                 input_shape=input_shape,
                                 num_classes=num_classes,
@@ -449,20 +499,34 @@ def search(
                             ),
                         )
                         extra_began = time.perf_counter()
-                        if str(spec) in accuracy_by_spec:  # tried before: its trainings are reused
+                        latency = latency_by_sha.get(result.artifact.sha256)
+                        rungs, stopped = rungs_by_spec.get(str(spec), (None, False)) if reused else (None, False)
+                        profile_before_s = 0.0
+                        if reused:
                             acc, scores = accuracy_by_spec[str(spec)], scores_by_spec.get(str(spec))
                         else:
-                            scores = (result.accuracy,) + tuple(
-                                pool.run(proxy_score, str(spec), seeded_task(task, k)) for k in range(1, proxy_seeds)
+                            first = result.accuracy
+                            if halved:  # latency first: the rungs rank the candidate at it
+                                gate_ms = latency.latency_ms if latency is not None else None
+                                if latency is None:
+                                    gate_ms, latency = source.before_training(spec, result.artifact.path)
+                                profile_before_s = time.perf_counter() - extra_began
+                                rule = PromotionRule(eta=halving.eta, reward=reward, latency_ms=gate_ms,
+                                                     peers=tuple(tuple(p) for p in peers))  # fmt: skip
+                                trained = pool.run(proxy_training, str(spec), task, rung_steps=rung_steps,
+                                                   gate=rule.continues)  # fmt: skip
+                                first, rungs, stopped = float(trained.accuracy), trained.rungs, trained.stopped_early
+                            scores = (first,) + tuple(
+                                pool.run(proxy_score, str(spec), seeded_task(task, k))
+                                for k in range(1, 1 if stopped else proxy_seeds)
                             )
                             acc = statistics.fmean(scores)
-                        proxy_s = result.proxy_s + time.perf_counter() - extra_began
+                        proxy_s = result.proxy_s + time.perf_counter() - extra_began - profile_before_s
                         profile_began = time.perf_counter()
-                        latency = latency_by_sha.get(result.artifact.sha256)
                         if latency is None:
                             could_improve = _improvement_test(reward, acc, best, done_points, pareto=pareto)
                             latency = source.latency(spec, result.artifact.path, could_improve)
-                        profile_s = time.perf_counter() - profile_began
+                        profile_s = time.perf_counter() - profile_began + profile_before_s
                         value = reward(accuracy=acc, latency_ms=latency.latency_ms)
                     except KeyboardInterrupt:
                         raise
@@ -485,6 +549,8 @@ def search(
                         trial,
                         accuracy=acc,
                         proxy_scores=scores,
+                        rungs=rungs,
+                        stopped_early=stopped,
                         latency=latency,
                         reward=scalar,
                         objectives=objectives,
@@ -506,15 +572,22 @@ def search(
                     )
                     accuracy_by_spec[str(spec)] = acc
                     scores_by_spec[str(spec)] = scores
-                    done_points.append((acc, latency.latency_ms))
+                    rungs_by_spec.setdefault(str(spec), (rungs, stopped))
+                    if not reused:
+                        _add_rung_points(peers, rungs, latency.latency_ms, rung_steps)
+                    if not stopped:
+                        done_points.append((acc, latency.latency_ms))
                     latency_by_sha[result.artifact.sha256] = latency
                     feedback_by_spec[str(spec)] = _feedback_value(
                         value, failed=False, multi_objective=multi_objective, accuracy=acc,
                         latency_ms=latency.latency_ms,
                     )  # fmt: skip
                     algo.feedback(dna, feedback_by_spec[str(spec)])
-                    best = scalar if best is None or scalar > best else best
-                    bar.set_postfix_str(f"best {best:.4f}, last {acc:.3f} @ {latency.latency_ms:.2f} ms")
+                    if not stopped:
+                        best = scalar if best is None or scalar > best else best
+                    last = f"stopped at {rungs[-1].steps} steps, " if stopped else ""
+                    shown = "none" if best is None else f"{best:.4f}"
+                    bar.set_postfix_str(f"best {shown}, last {last}{acc:.3f} @ {latency.latency_ms:.2f} ms")
                     bar.update(1)
         finally:
             bar.close()

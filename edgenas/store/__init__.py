@@ -24,6 +24,7 @@ from edgenas.store.errors import (
     UnknownStudyError,
 )
 from edgenas.store.predicted_latency import PredictedLatency
+from edgenas.store.rung import Rung
 from edgenas.store.status import TrialStatus
 from edgenas.store.store import TrialStore
 from edgenas.store.study import Study
@@ -35,6 +36,7 @@ __all__ = [
     "InvalidRecordError",
     "NotAStoreError",
     "PredictedLatency",
+    "Rung",
     "SchemaVersionError",
     "StoreError",
     "StoreOpenError",

@@ -10,6 +10,7 @@ from edgenas.store._values import format_time, parse_time
 from edgenas.store.artifact import TrialArtifact
 from edgenas.store.errors import InvalidRecordError
 from edgenas.store.predicted_latency import latency_from_json
+from edgenas.store.rung import Rung
 from edgenas.store.study import Study
 from edgenas.store.timings import TrialTimings
 from edgenas.store.trial import Trial
@@ -29,6 +30,7 @@ STUDY_COLUMNS = (
     "num_classes",
     "export_recipe",
     "proxy_seeds",
+    "halving",
     "created_at",
 )
 TRIAL_COLUMNS = (
@@ -39,6 +41,8 @@ TRIAL_COLUMNS = (
     "status",
     "accuracy",
     "proxy_scores",
+    "rungs",
+    "stopped_early",
     "latency_ms",
     "latency",
     "reward",
@@ -84,6 +88,8 @@ def trial_params(trial: Trial) -> dict[str, Any]:
         "status": trial.status.value,
         "accuracy": trial.accuracy,
         "proxy_scores": None if trial.proxy_scores is None else _dumps(list(trial.proxy_scores)),
+        "rungs": None if trial.rungs is None else _dumps([rung.to_json() for rung in trial.rungs]),
+        "stopped_early": int(trial.stopped_early),
         "latency_ms": trial.latency_ms,
         "latency": None if trial.latency is None else _dumps(trial.latency.to_json()),
         "reward": trial.reward,
@@ -115,6 +121,8 @@ def trial_from_row(row: sqlite3.Row) -> Trial:
             status=row["status"],
             accuracy=row["accuracy"],
             proxy_scores=None if row["proxy_scores"] is None else tuple(json.loads(row["proxy_scores"])),
+            rungs=None if row["rungs"] is None else tuple(Rung.from_json(item) for item in json.loads(row["rungs"])),
+            stopped_early=bool(row["stopped_early"]),
             latency=latency,
             reward=row["reward"],
             objectives=None if row["objectives"] is None else tuple(json.loads(row["objectives"])),

@@ -24,7 +24,7 @@ from edgenas.store.errors import NotAStoreError, SchemaVersionError, StoreOpenEr
 __all__ = ["APPLICATION", "SCHEMA_VERSION", "connect"]
 
 APPLICATION = "edgenas.trial_store"
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 _DDL = (
     """CREATE TABLE edgenas_schema (
@@ -44,7 +44,8 @@ _DDL = (
         input_shape TEXT,
         num_classes INTEGER,
         export_recipe INTEGER,
-        proxy_seeds INTEGER NOT NULL DEFAULT 1
+        proxy_seeds INTEGER NOT NULL DEFAULT 1,
+        halving TEXT
     )""",
     # latency_ms repeats latency's median so that ad-hoc SQL can read it.
     """CREATE TABLE trials (
@@ -55,6 +56,8 @@ _DDL = (
         status TEXT NOT NULL CHECK (status IN ('running', 'done', 'failed')),
         accuracy REAL,
         proxy_scores TEXT,
+        rungs TEXT,
+        stopped_early INTEGER NOT NULL DEFAULT 0 CHECK (stopped_early IN (0, 1)),
         latency_ms REAL,
         latency TEXT,
         reward REAL,
@@ -81,6 +84,11 @@ _UPGRADES: dict[int, tuple[str, ...]] = {
     2: (
         "ALTER TABLE studies ADD COLUMN proxy_seeds INTEGER NOT NULL DEFAULT 1",
         "ALTER TABLE trials ADD COLUMN proxy_scores TEXT",
+    ),
+    3: (
+        "ALTER TABLE studies ADD COLUMN halving TEXT",
+        "ALTER TABLE trials ADD COLUMN rungs TEXT",
+        "ALTER TABLE trials ADD COLUMN stopped_early INTEGER NOT NULL DEFAULT 0 CHECK (stopped_early IN (0, 1))",
     ),
 }
 """The statements that take a store of version N to N + 1, by N."""

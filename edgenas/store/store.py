@@ -34,6 +34,7 @@ from edgenas.store.errors import (
     UnknownStudyError,
 )
 from edgenas.store.predicted_latency import PredictedLatency
+from edgenas.store.rung import Rung
 from edgenas.store.status import TrialStatus
 from edgenas.store.study import Study
 from edgenas.store.timings import TrialTimings
@@ -266,6 +267,8 @@ class TrialStore:
         latency: LatencyResult | PredictedLatency | None,
         reward: float | None,
         proxy_scores: Sequence[float] | None = None,
+        rungs: Sequence[Rung] | None = None,
+        stopped_early: bool = False,
         objectives: Sequence[float] | None = None,
         artifacts: Sequence[TrialArtifact] = (),
         timings: TrialTimings | None = None,
@@ -277,6 +280,8 @@ class TrialStore:
             accuracy: Proxy-task accuracy.
             latency: The latency: measured, or predicted.
             proxy_scores: Each proxy training's score, by seed (None: not recorded).
+            rungs: The first training's score at each rung it reached (None: no halving).
+            stopped_early: Whether halving stopped its training before the last rung.
             reward: The scalar reward.
             objectives: The objective vector of a Pareto search.
             artifacts: The exported model files.
@@ -295,6 +300,8 @@ class TrialStore:
             status=TrialStatus.DONE,
             accuracy=accuracy,
             proxy_scores=None if proxy_scores is None else tuple(proxy_scores),
+            rungs=None if rungs is None else tuple(rungs),
+            stopped_early=stopped_early,
             latency=latency,
             reward=reward,
             objectives=None if objectives is None else tuple(objectives),
@@ -383,7 +390,9 @@ class TrialStore:
         return [t for t in self.trials(study_name) if t.status.finished]
 
     def best(self, study_name: str) -> Trial | None:
-        """Returns the done trial of highest reward (the earliest on a tie), or None.
+        """Returns the complete done trial of highest reward (the earliest on a tie), or None.
+
+        A trial that successive halving stopped early is left out: its score is a shorter training's.
 
         Raises:
             UnknownStudyError: If the study does not exist.
@@ -391,7 +400,7 @@ class TrialStore:
         with self._read() as conn:
             self._require_study(conn, study_name)
             row = conn.execute(
-                "SELECT * FROM trials WHERE study = ? AND status = 'done' AND reward IS NOT NULL "
+                "SELECT * FROM trials WHERE study = ? AND status = 'done' AND NOT stopped_early AND reward IS NOT NULL "
                 "ORDER BY reward DESC, idx ASC LIMIT 1",
                 (study_name,),
             ).fetchone()

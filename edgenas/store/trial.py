@@ -19,6 +19,7 @@ from edgenas.store._values import (
 from edgenas.store.artifact import TrialArtifact
 from edgenas.store.errors import InvalidRecordError
 from edgenas.store.predicted_latency import PredictedLatency, latency_from_json
+from edgenas.store.rung import Rung
 from edgenas.store.status import TrialStatus
 from edgenas.store.timings import TrialTimings
 
@@ -48,6 +49,10 @@ class Trial:
             candidate was trained more than once.
         proxy_scores: Each proxy training's score, by seed (done trials; None where not
             recorded: a trial of an older store, or one that reused another trial's training).
+        rungs: The first training's score at each rung it reached (done trials of a study with
+            successive halving, `edgenas.search.Halving`; None otherwise), by steps ascending.
+        stopped_early: Whether halving stopped its training at its last rung (done trials): its
+            accuracy is that rung's score, so it is no peer of the trials that trained to the end.
         latency: The latency (done trials): measured on a device, or predicted.
         reward: The scalar reward (done trials).
         objectives: The objective vector, for Pareto searches (done trials).
@@ -65,6 +70,8 @@ class Trial:
     status: TrialStatus
     accuracy: float | None = None
     proxy_scores: tuple[float, ...] | None = None
+    rungs: tuple[Rung, ...] | None = None
+    stopped_early: bool = False
     latency: LatencyResult | PredictedLatency | None = None
     reward: float | None = None
     objectives: tuple[float, ...] | None = None
@@ -90,6 +97,17 @@ class Trial:
             object.__setattr__(
                 self, "proxy_scores", tuple(check_float(f"proxy_scores[{i}]", v) for i, v in enumerate(scores))
             )
+        if self.rungs is not None:
+            rungs = _check_tuple("rungs", self.rungs)
+            if not rungs or not all(isinstance(r, Rung) for r in rungs):
+                raise InvalidRecordError(f"rungs must be a non-empty tuple of Rung (or None), got {rungs!r}")
+            if any(a.steps >= b.steps for a, b in zip(rungs, rungs[1:])):
+                raise InvalidRecordError(f"rungs must have ascending steps, got {[r.steps for r in rungs]}")
+            object.__setattr__(self, "rungs", rungs)
+        if not isinstance(self.stopped_early, bool):
+            raise InvalidRecordError(f"stopped_early must be a bool, got {type(self.stopped_early).__name__}")
+        if self.stopped_early and self.rungs is None:
+            raise InvalidRecordError("a trial stopped early needs its rungs")
         if self.latency is not None and not isinstance(self.latency, (LatencyResult, PredictedLatency)):
             raise InvalidRecordError(
                 f"latency must be a LatencyResult, a PredictedLatency or None, got {type(self.latency).__name__}"
@@ -120,6 +138,8 @@ class Trial:
             "reward": self.reward,
             "objectives": self.objectives,
             "proxy_scores": self.proxy_scores,
+            "rungs": self.rungs,
+            "stopped_early": self.stopped_early or None,
         }
         if self.status is TrialStatus.RUNNING:
             present = [name for name, value in results.items() if value is not None]
@@ -140,6 +160,11 @@ class Trial:
                 raise InvalidRecordError(f"a failed trial has no {', '.join(present)}")
 
     @property
+    def complete(self) -> bool:
+        """Done and trained to the end (not stopped early): a trial the front and the best are chosen among."""
+        return self.status is TrialStatus.DONE and not self.stopped_early
+
+    @property
     def latency_ms(self) -> float | None:
         """The (measured median or predicted) latency in milliseconds, or None without one."""
         return None if self.latency is None else self.latency.latency_ms
@@ -154,6 +179,8 @@ class Trial:
             "status": self.status.value,
             "accuracy": self.accuracy,
             "proxy_scores": None if self.proxy_scores is None else list(self.proxy_scores),
+            "rungs": None if self.rungs is None else [rung.to_json() for rung in self.rungs],
+            "stopped_early": self.stopped_early,
             "latency_ms": self.latency_ms,
             "latency": None if self.latency is None else self.latency.to_json(),
             "reward": self.reward,
@@ -168,7 +195,7 @@ class Trial:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Trial:
         """Builds a trial from `to_json()` output (``latency_ms`` is derived and ignored; an older
-        edgenas's output, without ``proxy_scores``, too).
+        edgenas's output, without ``proxy_scores``, ``rungs`` or ``stopped_early``, too).
 
         Raises:
             InvalidRecordError: On a missing, unknown or invalid field.
@@ -176,7 +203,7 @@ class Trial:
         if not isinstance(data, dict):
             raise InvalidRecordError(f"a trial must be a JSON object, got {type(data).__name__}")
         names = {field.name for field in dataclasses.fields(cls)} | {"latency_ms"}
-        if not names - {"proxy_scores"} <= set(data) <= names:
+        if not names - {"proxy_scores", "rungs", "stopped_early"} <= set(data) <= names:
             raise InvalidRecordError(
                 f"trial JSON: missing {sorted(names - set(data))}, unknown {sorted(set(data) - names)}"
             )
@@ -184,6 +211,9 @@ class Trial:
             latency = None if data["latency"] is None else latency_from_json(data["latency"])
         except ValueError as error:
             raise InvalidRecordError(f"trial {data.get('index')!r} latency: {error}") from None
+        rungs = data.get("rungs")
+        if rungs is not None and not isinstance(rungs, list):
+            raise InvalidRecordError("trial JSON: rungs must be a list or null")
         artifacts = data["artifacts"]
         if not isinstance(artifacts, list):
             raise InvalidRecordError("trial JSON: artifacts must be a list")
@@ -195,6 +225,8 @@ class Trial:
             status=data["status"],
             accuracy=data["accuracy"],
             proxy_scores=None if data.get("proxy_scores") is None else _check_tuple("proxy_scores", data["proxy_scores"]),
+            rungs=None if rungs is None else tuple(Rung.from_json(item) for item in rungs),
+            stopped_early=data.get("stopped_early", False),
             latency=latency,
             reward=data["reward"],
             objectives=None if data["objectives"] is None else _check_tuple("objectives", data["objectives"]),

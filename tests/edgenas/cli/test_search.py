@@ -85,3 +85,31 @@ def test_a_segmentation_search_refuses_a_dataset_folder(capsys, tmp_path):
         "edgenas: error: space 'mnasnet' trains on a SegmentationProxyTask, which makes its own data; --dataset is "
         "for spaces whose proxy task reads a dataset\n"
     )
+
+
+def test_halving_runs_from_the_command_line_and_says_what_it_stopped(capsys, tmp_path, monkeypatch):
+    fakes.install(monkeypatch)
+    from edgenas.search import loop  # noqa: PLC0415
+
+    local = loop.latency_source
+    monkeypatch.setattr(loop, "latency_source", lambda _, **kw: local(fakes.FakeDevice("board"), **kw))
+    argv = _search_argv(tmp_path / "s.sqlite", "--halving", "3:2")
+    argv[argv.index("3", argv.index("--trials"))] = "8"
+    argv[argv.index("--proxy-steps") + 1] = "9"
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    with TrialStore(tmp_path / "s.sqlite") as store:
+        trials = store.trials("default")
+    stopped = sum(t.stopped_early for t in trials)
+    steps = sum(t.rungs[-1].steps for t in trials)
+    assert stopped > 0
+    assert (f"halving: {stopped} of 8 trainings stopped early; {steps} training steps, {steps / 72:.0%} of "
+            "training every candidate to the end") in out.splitlines()  # fmt: skip
+
+
+@pytest.mark.parametrize(("value", "message"), [("1:3", "eta must be an integer from 2"), ("fast", "'on' or ETA")])
+def test_a_bad_halving_is_a_usage_error(capsys, tmp_path, value, message):
+    with pytest.raises(SystemExit) as info:
+        main(_search_argv(tmp_path / "s.sqlite", "--halving", value))
+    assert info.value.code == 2 and message in capsys.readouterr().err
+    assert not (tmp_path / "s.sqlite").exists()

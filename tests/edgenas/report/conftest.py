@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from devices import DeviceInfo, LatencyResult, TensorInfo
-from edgenas.store import Study, Trial, TrialStore
+from edgenas.store import Rung, Study, Trial, TrialStore
 
 SPEC = "relu6-stem32-mbconv_r1_k3_s1_e1_se0_c16-mbconv_r2_k3_s2_e6_se0_c24-mbconv_r3_k5_s2_e6_se0.25_c40-head1280"
 
@@ -68,6 +68,13 @@ class StudyWriter:
             latency=None if latency_ms is None else latency_of(latency_ms),
             reward=reward,
         )
+
+    def stopped(self, accuracy: float, latency_ms: float, *, reward: float, steps: int = 33) -> Trial:
+        """A done trial that successive halving stopped after `steps` steps, with `accuracy` there."""
+        index = len(self.store.trials(self.name))
+        trial = self.store.start_trial(self.name, index=index, dna=(index,), spec=SPEC)
+        return self.store.finish_trial(trial, accuracy=accuracy, latency=latency_of(latency_ms), reward=reward,
+                                       rungs=[Rung(steps, accuracy)], stopped_early=True)  # fmt: skip
 
     def failed(self, error: str = "ExportError: unsupported op") -> Trial:
         index = len(self.store.trials(self.name))

@@ -162,3 +162,23 @@ def test_detection_report_table_is_headed_ap(other_writer, tmp_path: Path) -> No
     report = write_report(other_writer.store, "other", out_dir=tmp_path / "det", target_ms=40.0)
     assert report.table.splitlines()[0].split() == ["index", "AP@0.5", "latency_ms", "reward", "spec"]
     assert report.table.splitlines()[2].split()[1] == "0.2000"
+
+
+def test_trials_stopped_early_are_drawn_apart_and_left_out_of_the_front_the_best_and_the_table(
+    writer, tmp_path: Path
+) -> None:
+    _fill(writer)
+    # Better than every trial on both axes and by reward, but a shorter training's score: no peer of the others.
+    first = writer.stopped(0.99, 5.0, reward=0.99)
+    writer.stopped(0.2, 30.0, reward=0.2, steps=100)
+    report = write_report(writer.store, "pi4", out_dir=tmp_path / "r", target_ms=25.0)
+    assert first.index not in {t.index for t in report.front} and report.best.index != first.index
+    assert report.front[0].latency_ms == 8.0  # the fastest complete trial starts the front
+    assert report.table.rstrip().endswith("left out of the front and the best")
+    assert f"2 of 30 trials were stopped early by successive halving (#{first.index}, #{first.index + 1})" in report.table
+    (axes,) = _figure(writer.store.trials("pi4"), target_ms=25.0).axes
+    assert "2 stopped early" in axes.get_title() and "4 not drawn (4 failed)" in axes.get_title()
+    labels = [text.get_text() for text in axes.get_legend().get_texts()]
+    assert "stopped early by halving (2),\nscore after 33, 100 steps" in labels
+    trials = json.loads(report.trials_path.read_text())["trials"]
+    assert [t["index"] for t in trials if t["stopped_early"]] == [first.index, first.index + 1]

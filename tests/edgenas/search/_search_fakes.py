@@ -3,14 +3,17 @@
 `FakePool` replaces `edgenas.search.loop.WorkerPool`: it evaluates a candidate
 with a scripted outcome instead of training and exporting it in a TensorFlow
 worker, and answers a further proxy training (`proxy_score`, another seed) with
-a score hashed from the spec and the seed. Use `install(monkeypatch, outcome)`. `FakeDevice` times nothing and
-returns a valid measurement. `search` runs a small MnasNet study timed on a
+a score hashed from the spec and the seed; a training with rungs (`proxy_training`,
+successive halving) climbs linearly to that score and asks the real gate at each
+intermediate rung. Use `install(monkeypatch, outcome)`. `FakeDevice` times nothing
+and returns a valid measurement. `search` runs a small MnasNet study timed on a
 `FakeDevice`. The loop around them (proposals, the store, resume, rewards) is real.
 """
 
 from __future__ import annotations
 
 import hashlib
+import types
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -21,8 +24,9 @@ from devices.hashing import sha256_file
 from edgenas.export import Artifact, ModelFormat, Precision
 from edgenas.proxy import ProxyTask
 from edgenas.search import loop
-from edgenas.search.evaluate import CandidateJob, CandidateResult, evaluate_candidate, proxy_score
+from edgenas.search.evaluate import CandidateJob, CandidateResult, evaluate_candidate, proxy_score, proxy_training
 from edgenas.search.rewards import make_reward
+from edgenas.store import Rung
 
 Outcome = Callable[[CandidateJob], CandidateResult]
 
@@ -47,6 +51,22 @@ def hashed_score(spec: str, seed: int) -> float:
     return 0.3 + int(hashlib.sha256(f"{spec}/{seed}".encode()).hexdigest()[:4], 16) / 0xFFFF / 2
 
 
+def rung_score(spec: str, seed: int, steps: int, total_steps: int) -> float:
+    """The stand-in score of `spec` after `steps` of `total_steps` steps: a linear climb to `hashed_score`."""
+    return hashed_score(spec, seed) * steps / total_steps
+
+
+def trained_with_rungs(spec: str, task: Any, *, rung_steps: tuple[int, ...], gate: Callable[[int, float], bool]) -> Any:
+    """A stand-in of `proxy_training`: scored at each rung, stopped where `gate` says no."""
+    rungs = []
+    for k, steps in enumerate(rung_steps):
+        rungs.append(Rung(steps, rung_score(spec, task.seed, steps, task.steps)))
+        if not gate(k, rungs[-1].score):
+            return types.SimpleNamespace(accuracy=rungs[-1].score, rungs=tuple(rungs), stopped_early=True)
+    rungs.append(Rung(task.steps, hashed_score(spec, task.seed)))
+    return types.SimpleNamespace(accuracy=rungs[-1].score, rungs=tuple(rungs), stopped_early=False)
+
+
 def failing(message: str) -> Outcome:
     """A candidate whose export raises `ExportError(message)`."""
 
@@ -64,14 +84,19 @@ class FakePool:
     Attributes:
         evaluated: The spec of every candidate evaluated, in order.
         scored: `(spec, seed)` of every further proxy training, in order.
+        halved: The spec of every training with rungs, in order.
     """
 
     def __init__(self, outcome: Outcome) -> None:
         self._outcome = outcome
         self.evaluated: list[str] = []
         self.scored: list[tuple[str, int]] = []
+        self.halved: list[str] = []
 
     def run(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+        if fn is proxy_training:
+            self.halved.append(args[0])
+            return trained_with_rungs(*args, **kwargs)
         if fn is proxy_score:
             spec, task = args
             self.scored.append((spec, task.seed))
@@ -98,7 +123,7 @@ def install(monkeypatch: Any, outcome: Outcome = exported) -> FakePool:
 class FakeDevice(DeviceBackend):
     """A device that answers at once and measures every model at `latency_ms`."""
 
-    def __init__(self, name: str = "board", *, latency_ms: float = 2.0) -> None:
+    def __init__(self, name: str = "board", *, latency_ms: float | Callable[[Path], float] = 2.0) -> None:
         self._name = name
         self._latency_ms = latency_ms
         self.measured: list[Path] = []
@@ -112,7 +137,7 @@ class FakeDevice(DeviceBackend):
 
     def measure(self, model_path: Any, settings: Any, *, timeout_s: float = 600.0) -> LatencyResult:
         self.measured.append(Path(model_path))
-        ms = self._latency_ms
+        ms = self._latency_ms(Path(model_path)) if callable(self._latency_ms) else self._latency_ms
         return LatencyResult(
             schema_version=2, model_path=str(model_path), artifact_sha256=sha256_file(model_path), size_bytes=64,
             runtime="litert", runtime_version="2.3.0", threads=settings.threads, delegate="xnnpack",

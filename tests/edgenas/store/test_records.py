@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from edgenas.export import Artifact, ModelFormat, Precision
-from edgenas.store import InvalidRecordError, Trial, TrialArtifact, TrialStatus, TrialTimings
+from edgenas.store import InvalidRecordError, Rung, Trial, TrialArtifact, TrialStatus, TrialTimings
 
 NOW = datetime.datetime(2026, 3, 4, 5, 6, 7, 890, tzinfo=datetime.timezone.utc)
 SHA = "0f" * 32
@@ -46,6 +46,17 @@ def test_trial_json_round_trip(make_latency) -> None:
     assert Trial.from_json(older) == dataclasses.replace(trial, proxy_scores=None)
 
 
+def test_a_trial_stopped_early_round_trips_and_older_json_has_no_rungs(make_latency) -> None:
+    trial = _done(make_latency, rungs=(Rung(10, 0.25), Rung(30, 0.5)), stopped_early=True, proxy_scores=(0.5,),
+                  accuracy=0.5)  # fmt: skip
+    data = trial.to_json()
+    assert data["rungs"] == [[10, 0.25], [30, 0.5]] and data["stopped_early"] is True
+    assert Trial.from_json(data) == trial and not trial.complete
+    older = {k: v for k, v in data.items() if k not in ("rungs", "stopped_early")}
+    assert Trial.from_json(older) == dataclasses.replace(trial, rungs=None, stopped_early=False)
+    assert Trial.from_json(older).complete
+
+
 def test_numbers_are_normalised(make_latency) -> None:
     trial = _done(make_latency, accuracy=1, objectives=[1, -8], dna=[1, 2])
     assert isinstance(trial.accuracy, float) and trial.objectives == (1.0, -8.0) and trial.dna == (1, 2)
@@ -66,6 +77,14 @@ def test_numbers_are_normalised(make_latency) -> None:
         ({"status": TrialStatus.FAILED, "error": "boom", "accuracy": None, "latency": None, "reward": None,
           "objectives": None}, "a failed trial has no proxy_scores"),
         ({"started_at": NOW.replace(tzinfo=None)}, "started_at must be time-zone aware"),
+        ({"rungs": ()}, "rungs must be a non-empty tuple of Rung"),
+        ({"rungs": ((10, 0.5),)}, "rungs must be a non-empty tuple of Rung"),
+        ({"rungs": (Rung(30, 0.5), Rung(10, 0.25))}, r"ascending steps, got \[30, 10\]"),
+        ({"stopped_early": True}, "a trial stopped early needs its rungs"),
+        ({"stopped_early": 1, "rungs": (Rung(10, 0.5),)}, "stopped_early must be a bool"),
+        ({"status": TrialStatus.RUNNING, "accuracy": None, "latency": None, "reward": None, "objectives": None,
+          "proxy_scores": None, "artifacts": (), "finished_at": None, "rungs": (Rung(10, 0.5),)},
+         "a running trial has no rungs"),
     ],
 )
 def test_state_rules(make_latency, changes: dict[str, object], message: str) -> None:

@@ -1,7 +1,8 @@
-"""Stores written by an older edgenas (schema 1 or 2) open, are upgraded in place, and resume safely."""
+"""Stores written by an older edgenas (schema 1, 2 or 3) open, are upgraded in place, and resume safely."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 from pathlib import Path
@@ -76,7 +77,7 @@ def test_a_schema_1_store_is_upgraded_in_place_and_keeps_its_data(
         study = store.study("pi4")
         trials = store.trials("pi4")
 
-    assert _version(db_path) == SCHEMA_VERSION == 3
+    assert _version(db_path) == SCHEMA_VERSION == 4
     assert study.device == "local:litert:1t:fp32"
     assert (study.input_shape, study.num_classes, study.export_recipe) == (None, None, None)
     assert [t.status for t in trials] == [TrialStatus.DONE, TrialStatus.FAILED]
@@ -157,3 +158,34 @@ def test_a_schema_2_study_resumed_with_more_proxy_seeds_is_refused(
             store.create_or_open_study(make_study(input_shape=(64, 64, 3), num_classes=10, export_recipe=3,
                                                   proxy_seeds=3), resume=True)  # fmt: skip
     assert info.value.fields == ("proxy_seeds",)
+
+
+# What schema 3 added to schema 2: the proxy seeds of a study and each trial's scores.
+_SCHEMA_3_ADDED = (
+    "ALTER TABLE studies ADD COLUMN proxy_seeds INTEGER NOT NULL DEFAULT 1",
+    "ALTER TABLE trials ADD COLUMN proxy_scores TEXT",
+)
+
+
+def test_a_schema_3_store_is_upgraded_to_no_halving_and_no_trial_stopped_early(
+    db_path: Path, make_study, make_latency, spec_text
+) -> None:
+    written = _schema_2_store(db_path, make_study, make_latency, spec_text, statuses=("done", "failed"))
+    conn = sqlite3.connect(db_path)
+    for statement in _SCHEMA_3_ADDED:
+        conn.execute(statement)
+    conn.execute("UPDATE edgenas_schema SET version = 3")
+    conn.commit()
+    conn.close()
+
+    with TrialStore(db_path) as store:
+        study = store.study("pi4")
+        trials = store.trials("pi4")
+        assert store.create_or_open_study(written, resume=True).halving is None  # the same setup resumes
+        with pytest.raises(StudyMismatchError, match="halving") as info:
+            store.create_or_open_study(dataclasses.replace(written, halving='{"eta": 3, "rungs": 3}'), resume=True)
+
+    assert _version(db_path) == SCHEMA_VERSION
+    assert study.halving is None and info.value.fields == ("halving",)
+    assert [(t.rungs, t.stopped_early) for t in trials] == [(None, False), (None, False)]
+    assert trials[0].complete and not trials[1].complete

@@ -11,6 +11,7 @@ import pytest
 from edgenas.export import ModelFormat, Precision
 from edgenas.store import (
     InvalidRecordError,
+    Rung,
     Trial,
     TrialArtifact,
     TrialStateError,
@@ -71,6 +72,17 @@ def test_finish_records_every_result_and_reads_back_equal(
     assert done.artifacts[1].format is ModelFormat.ONNX and done.artifacts[1].path == Path("/art/j.onnx")
     assert done.finished_at is not None and done.finished_at >= done.started_at
     assert store.trials(study) == [done]
+
+
+def test_a_trial_stopped_early_reads_back_equal_and_is_never_the_best(
+    store: TrialStore, study: str, spec_text: str, make_latency
+) -> None:
+    full = store.finish_trial(store.start_trial(study, index=0, dna=(1, 2), spec=spec_text), accuracy=0.5,
+                              latency=make_latency(20.0), reward=0.5, rungs=[Rung(10, 0.3), Rung(30, 0.5)])  # fmt: skip
+    stopped = store.finish_trial(store.start_trial(study, index=1, dna=(2, 1), spec=spec_text), accuracy=0.9,
+                                 latency=make_latency(5.0), reward=0.9, rungs=[Rung(10, 0.9)], stopped_early=True)  # fmt: skip
+    assert store.trials(study) == [full, stopped] and stopped.stopped_early and not full.stopped_early
+    assert store.best(study) == full  # the higher reward is a shorter training's
 
 
 def test_a_version_1_latency_reads_back_as_version_1(

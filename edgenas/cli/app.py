@@ -144,8 +144,8 @@ def _build_parser() -> argparse.ArgumentParser:
     search.add_argument("--halving", type=halving, metavar="on|ETA:RUNGS",
                         help="successive halving over proxy steps: score each training at RUNGS step counts ETA "
                              "times apart and stop it where it is not in the best 1/ETA of the study's trials "
-                             "there ('on': 3:3, i.e. after a ninth and a third of the steps); classification "
-                             "spaces; default: every candidate trains to the end")
+                             "there ('on': 3:3, i.e. after a ninth and a third of the steps); default: every "
+                             "candidate trains to the end")
 
     report = sub.add_parser("report", help="Pareto plot, front table and best model of a study")
     report.add_argument("--db", required=True)

@@ -13,6 +13,7 @@ Papers: RetinaNet, https://arxiv.org/abs/1708.02002; FPN, https://arxiv.org/abs/
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 from edgenas.errors import SpecError
@@ -112,3 +113,11 @@ class ChainDetectorFamily(RetinaNetFamily):
         from edgenas.proxy.chain_detection_train import train_and_evaluate_chain_detection  # noqa: PLC0415
 
         return train_and_evaluate_chain_detection(spec, task)
+
+    def train_proxy_with_rungs(
+        self, spec: ChainDetectorSpec, task: Any, *, rung_steps: tuple[int, ...], gate: Callable[[int, float], bool]
+    ) -> Any:
+        """`train_proxy`, scored at `rung_steps` (AP@0.5) and stopped where `gate` says no."""
+        from edgenas.proxy.chain_detection_train import train_and_evaluate_chain_detection  # noqa: PLC0415
+
+        return train_and_evaluate_chain_detection(spec, task, rung_steps=rung_steps, gate=gate)

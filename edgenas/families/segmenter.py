@@ -18,6 +18,7 @@ Importing this module does not import TensorFlow; `build` and `train_proxy` do.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from edgenas.errors import SpecError
@@ -139,6 +140,14 @@ class SegmenterFamily(Family):
         from edgenas.proxy.segmentation_train import train_and_evaluate_segmentation  # noqa: PLC0415
 
         return train_and_evaluate_segmentation(spec, task)
+
+    def train_proxy_with_rungs(
+        self, spec: Any, task: Any, *, rung_steps: tuple[int, ...], gate: Callable[[int, float], bool]
+    ) -> Any:
+        """`train_proxy`, scored at `rung_steps` (mIoU) and stopped where `gate` says no."""
+        from edgenas.proxy.segmentation_train import train_and_evaluate_segmentation  # noqa: PLC0415
+
+        return train_and_evaluate_segmentation(spec, task, rung_steps=rung_steps, gate=gate)
 
 
 class ChainSegmenterFamily(SegmenterFamily):

@@ -16,6 +16,7 @@ and Localization", CVPR 2020, https://arxiv.org/abs/1912.05027.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 from edgenas.errors import SpecError
@@ -170,3 +171,12 @@ class SpineNetDetectorFamily(RetinaNetFamily):
 
         backbone, head = (spec.backbone, spec.head) if isinstance(spec, SpineNetDetectorSpec) else (spec, None)
         return train_and_evaluate_detection(backbone, task, head=head)
+
+    def train_proxy_with_rungs(
+        self, spec: SpineNetNetwork, task: Any, *, rung_steps: tuple[int, ...], gate: Callable[[int, float], bool]
+    ) -> Any:
+        """`train_proxy`, scored at `rung_steps` (AP@0.5) and stopped where `gate` says no."""
+        from edgenas.proxy.detection_train import train_and_evaluate_detection  # noqa: PLC0415
+
+        backbone, head = (spec.backbone, spec.head) if isinstance(spec, SpineNetDetectorSpec) else (spec, None)
+        return train_and_evaluate_detection(backbone, task, head=head, rung_steps=rung_steps, gate=gate)

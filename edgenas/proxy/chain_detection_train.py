@@ -13,6 +13,7 @@ choices, so every stage keeps its own.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from edgenas.errors import SpecError
@@ -73,12 +74,20 @@ def chain_detection_proxy_spec(spec: Any, task: DetectionProxyTask) -> Any:
         raise ProxyConfigError(f"cannot reduce {spec} to the detection proxy: {error}") from None
 
 
-def train_and_evaluate_chain_detection(spec: Any, task: DetectionProxyTask | None = None) -> DetectionProxyResult:
+def train_and_evaluate_chain_detection(
+    spec: Any,
+    task: DetectionProxyTask | None = None,
+    *,
+    rung_steps: Sequence[int] = (),
+    gate: Callable[[int, float], bool] | None = None,
+) -> DetectionProxyResult:
     """Trains the proxy of a chain-backbone detector briefly and scores AP@0.5 (see the module docstring).
 
     Args:
         spec: The candidate detector (a `ChainDetectorSpec`, or a NAS-FPN detector on a chain backbone).
         task: The detection proxy task (default: `DetectionProxyTask()`).
+        rung_steps: Steps after which it is also scored (successive halving; see `train_and_evaluate_detector`).
+        gate: Whether the training goes on after a rung (default: always).
 
     Raises:
         ProxyConfigError: If `task` is not a `DetectionProxyTask` or `spec` cannot be reduced to it.
@@ -107,4 +116,5 @@ def train_and_evaluate_chain_detection(spec: Any, task: DetectionProxyTask | Non
             f"the detection proxy labels {anchors} anchors (9 per location, levels 3-7); "
             f"{family.name} detector {reduced} outputs {classes.shape[1]}"
         )
-    return train_and_evaluate_detector(build, levels=_LEVELS, task=task, proxy_spec=reduced)
+    return train_and_evaluate_detector(build, levels=_LEVELS, task=task, proxy_spec=reduced, rung_steps=rung_steps,
+                                       gate=gate)  # fmt: skip

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from edgenas.proxy._training import runs_eagerly, scaled_images, step_losses_callback
+from edgenas.proxy._training import check_rung_steps, fit_with_rungs, runs_eagerly, scaled_images
 from edgenas.proxy.box_coding import assign_anchors_batch
 from edgenas.proxy.detection_data import DetectionData, DetectionDataSpec, generate_detection_data
 from edgenas.proxy.detection_metrics import mean_average_precision, postprocess
@@ -30,6 +30,7 @@ from edgenas.proxy.detection_task import DetectionProxyTask
 from edgenas.proxy.errors import ProxyConfigError, ProxyTrainingError
 from edgenas.specs.detection_head import DetectionHeadSpec
 from edgenas.specs.spinenet_arch import SpineNetSpec
+from edgenas.store.rung import Rung
 
 if TYPE_CHECKING:
     import keras
@@ -69,6 +70,9 @@ class DetectionProxyResult:
         params: Parameters of the proxy detector (Keras count).
         num_validation: Held-out images.
         proxy_spec: The reduced network that was trained (a SpineNet backbone, a chain detector, ...).
+        rungs: The AP@0.5 at each rung the training reached, the last included (empty without rungs).
+        stopped_early: Whether the gate stopped the training at its last rung (`accuracy`, `per_class_ap`
+            and `steps` are then that rung's).
     """
 
     accuracy: float
@@ -82,6 +86,8 @@ class DetectionProxyResult:
     params: int
     num_validation: int
     proxy_spec: Any
+    rungs: tuple[Rung, ...] = ()
+    stopped_early: bool = False
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.accuracy <= 1.0:
@@ -179,7 +185,12 @@ def _training_batches(
 
 
 def train_and_evaluate_detection(
-    spec: SpineNetSpec, task: DetectionProxyTask | None = None, *, head: DetectionHeadSpec | None = None
+    spec: SpineNetSpec,
+    task: DetectionProxyTask | None = None,
+    *,
+    head: DetectionHeadSpec | None = None,
+    rung_steps: Sequence[int] = (),
+    gate: Callable[[int, float], bool] | None = None,
 ) -> DetectionProxyResult:
     """Trains the proxy detector of a SpineNet `spec` on the generated detection data and scores AP@0.5.
 
@@ -190,6 +201,8 @@ def train_and_evaluate_detection(
         spec: The candidate backbone.
         task: The detection proxy task (default: `DetectionProxyTask()`).
         head: The candidate's own head (a scaled detector's), reduced like the backbone; None: the task's head.
+        rung_steps: Steps after which it is also scored (successive halving; see `train_and_evaluate_detector`).
+        gate: Whether the training goes on after a rung (default: always).
 
     Returns:
         AP@0.5 (as `accuracy`), per-class AP, the final loss, timings and the proxy backbone.
@@ -215,13 +228,18 @@ def train_and_evaluate_detection(
             detection_head=detection_proxy_head(reduced, task, head=head),
         )
 
-    return train_and_evaluate_detector(
-        build, levels=range(reduced.min_level, reduced.max_level + 1), task=task, proxy_spec=reduced
-    )
+    return train_and_evaluate_detector(build, levels=range(reduced.min_level, reduced.max_level + 1), task=task,
+                                       proxy_spec=reduced, rung_steps=rung_steps, gate=gate)  # fmt: skip
 
 
 def train_and_evaluate_detector(
-    build: Callable[[], keras.Model], *, levels: Sequence[int], task: DetectionProxyTask, proxy_spec: Any
+    build: Callable[[], keras.Model],
+    *,
+    levels: Sequence[int],
+    task: DetectionProxyTask,
+    proxy_spec: Any,
+    rung_steps: Sequence[int] = (),
+    gate: Callable[[int, float], bool] | None = None,
 ) -> DetectionProxyResult:
     """Trains a proxy detector on the task's generated data and scores AP@0.5 on its held-out images.
 
@@ -236,14 +254,20 @@ def train_and_evaluate_detector(
         levels: The detector's output levels.
         task: The detection proxy task.
         proxy_spec: The reduced network's spec, reported in the result.
+        rung_steps: Steps after which AP@0.5 is also scored on the held-out images (successive halving):
+            ascending, below `task.steps`. A training through every rung ends as one without them.
+        gate: After each rung, whether the training goes on (default: always); where it says no, the
+            training stops and the result is that rung's evaluation (`stopped_early`).
 
     Raises:
+        ProxyConfigError: If `rung_steps` do not ascend below the task's steps.
         ProxyTrainingError: If the loss became NaN or infinite.
     """
     import keras  # noqa: PLC0415
 
     from edgenas.models.spinenet_head import BOX_OUTPUT, CLASS_OUTPUT  # noqa: PLC0415
 
+    rung_steps = check_rung_steps(rung_steps, task.steps)
     data = detection_data_for(task)
     anchors = level_anchors(levels, task)
     labels = assign_anchors_batch(anchors, data.train.boxes, data.train.classes)
@@ -259,42 +283,45 @@ def train_and_evaluate_detector(
                   loss={CLASS_OUTPUT: focal, BOX_OUTPUT: box}, run_eagerly=runs_eagerly(task.steps))  # fmt: skip
     build_s = time.perf_counter() - start
 
-    recorder, step_losses = step_losses_callback()
-    start = time.perf_counter()
-    model.fit(
-        _training_batches(data.train.images, labels.class_targets, box_targets, task),
-        steps_per_epoch=task.steps,
-        epochs=1,
-        verbose=0,
-        callbacks=[recorder, keras.callbacks.TerminateOnNaN()],
-    )
-    train_s = time.perf_counter() - start
-    tenth = max(1, round(_LAST_STEPS_FRACTION * task.steps))
+    evaluated: list[Any] = []  # the latest evaluation's scores (a stopped training's are its last rung's)
+
+    def score() -> float:
+        outputs = model.predict(scaled_images(data.val.images.astype(np.float32)), batch_size=_EVAL_BATCH, verbose=0)
+        detections = [
+            postprocess(logits, deltas, anchors, image_size_px=task.image_size)
+            for logits, deltas in zip(outputs[CLASS_OUTPUT], outputs[BOX_OUTPUT], strict=True)
+        ]
+        evaluated[:] = [mean_average_precision(detections, data.val.boxes, data.val.classes,
+                                               num_classes=task.num_classes)]  # fmt: skip
+        return float(evaluated[0].mean_ap)
+
+    batches = _training_batches(data.train.images, labels.class_targets, box_targets, task)
+    fitted = fit_with_rungs(model, batches, steps=task.steps, score=score, rung_steps=rung_steps, gate=gate)
+    step_losses = fitted.step_losses
+    tenth = max(1, round(_LAST_STEPS_FRACTION * fitted.steps))
     train_loss = float(np.mean(step_losses[-tenth:])) if step_losses else math.nan
-    if len(step_losses) < task.steps or not math.isfinite(train_loss):
+    if len(step_losses) < fitted.steps or not math.isfinite(train_loss):
         raise ProxyTrainingError(
             f"detection proxy training of {proxy_spec} diverged: loss {train_loss} after "
             f"{len(step_losses)} of {task.steps} steps"
         )
 
     start = time.perf_counter()
-    outputs = model.predict(scaled_images(data.val.images.astype(np.float32)), batch_size=_EVAL_BATCH, verbose=0)
-    detections = [
-        postprocess(logits, deltas, anchors, image_size_px=task.image_size)
-        for logits, deltas in zip(outputs[CLASS_OUTPUT], outputs[BOX_OUTPUT], strict=True)
-    ]
-    scores = mean_average_precision(detections, data.val.boxes, data.val.classes, num_classes=task.num_classes)
-    eval_s = time.perf_counter() - start
+    accuracy = fitted.rungs[-1].score if fitted.stopped_early else score()
+    scores = evaluated[0]
+    eval_s = time.perf_counter() - start + fitted.rung_eval_s
     return DetectionProxyResult(
-        accuracy=float(scores.mean_ap),
+        accuracy=accuracy,
         per_class_ap=tuple(None if ap is None else float(ap) for ap in scores.per_class),
         train_loss=train_loss,
         initial_loss=float(np.mean(step_losses[:tenth])),
-        steps=task.steps,
-        train_s=train_s,
+        steps=fitted.steps,
+        train_s=fitted.train_s,
         build_s=build_s,
         eval_s=eval_s,
         params=int(model.count_params()),
         num_validation=data.val.num_images,
         proxy_spec=proxy_spec,
+        rungs=fitted.all_rungs(accuracy),
+        stopped_early=fitted.stopped_early,
     )

@@ -24,19 +24,21 @@ import dataclasses
 import functools
 import math
 import time
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from edgenas.augment.example import IGNORE_LABEL
 from edgenas.errors import SpecError
-from edgenas.proxy._training import runs_eagerly, scaled_images, step_losses_callback
+from edgenas.proxy._training import check_rung_steps, fit_with_rungs, runs_eagerly, scaled_images
 from edgenas.proxy.errors import ProxyConfigError, ProxyTrainingError
 from edgenas.proxy.segmentation_data import SegmentationData, SegmentationDataSpec, generate_segmentation_data
 from edgenas.proxy.segmentation_metrics import MeanIoU, mean_iou
 from edgenas.proxy.segmentation_reduce import segmentation_proxy_spec
 from edgenas.proxy.segmentation_task import SegmentationProxyTask
 from edgenas.specs.segmentation_head import SEGMENTATION_OUTPUT_LEVEL
+from edgenas.store.rung import Rung
 
 if TYPE_CHECKING:
     import tensorflow as tf
@@ -76,6 +78,9 @@ class SegmentationProxyResult:
         params: Parameters of the proxy segmenter (Keras count).
         num_validation: Held-out images.
         proxy_spec: The reduced segmenter that was trained.
+        rungs: The mIoU at each rung the training reached, the last included (empty without rungs).
+        stopped_early: Whether the gate stopped the training at its last rung (`accuracy`, the per-class
+            IoU, the pixel accuracy and `steps` are then that rung's).
     """
 
     metric_name: ClassVar[str] = "mIoU"
@@ -92,6 +97,8 @@ class SegmentationProxyResult:
     params: int
     num_validation: int
     proxy_spec: Any
+    rungs: tuple[Rung, ...] = ()
+    stopped_early: bool = False
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.accuracy <= 1.0:
@@ -170,7 +177,13 @@ def _training_batches(images: np.ndarray, labels: np.ndarray, task: Segmentation
     )
 
 
-def train_and_evaluate_segmentation(spec: Any, task: SegmentationProxyTask | None = None) -> SegmentationProxyResult:
+def train_and_evaluate_segmentation(
+    spec: Any,
+    task: SegmentationProxyTask | None = None,
+    *,
+    rung_steps: Sequence[int] = (),
+    gate: Callable[[int, float], bool] | None = None,
+) -> SegmentationProxyResult:
     """Trains the proxy of a segmenter `spec` on the generated segmentation data and scores its mIoU.
 
     A pure function of `(spec, task)`; it keeps TensorFlow's memory in the calling
@@ -179,6 +192,10 @@ def train_and_evaluate_segmentation(spec: Any, task: SegmentationProxyTask | Non
     Args:
         spec: The candidate (a `ChainSegmenterSpec` or a `SpineNetSegmenterSpec`).
         task: The segmentation proxy task (default: `SegmentationProxyTask()`).
+        rung_steps: Steps after which the mIoU is also scored on the held-out images (successive halving):
+            ascending, below `task.steps`. A training through every rung ends as one without them.
+        gate: After each rung, whether the training goes on (default: always); where it says no, the
+            training stops and the result is that rung's evaluation (`stopped_early`).
 
     Returns:
         The mIoU (as `accuracy`), per-label IoU, pixel accuracy, the losses, timings and the proxy spec.
@@ -196,6 +213,7 @@ def train_and_evaluate_segmentation(spec: Any, task: SegmentationProxyTask | Non
     task = SegmentationProxyTask() if task is None else task
     if not isinstance(task, SegmentationProxyTask):
         raise ProxyConfigError(f"a segmenter candidate needs a SegmentationProxyTask, got {type(task).__name__}")
+    rung_steps = check_rung_steps(rung_steps, task.steps)
     reduced = segmentation_proxy_spec(spec, task)
     shape = (task.image_size, task.image_size, 3)
     try:
@@ -214,39 +232,41 @@ def train_and_evaluate_segmentation(spec: Any, task: SegmentationProxyTask | Non
                   run_eagerly=runs_eagerly(task.steps))  # fmt: skip
     build_s = time.perf_counter() - start
 
-    recorder, step_losses = step_losses_callback()
-    start = time.perf_counter()
-    model.fit(
-        _training_batches(data.train.images, train_labels, task),
-        steps_per_epoch=task.steps,
-        epochs=1,
-        verbose=0,
-        callbacks=[recorder, keras.callbacks.TerminateOnNaN()],
-    )
-    train_s = time.perf_counter() - start
-    tenth = max(1, round(_LAST_STEPS_FRACTION * task.steps))
+    evaluated: list[Any] = []  # the latest evaluation's scores (a stopped training's are its last rung's)
+
+    def score() -> float:
+        outputs = model.predict(scaled_images(data.val.images.astype(np.float32)), batch_size=_EVAL_BATCH, verbose=0)
+        evaluated[:] = [score_segmentation(outputs[SEGMENTATION_LOGITS], val_labels, num_labels=data.spec.num_labels)]
+        return float(evaluated[0].mean_iou)
+
+    batches = _training_batches(data.train.images, train_labels, task)
+    fitted = fit_with_rungs(model, batches, steps=task.steps, score=score, rung_steps=rung_steps, gate=gate)
+    step_losses = fitted.step_losses
+    tenth = max(1, round(_LAST_STEPS_FRACTION * fitted.steps))
     train_loss = float(np.mean(step_losses[-tenth:])) if step_losses else math.nan
-    if len(step_losses) < task.steps or not math.isfinite(train_loss):
+    if len(step_losses) < fitted.steps or not math.isfinite(train_loss):
         raise ProxyTrainingError(
             f"segmentation proxy training of {reduced} diverged: loss {train_loss} after "
             f"{len(step_losses)} of {task.steps} steps"
         )
 
     start = time.perf_counter()
-    outputs = model.predict(scaled_images(data.val.images.astype(np.float32)), batch_size=_EVAL_BATCH, verbose=0)
-    scores = score_segmentation(outputs[SEGMENTATION_LOGITS], val_labels, num_labels=data.spec.num_labels)
-    eval_s = time.perf_counter() - start
+    accuracy = fitted.rungs[-1].score if fitted.stopped_early else score()
+    scores = evaluated[0]
+    eval_s = time.perf_counter() - start + fitted.rung_eval_s
     return SegmentationProxyResult(
-        accuracy=float(scores.mean_iou),
+        accuracy=accuracy,
         per_class_iou=tuple(float(v) for v in scores.per_class_iou),
         pixel_accuracy=float(scores.pixel_accuracy),
         train_loss=train_loss,
         initial_loss=float(np.mean(step_losses[:tenth])),
-        steps=task.steps,
-        train_s=train_s,
+        steps=fitted.steps,
+        train_s=fitted.train_s,
         build_s=build_s,
         eval_s=eval_s,
         params=int(model.count_params()),
         num_validation=data.val.num_images,
         proxy_spec=reduced,
+        rungs=fitted.all_rungs(accuracy),
+        stopped_early=fitted.stopped_early,
     )

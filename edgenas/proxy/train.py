@@ -5,24 +5,23 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from edgenas.proxy._training import runs_eagerly, scaled_images, step_losses_callback
-from edgenas.proxy.errors import ProxyConfigError, ProxyTrainingError
+from edgenas.proxy._training import check_rung_steps, fit_with_rungs, runs_eagerly, scaled_images
+from edgenas.proxy.errors import ProxyTrainingError
 from edgenas.proxy.loading import load_dataset
 from edgenas.proxy.reduce import proxy_spec
 from edgenas.proxy.result import ProxyResult
 from edgenas.proxy.task import ProxyOptimizer, ProxyTask
 from edgenas.specs import ArchSpec
-from edgenas.store.rung import Rung
 
 if TYPE_CHECKING:
     import keras
     import tensorflow as tf
 
-__all__ = ["check_rung_steps", "train_and_evaluate"]
+__all__ = ["train_and_evaluate"]
 
 _MAX_SHUFFLE_BUFFER = 10_000
 _EVAL_BATCH = 500
@@ -67,40 +66,6 @@ def _accuracy(model: keras.Model, images: np.ndarray, labels: np.ndarray) -> flo
     )
     logits = model.predict(batches, verbose=0)
     return float(np.mean(np.argmax(logits, axis=1) == labels))
-
-
-def check_rung_steps(rung_steps: Sequence[int], steps: int) -> tuple[int, ...]:
-    """The intermediate rungs of a training of `steps` steps: ascending step counts from 1 to `steps` - 1.
-
-    Raises:
-        ProxyConfigError: On anything else.
-    """
-    counts = tuple(rung_steps)
-    if not all(isinstance(c, int) and not isinstance(c, bool) and 1 <= c < steps for c in counts) or list(
-        counts
-    ) != sorted(set(counts)):
-        raise ProxyConfigError(f"rung steps must ascend from 1 to {steps - 1} (the task's steps - 1), got {counts}")
-    return counts
-
-
-def _rung_callback(
-    rung_steps: tuple[int, ...], score: Callable[[], float], gate: Callable[[int, float], bool] | None
-) -> tuple[keras.callbacks.Callback, list[Rung]]:
-    """A callback that scores the model after each of `rung_steps` steps and stops it where `gate` says no."""
-    import keras  # noqa: PLC0415
-
-    rungs: list[Rung] = []
-
-    class Rungs(keras.callbacks.Callback):
-        def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
-            del logs
-            if batch + 1 not in rung_steps:
-                return
-            rungs.append(Rung(steps=batch + 1, score=score()))
-            if gate is not None and not gate(len(rungs) - 1, rungs[-1].score):
-                self.model.stop_training = True
-
-    return Rungs(), rungs
 
 
 def train_and_evaluate(
@@ -166,52 +131,32 @@ def train_and_evaluate(
     )
     build_s = time.perf_counter() - start
 
-    recorder, step_losses = step_losses_callback()
-    rung_eval_s = [0.0]
+    def score() -> float:
+        return _accuracy(model, data.validation_images, data.validation_labels)
 
-    def rung_score() -> float:
-        began = time.perf_counter()
-        score = _accuracy(model, data.validation_images, data.validation_labels)
-        rung_eval_s[0] += time.perf_counter() - began
-        return score
-
-    scorer, rungs = _rung_callback(rung_steps, rung_score, gate)
-    start = time.perf_counter()
-    model.fit(
-        _training_batches(data.train_images, data.train_labels, task),
-        steps_per_epoch=task.steps,
-        epochs=1,
-        shuffle=False,  # the tf.data pipeline shuffles, seeded
-        verbose=0,
-        callbacks=[recorder, scorer, keras.callbacks.TerminateOnNaN()],
-    )
-    train_s = time.perf_counter() - start - rung_eval_s[0]
-    stopped = bool(rungs) and rungs[-1].steps == len(step_losses) < task.steps
-    steps = rungs[-1].steps if stopped else task.steps
-    last = step_losses[-max(1, round(_LAST_STEPS_FRACTION * steps)) :]
+    batches = _training_batches(data.train_images, data.train_labels, task)
+    fitted = fit_with_rungs(model, batches, steps=task.steps, score=score, rung_steps=rung_steps, gate=gate)
+    step_losses = fitted.step_losses
+    last = step_losses[-max(1, round(_LAST_STEPS_FRACTION * fitted.steps)) :]
     train_loss = float(np.mean(last)) if last else math.nan
-    if len(step_losses) < steps or not math.isfinite(train_loss):
+    if len(step_losses) < fitted.steps or not math.isfinite(train_loss):
         raise ProxyTrainingError(
             f"proxy training of {reduced} diverged: loss {train_loss} after {len(step_losses)} of {task.steps} steps"
         )
 
     start = time.perf_counter()
-    if stopped:
-        accuracy = rungs[-1].score
-    else:
-        accuracy = _accuracy(model, data.validation_images, data.validation_labels)
-        rungs.append(Rung(steps=task.steps, score=accuracy))
-    eval_s = time.perf_counter() - start + rung_eval_s[0]
+    accuracy = fitted.rungs[-1].score if fitted.stopped_early else score()
+    eval_s = time.perf_counter() - start + fitted.rung_eval_s
     return ProxyResult(
         accuracy=accuracy,
         train_loss=train_loss,
-        steps=steps,
-        train_s=train_s,
+        steps=fitted.steps,
+        train_s=fitted.train_s,
         build_s=build_s,
         eval_s=eval_s,
         params=int(model.count_params()),
         num_validation=data.num_validation,
         proxy_spec=reduced,
-        rungs=tuple(rungs) if rung_steps else (),
-        stopped_early=stopped,
+        rungs=fitted.all_rungs(accuracy),
+        stopped_early=fitted.stopped_early,
     )

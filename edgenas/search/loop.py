@@ -330,7 +330,7 @@ def search(
             the prediction, `margin` faster) or, under the Pareto reward, by how many dominate it.
             A stopped trial keeps its last rung's score and is marked `stopped_early`: the algorithm
             is told it, and the front and the best leave it out. Its other proxy seeds do not run.
-            Classification spaces only for now. None (default): every candidate trains to the end.
+            None (default): every candidate trains to the end.
         progress: Show a progress bar on stderr.
 
     Returns:
@@ -344,7 +344,8 @@ def search(
             setup differs from the stored one (`edgenas.store.StudyMismatchError`:
             another space, reward, algorithm, device, runtime threads, precision,
             input shape, class count, export recipe, proxy seeds or halving), or halving on a
-            family whose proxy training has no rungs, or with too few steps for its rungs.
+            family whose proxy training has no rungs (`Family.supports_rungs`: every built-in one
+            has them), or with too few steps for its rungs.
         NoFinishedTrialError: If every trial of the study failed; raised after
             the failed trials are stored, with the trials as its `result`.
     """

@@ -77,3 +77,17 @@ def test_a_short_training_learns_and_reports_ap() -> None:
     assert 0.0 <= result.accuracy <= 1.0 and len(result.per_class_ap) == task.num_classes
     assert result.proxy_spec.blocks == spec.blocks and result.steps == 30 and result.num_validation == 16
     assert result.params > 0 and result.train_s > 0
+
+
+@pytest.mark.slow
+def test_a_detector_training_with_rungs_ends_as_one_without_and_a_gate_stops_it() -> None:
+    task = DetectionProxyTask(steps=4, num_train=16, num_val=8, batch_size=8)
+    spec = spinenet_reference("spinenet_mobile49xs")
+    plain = train_and_evaluate_detection(spec, task)
+    ranged = train_and_evaluate_detection(spec, task, rung_steps=(2,), gate=lambda k, s: True)
+    assert (ranged.accuracy, ranged.train_loss, ranged.per_class_ap) == (plain.accuracy, plain.train_loss,
+                                                                         plain.per_class_ap)  # fmt: skip
+    assert [r.steps for r in ranged.rungs] == [2, 4] and ranged.rungs[-1].score == plain.accuracy
+    stopped = train_and_evaluate_detection(spec, task, rung_steps=(2,), gate=lambda k, s: False)
+    assert stopped.stopped_early and stopped.steps == 2 and stopped.rungs == ranged.rungs[:1]
+    assert stopped.accuracy == ranged.rungs[0].score and len(stopped.per_class_ap) == task.num_classes

@@ -80,3 +80,17 @@ def test_bad_inputs_are_refused_before_anything_trains() -> None:
         train_and_evaluate_segmentation(spine, SegmentationProxyTask(image_size=64, **_TINY))
     with pytest.raises(ProxyConfigError, match="needs a SegmentationProxyTask, got DetectionProxyTask"):
         train_and_evaluate_segmentation(spine, DetectionProxyTask())
+
+
+@pytest.mark.slow
+def test_a_segmenter_training_with_rungs_ends_as_one_without_and_a_gate_stops_it() -> None:
+    spec = default_chain_segmenter(spaces.get("mnasnet").sample(1, seed=2)[0])
+    task = SegmentationProxyTask(image_size=64, **{**_TINY, "steps": 4})
+    plain = train_and_evaluate_segmentation(spec, task)
+    ranged = train_and_evaluate_segmentation(spec, task, rung_steps=(1, 2), gate=lambda k, s: True)
+    assert (ranged.accuracy, ranged.train_loss, ranged.per_class_iou) == (plain.accuracy, plain.train_loss,
+                                                                           plain.per_class_iou)  # fmt: skip
+    assert [r.steps for r in ranged.rungs] == [1, 2, 4] and ranged.rungs[-1].score == plain.accuracy
+    stopped = train_and_evaluate_segmentation(spec, task, rung_steps=(1, 2), gate=lambda k, s: False)
+    assert stopped.stopped_early and stopped.steps == 1 and stopped.rungs == ranged.rungs[:1]
+    assert stopped.accuracy == ranged.rungs[0].score == pytest.approx(np.nanmean(stopped.per_class_iou))

@@ -45,6 +45,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "ProfilerError": ("devices", "ProfilerError"),
     "HybridLatency": ("edgenas.search.latency_source", "HybridLatency"),
     "Halving": ("edgenas.search.halving", "Halving"),
+    "Screening": ("edgenas.search.screening", "Screening"),
     "LatencyPredictor": ("latency_models.predictor", "LatencyPredictor"),
 }
 """Public name -> (module, attribute; None: the module itself), imported on first use."""
@@ -61,6 +62,7 @@ __all__ = [
     "LatencyResult",
     "NoFinishedTrialError",
     "ProfilerError",
+    "Screening",
     "SpecError",
     "SpecParseError",
     "UnknownNameError",

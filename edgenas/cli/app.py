@@ -146,6 +146,12 @@ def _build_parser() -> argparse.ArgumentParser:
                              "times apart and stop it where it is not in the best 1/ETA of the study's trials "
                              "there ('on': 3:3, i.e. after a ninth and a third of the steps); default: every "
                              "candidate trains to the end")
+    search.add_argument("--screen", metavar="PREDICTOR",
+                        help="a latency predictor file of the space: proposals that, at the fastest latency it "
+                             "allows and an optimistic accuracy, could not beat the best reward (or the front) are "
+                             "not trained (flat categorical spaces)")
+    search.add_argument("--screen-error-bound", type=non_negative_float, default=0.1, metavar="E",
+                        help="the screening predictor's worst relative error (default 0.1)")
 
     report = sub.add_parser("report", help="Pareto plot, front table and best model of a study")
     report.add_argument("--db", required=True)
@@ -352,6 +358,7 @@ def _cmd_search(args: argparse.Namespace) -> int:
     reward = make_reward(args.reward, target_ms=args.target_ms)
     from edgenas.families import family_of_type  # noqa: PLC0415
     from edgenas.search.loop import search  # noqa: PLC0415
+    from edgenas.search.screening import Screening  # noqa: PLC0415
 
     space = _get_space(args)
     family = family_of_type(space.spec_type)
@@ -388,11 +395,15 @@ def _cmd_search(args: argparse.Namespace) -> int:
         latency=latency,
         proxy_seeds=args.proxy_seeds,
         halving=args.halving,
+        screening=None if args.screen is None else Screening(predictor=args.screen,
+                                                             error_bound=args.screen_error_bound),
     )
     done = result.done
     print(f"study {result.study!r}: {len(done)} of {len(result.trials)} trials finished, store {result.db}")
     if args.halving is not None:
         print(_halving_summary(done, full_steps=task.steps))
+    if args.screen is not None:
+        print(f"screening: {result.screened} proposals dropped untrained")
     if done:
         best = result.best()
         print(f"best: reward {best.reward:.4f}, {family.metric.name} {best.accuracy:.3f}, {best.latency_ms:.2f} ms  {best.spec}")

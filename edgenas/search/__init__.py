@@ -6,5 +6,15 @@
 
 from edgenas.search.halving import Halving, HalvingError
 from edgenas.search.loop import NoFinishedTrialError, SearchResult, search, space_fingerprint
+from edgenas.search.screening import Screening, ScreeningError
 
-__all__ = ["Halving", "HalvingError", "NoFinishedTrialError", "SearchResult", "search", "space_fingerprint"]
+__all__ = [
+    "Halving",
+    "HalvingError",
+    "NoFinishedTrialError",
+    "Screening",
+    "ScreeningError",
+    "SearchResult",
+    "search",
+    "space_fingerprint",
+]

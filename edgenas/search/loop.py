@@ -37,6 +37,7 @@ from edgenas.search.evaluate import (
 from edgenas.search.halving import Halving, HalvingError
 from edgenas.search.latency_source import latency_source
 from edgenas.search.promotion import PromotionRule, RungPoint
+from edgenas.search.screening import Screen, Screening, propose_screened, screening_label
 from edgenas.search.workers import WorkerPool
 from edgenas.spaces import SearchSpace
 
@@ -66,11 +67,13 @@ class SearchResult:
         study: The study name.
         db: The trial store file.
         trials: Every trial of the study, in proposal order.
+        screened: Proposals the predictor screen dropped untrained over the whole study (0 without screening).
     """
 
     study: str
     db: Path
     trials: tuple[Any, ...]
+    screened: int = 0
 
     @property
     def done(self) -> tuple[Any, ...]:
@@ -262,6 +265,35 @@ def _add_rung_points(peers: list[list[RungPoint]], rungs: Any, latency_ms: float
             peers[k].append(RungPoint(by_steps[steps], latency_ms))
 
 
+def _screen(
+    screening: Screening | None, space: SearchSpace, point: Any, *, reward: Any, input_shape: Any, num_classes: int
+) -> tuple[Screen | None, str]:
+    """The search's screen and its predictor's hash, checked before any trial (None, "" without screening)."""
+    if screening is None:
+        return None, ""
+    if not isinstance(screening, Screening):
+        raise EdgenasError(f"screening must be an edgenas.search.Screening or None, got {type(screening).__name__}")
+    from devices.hashing import sha256_file  # noqa: PLC0415
+    from edgenas.search.algorithms.ppo_controller import check_categorical  # noqa: PLC0415
+    from edgenas.search.latency_source import _load_predictor  # noqa: PLC0415
+    from latency_models.predictor import OutOfDomainError  # noqa: PLC0415
+
+    predictor, path = _load_predictor(screening.predictor)
+    if predictor.info.space != space.name:
+        raise EdgenasError(f"the screening predictor covers space {predictor.info.space!r}, not {space.name!r}")
+    counts = check_categorical(space.dna_spec, algorithm="predictor screening")
+
+    def predict_ms(spec: Any) -> float:
+        return float(predictor.predict(spec, input_shape=tuple(input_shape), num_classes=num_classes))
+
+    try:
+        predict_ms(point)
+    except OutOfDomainError as error:
+        raise EdgenasError(f"the screening predictor cannot predict this search's models: {error}") from None
+    sha = sha256_file(path) if path else "in-memory"
+    return Screen(screening, predict_ms=predict_ms, reward=reward, num_candidates=counts), sha
+
+
 def search(
     space: SearchSpace,
     *,
@@ -284,6 +316,7 @@ def search(
     latency: Any = "measured",
     proxy_seeds: int = 1,
     halving: Halving | None = None,
+    screening: Screening | None = None,
     progress: bool = True,
 ) -> SearchResult:
     """Runs (or resumes) a latency-aware architecture search.
@@ -331,6 +364,12 @@ def search(
             A stopped trial keeps its last rung's score and is marked `stopped_early`: the algorithm
             is told it, and the front and the best leave it out. Its other proxy seeds do not run.
             None (default): every candidate trains to the end.
+        screening: Predictor-screened proposals (`edgenas.search.screening.Screening`): a proposal
+            that, at the fastest latency a predictor of this space allows and an optimistic
+            accuracy (a ridge regression over the complete trials plus `confidence_z` residual
+            deviations), could not improve the best reward (or the front, under the Pareto reward)
+            is not trained; the algorithm is told the regression's prediction and asked again.
+            Flat categorical spaces only. None (default): every proposal is trained.
         progress: Show a progress bar on stderr.
 
     Returns:
@@ -365,6 +404,8 @@ def search(
         raise EdgenasError(f"proxy_seeds {proxy_seeds} needs a proxy task with a seed; {type(task).__name__} has none")
     rung_steps = _rung_steps(halving, family, task)
     input_shape, num_classes = _shape_defaults(family, input_shape, num_classes)
+    screen, predictor_sha256 = _screen(screening, space, point, reward=reward, input_shape=input_shape,
+                                       num_classes=num_classes)  # fmt: skip
     _check_export(space, point, input_shape=input_shape, num_classes=num_classes, precision=precision)
     if isinstance(task, ProxyTask):
         from edgenas.proxy import load_dataset  # noqa: PLC0415
@@ -427,6 +468,7 @@ def search(
         export_recipe=RECIPE_VERSION,
         proxy_seeds=proxy_seeds,
         halving=None if halving is None else json.dumps(halving.to_json()),
+        screening=screening_label(screening, predictor_sha256),
     )
     pool = WorkerPool(tasks_per_worker=tasks_per_worker, initializer=_quiet_worker)  # starts a worker on first use
     db_path.parent.mkdir(parents=True, exist_ok=True)
@@ -446,8 +488,20 @@ def search(
         done_points: list[tuple[float, float]] = []  # (accuracy, latency_ms) of the complete done trials
         rungs_by_spec: dict[str, Any] = {}  # the rungs and whether it stopped early, of each trained spec
         peers: list[list[RungPoint]] = [[] for _ in rung_steps]  # by intermediate rung: every trial's point there
+
+        def tell_dropped(dna: pg.DNA, spec: Any, accuracy: float, latency_ms: float) -> None:
+            value = None if multi_objective else reward(accuracy=accuracy, latency_ms=latency_ms)
+            feedback_by_spec[str(spec)] = _feedback_value(value, failed=False, multi_objective=multi_objective,
+                                                          accuracy=accuracy, latency_ms=latency_ms)  # fmt: skip
+            algo.feedback(dna, feedback_by_spec[str(spec)])
+
+        def propose() -> tuple[pg.DNA, Any]:
+            """The next untried proposal the screen keeps (every proposal without screening)."""
+            return propose_screened(lambda: _propose_untried(algo, space, feedback_by_spec), tell_dropped, screen,
+                                    choices_of=lambda dna: dna.to_numbers())  # fmt: skip
+
         for trial in finished:  # replay: the algorithm sees what it saw before
-            proposed, _ = _propose_untried(algo, space, feedback_by_spec)
+            proposed, _ = propose()
             if list(proposed.to_numbers()) != list(trial.dna):
                 raise EdgenasError(
                     f"cannot resume study {study_record.name!r}: {algorithm} (seed {study_record.seed}) "
@@ -468,6 +522,8 @@ def search(
                 rungs_by_spec.setdefault(trial.spec, (trial.rungs, trial.stopped_early))
                 if trial.complete:
                     done_points.append((trial.accuracy, trial.latency_ms))
+                    if screen is not None:
+                        screen.add(trial.dna, accuracy=trial.accuracy, latency_ms=trial.latency_ms)
                 for artifact in trial.artifacts:
                     latency_by_sha[artifact.sha256] = trial.latency
 
@@ -479,7 +535,7 @@ def search(
         try:
             with pool:
                 for index in range(len(finished), trials):
-                    dna, spec = _propose_untried(algo, space, feedback_by_spec)
+                    dna, spec = propose()
                     trial = store.start_trial(
                         study_record.name, index=index, dna=tuple(dna.to_numbers()), spec=str(spec)
                     )
@@ -578,6 +634,8 @@ def search(
                         _add_rung_points(peers, rungs, latency.latency_ms, rung_steps)
                     if not stopped:
                         done_points.append((acc, latency.latency_ms))
+                        if screen is not None:
+                            screen.add(dna.to_numbers(), accuracy=acc, latency_ms=latency.latency_ms)
                     latency_by_sha[result.artifact.sha256] = latency
                     feedback_by_spec[str(spec)] = _feedback_value(
                         value, failed=False, multi_objective=multi_objective, accuracy=acc,
@@ -593,7 +651,8 @@ def search(
         finally:
             bar.close()
             source.close()
-        searched = SearchResult(study=study_record.name, db=db_path, trials=tuple(store.trials(study_record.name)))
+        searched = SearchResult(study=study_record.name, db=db_path, trials=tuple(store.trials(study_record.name)),
+                                screened=0 if screen is None else screen.dropped)  # fmt: skip
     if not searched.done:
         raise NoFinishedTrialError(searched)
     return searched

@@ -31,6 +31,7 @@ STUDY_COLUMNS = (
     "export_recipe",
     "proxy_seeds",
     "halving",
+    "screening",
     "created_at",
 )
 TRIAL_COLUMNS = (

@@ -45,7 +45,8 @@ _DDL = (
         num_classes INTEGER,
         export_recipe INTEGER,
         proxy_seeds INTEGER NOT NULL DEFAULT 1,
-        halving TEXT
+        halving TEXT,
+        screening TEXT
     )""",
     # latency_ms repeats latency's median so that ad-hoc SQL can read it.
     """CREATE TABLE trials (
@@ -87,6 +88,7 @@ _UPGRADES: dict[int, tuple[str, ...]] = {
     ),
     3: (
         "ALTER TABLE studies ADD COLUMN halving TEXT",
+        "ALTER TABLE studies ADD COLUMN screening TEXT",
         "ALTER TABLE trials ADD COLUMN rungs TEXT",
         "ALTER TABLE trials ADD COLUMN stopped_early INTEGER NOT NULL DEFAULT 0 CHECK (stopped_early IN (0, 1))",
     ),

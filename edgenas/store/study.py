@@ -51,6 +51,8 @@ class Study:
             study written before the store recorded it: the only number run then).
         halving: Successive halving over proxy steps (`edgenas.search.Halving.to_json()`),
             as JSON object text, or None for full trainings only.
+        screening: Predictor screening of proposals (`edgenas.search.screening.screening_label`:
+            its settings and the predictor's hash), as JSON object text, or None for none.
         created_at: When the study was created (aware; defaults to now, UTC).
 
     `input_shape`, `num_classes` and `export_recipe` are None in a study written
@@ -70,6 +72,7 @@ class Study:
     export_recipe: int | None = None
     proxy_seeds: int = 1
     halving: str | None = None
+    screening: str | None = None
     created_at: datetime.datetime = dataclasses.field(default_factory=utc_now)
 
     RESUME_CHECKED_FIELDS: ClassVar[tuple[str, ...]] = (
@@ -84,6 +87,7 @@ class Study:
         "export_recipe",
         "proxy_seeds",
         "halving",
+        "screening",
     )
     """The fields a resumed study must repeat exactly: they decide what a stored
     trial means and how its latency was measured. The others (seed, created_at)
@@ -106,8 +110,9 @@ class Study:
             self, "space_options", canonical_json_text("space_options", self.space_options, require_object=True)
         )
         object.__setattr__(self, "reward", canonical_json_text("reward", self.reward, require_object=False))
-        if self.halving is not None:
-            object.__setattr__(self, "halving", canonical_json_text("halving", self.halving, require_object=True))
+        for name in ("halving", "screening"):
+            if getattr(self, name) is not None:
+                object.__setattr__(self, name, canonical_json_text(name, getattr(self, name), require_object=True))
         check_int("seed", self.seed, minimum=0)
         check_time("created_at", self.created_at)
 
@@ -139,6 +144,7 @@ class Study:
             "export_recipe": self.export_recipe,
             "proxy_seeds": self.proxy_seeds,
             "halving": None if self.halving is None else json.loads(self.halving),
+            "screening": None if self.screening is None else json.loads(self.screening),
             "created_at": format_time(self.created_at),
         }
 
@@ -152,7 +158,7 @@ class Study:
         if not isinstance(data, dict):
             raise InvalidRecordError(f"a study must be a JSON object, got {type(data).__name__}")
         names = [f.name for f in dataclasses.fields(cls)]
-        required = set(names) - set(cls.RECORDED_SINCE_SCHEMA_2) - {"proxy_seeds", "halving"}
+        required = set(names) - set(cls.RECORDED_SINCE_SCHEMA_2) - {"proxy_seeds", "halving", "screening"}
         if not required <= set(data) <= set(names):
             raise InvalidRecordError(
                 f"study JSON: missing {sorted(required - set(data))}, unknown {sorted(set(data) - set(names))}"
@@ -171,6 +177,7 @@ class Study:
             export_recipe=data.get("export_recipe"),
             proxy_seeds=data.get("proxy_seeds", 1),
             halving=None if data.get("halving") is None else json.dumps(data["halving"]),
+            screening=None if data.get("screening") is None else json.dumps(data["screening"]),
             created_at=parse_time("created_at", data["created_at"]),
         )
 

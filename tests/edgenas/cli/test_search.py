@@ -113,3 +113,21 @@ def test_a_bad_halving_is_a_usage_error(capsys, tmp_path, value, message):
         main(_search_argv(tmp_path / "s.sqlite", "--halving", value))
     assert info.value.code == 2 and message in capsys.readouterr().err
     assert not (tmp_path / "s.sqlite").exists()
+
+
+def test_screening_runs_from_the_command_line_and_says_what_it_dropped(capsys, tmp_path, monkeypatch):
+    fakes.install(monkeypatch)
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), os.pardir, "search"))
+    from _law_predictor import predictor_file  # noqa: PLC0415
+
+    predictor = predictor_file(tmp_path, scale=0.2)
+    argv = _search_argv(tmp_path / "s.sqlite", "--screen", str(predictor), "--latency", f"predicted:{predictor}",
+                        "--input-size", "64", "--num-classes", "10", "--reward", "mnasnet-hard")  # fmt: skip
+    argv[argv.index("3", argv.index("--trials"))] = "20"
+    argv[argv.index("--target-ms") + 1] = "6"
+    assert main(argv) == 0
+    lines = capsys.readouterr().out.splitlines()
+    dropped = [line for line in lines if line.startswith("screening: ")]
+    assert len(dropped) == 1 and int(dropped[0].split()[1]) > 0, lines
+    with TrialStore(tmp_path / "s.sqlite") as store:
+        assert '"error_bound":0.1' in store.study("default").screening

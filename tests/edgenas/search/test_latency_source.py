@@ -8,8 +8,8 @@ local profiler for what the hybrid measures, real SQLite stores).
 
 from __future__ import annotations
 
-import functools
-import json
+import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -21,30 +21,11 @@ from edgenas.proxy import DetectionProxyTask, ProxyTask
 from edgenas.search.latency_source import HybridLatency
 from edgenas.search.rewards import make_reward
 from edgenas.store import PredictedLatency, TrialStore
-from latency_models.layers import layers_of
-from latency_models.measurements import MeasurementKey, MeasurementStore, NetworkMeasurement
-from latency_models.train import fit_predictor
+from latency_models.measurements import MeasurementKey, MeasurementStore
 
-SHAPE, CLASSES = (64, 64, 3), 10
-RESULT = json.dumps({"runtime": "litert", "runtime_version": "2.3.0"})
-
-
-@functools.cache
-def _predictor_file(folder: Path, *, scale: float, precision: str = "fp32", space: str = "mnasnet") -> Path:
-    """A predictor for (64, 64, 3) / 10 classes whose networks cost `scale` ms per million MACs (plus layers).
-
-    Made once per folder and settings (a search only reads the file): tests pass the `shared` folder to reuse
-    one fit."""
-    key = MeasurementKey("board", precision, 1)
-    specs = edgenas.spaces.get(space).sample(n=300, seed=11)
-    with MeasurementStore(folder / f"law-{space}-{scale}-{precision}.sqlite") as store:
-        for layer in {x for s in specs for x in layers_of(s, input_shape=SHAPE, num_classes=CLASSES)}:
-            store.add_layer(key, layer, 0.01, RESULT)
-        for spec in specs[:40]:
-            ms = scale * edgenas.estimate_cost(spec, input_shape=SHAPE, num_classes=CLASSES).macs / 1e6
-            store.add_network(key, NetworkMeasurement(space, str(spec), SHAPE, CLASSES, ms), RESULT)
-        predictor = fit_predictor(store, key, families=("linear",))
-    return predictor.save(folder / f"board-{space}-{scale}-{precision}.json")
+sys.path.insert(0, os.path.dirname(__file__))
+from _law_predictor import CLASSES, SHAPE  # noqa: E402
+from _law_predictor import predictor_file as _predictor_file  # noqa: E402
 
 
 @pytest.fixture(scope="module")

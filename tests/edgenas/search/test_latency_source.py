@@ -125,3 +125,29 @@ def test_a_predictor_that_does_not_fit_the_search_is_refused_before_any_trial(tm
     with pytest.raises(EdgenasError, match="not an edgenas latency predictor file"):
         _search(tmp_path, 1, latency=f"predicted:{tmp_path / 'bad.json'}")
     assert not (tmp_path / "study.sqlite").exists()
+
+
+def test_before_training_halving_ranks_by_the_latency_each_source_would_record(tmp_path: Path, shared: Path) -> None:
+    """Measured and predicted sources give their final latency; a hybrid its prediction `margin` faster, deciding
+    whether to measure only after training, when the accuracy is known."""
+    from devices import ProfileSettings  # noqa: PLC0415
+    from edgenas.search.latency_source import latency_source  # noqa: PLC0415
+
+    path = _predictor_file(shared, scale=0.05)
+    spec = edgenas.spaces.get("mnasnet").sample(1, seed=0)[0]
+    expected_ms = edgenas.LatencyPredictor.load(path).predict(spec, input_shape=SHAPE, num_classes=CLASSES)
+    settings = ProfileSettings(runtime="litert", threads=1, runs=5)
+    checks = dict(input_shape=SHAPE, num_classes=CLASSES, precision="fp32", threads=1)
+    predicted = latency_source(f"predicted:{path}", settings=settings, trial_store=tmp_path / "s.sqlite")
+    predicted.check(**checks)
+    ms, final = predicted.before_training(spec, tmp_path / "unused.tflite")
+    assert ms == pytest.approx(expected_ms) and isinstance(final, PredictedLatency) and final.latency_ms == ms
+    hybrid = latency_source(HybridLatency(path, LocalDevice("local"), margin=0.2), settings=settings,
+                            trial_store=tmp_path / "s.sqlite")  # fmt: skip
+    try:
+        hybrid.check(**checks)
+        ms, final = hybrid.before_training(spec, tmp_path / "unused.tflite")
+        assert ms == pytest.approx(0.8 * expected_ms) and final is None and hybrid.measured_count == 0
+    finally:
+        hybrid.close()
+        predicted.close()

@@ -186,6 +186,6 @@ def test_a_schema_3_store_is_upgraded_to_no_halving_and_no_trial_stopped_early(
             store.create_or_open_study(dataclasses.replace(written, halving='{"eta": 3, "rungs": 3}'), resume=True)
 
     assert _version(db_path) == SCHEMA_VERSION
-    assert study.halving is None and info.value.fields == ("halving",)
+    assert study.halving is None and study.screening is None and info.value.fields == ("halving",)
     assert [(t.rungs, t.stopped_early) for t in trials] == [(None, False), (None, False)]
     assert trials[0].complete and not trials[1].complete

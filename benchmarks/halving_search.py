@@ -6,7 +6,7 @@ proxy task (300 steps on the generated scenes), latency measured with LiteRT
 (fp32, one thread, 224x224):
 
 1. **full fidelity**: `--trials` candidates, each trained to the end;
-2. **halving** (`--halving`, default 3:3: rungs after 33, 100 and 300 steps):
+2. **halving** (`--halving`, default 3:2: rungs after 100 and 300 steps):
    run in chunks of `--chunk` trials until it has spent half the full search's
    training steps (`--budget-share`).
 
@@ -25,7 +25,7 @@ most half the full search's training steps.
 
 Stores live under `--out`, so an interrupted run resumes where it stopped.
 
-Run: .venv/bin/python benchmarks/halving_search.py [--trials 40] [--halving 3:3] [--seed 0] [--target-ms 10]
+Run: .venv/bin/python benchmarks/halving_search.py [--trials 40] [--halving 3:2] [--seed 0] [--target-ms 10]
      [--budget-share 0.5] [--chunk 8] [--proxy-steps N] [--out runs/halving-bench]
 """
 

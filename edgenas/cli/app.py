@@ -144,7 +144,7 @@ def _build_parser() -> argparse.ArgumentParser:
     search.add_argument("--halving", type=halving, metavar="on|ETA:RUNGS",
                         help="successive halving over proxy steps: score each training at RUNGS step counts ETA "
                              "times apart and stop it where it is not in the best 1/ETA of the study's trials "
-                             "there ('on': 3:3, i.e. after a ninth and a third of the steps); default: every "
+                             "there ('on': 3:2, i.e. after a third of the steps); default: every "
                              "candidate trains to the end")
     search.add_argument("--screen", metavar="PREDICTOR",
                         help="a latency predictor file of the space: proposals that, at the fastest latency it "

@@ -30,13 +30,15 @@ class RungPoint:
     latency_ms: float
 
 
-def _dominated_by(point: RungPoint, others: Sequence[RungPoint]) -> int:
-    """How many of `others` are at least as good on both and better on one (higher score, lower latency)."""
-    return sum(
-        o.score >= point.score
-        and o.latency_ms <= point.latency_ms
-        and (o.score > point.score or o.latency_ms < point.latency_ms)
-        for o in others
+def _ahead(other: RungPoint, point: RungPoint, reward: Any) -> bool:
+    """Whether `other` ranks strictly ahead of `point` at a rung: a strictly higher score, and no worse by the
+    study's ranking (under the Pareto reward no slower; under a scalar reward a higher reward)."""
+    if other.score <= point.score:
+        return False
+    if getattr(reward, "is_pareto", False):
+        return other.latency_ms <= point.latency_ms
+    return float(reward(accuracy=other.score, latency_ms=other.latency_ms)) > float(
+        reward(accuracy=point.score, latency_ms=point.latency_ms)
     )
 
 
@@ -44,10 +46,16 @@ def _dominated_by(point: RungPoint, others: Sequence[RungPoint]) -> int:
 class PromotionRule:
     """Goes on past a rung when the trial ranks in the best 1 / `eta` of the trials scored there.
 
-    The ranking is the study's: under a scalar reward, the reward of (rung score,
-    latency); under the Pareto reward, how many of the rung's points dominate it
-    (the rung's own front ranks first). The best one always goes on, and ties
-    with the last place that goes on go on too.
+    The rung's n points are the earlier trials' there and its own; each is ranked
+    by how many points rank strictly ahead of it, and the trial goes on when its
+    count is at most the max(n // eta, 1)-th smallest (the best one always goes
+    on, and ties with the last place that goes on go on too). One point ranks
+    ahead of another when its score there is strictly higher and, under the
+    Pareto reward, it is no slower (it dominates it), or under a scalar reward
+    its reward is higher too. Under a scalar reward with distinct scores this is
+    successive halving's top 1 / eta by reward. A higher score is required:
+    latency alone never stops a training, so a rung where every network still
+    scores alike (early in the training, before any has learned) stops none.
 
     Attributes:
         eta: The reduction factor.
@@ -71,9 +79,6 @@ class PromotionRule:
             raise IndexError(f"rung {rung} is not an intermediate rung (there are {len(self.peers)})")
         own = RungPoint(score=float(score), latency_ms=self.latency_ms)
         points = (*self.peers[rung], own)
-        if getattr(self.reward, "is_pareto", False):
-            keys = [float(_dominated_by(p, points)) for p in points]
-        else:
-            keys = [-float(self.reward(accuracy=p.score, latency_ms=p.latency_ms)) for p in points]
-        cutoff = sorted(keys)[max(len(points) // self.eta, 1) - 1]
-        return keys[-1] <= cutoff
+        behind = [sum(_ahead(other, point, self.reward) for other in points) for point in points]
+        cutoff = sorted(behind)[max(len(points) // self.eta, 1) - 1]
+        return behind[-1] <= cutoff

@@ -6,7 +6,7 @@ from edgenas.search import Halving, HalvingError
 
 
 def test_rungs_are_eta_apart_and_end_at_the_task_steps():
-    assert Halving().rung_steps(300) == (33, 100, 300)
+    assert Halving().rung_steps(300) == (100, 300) and Halving(rungs=3).rung_steps(300) == (33, 100, 300)
     assert Halving(eta=2, rungs=4).rung_steps(80) == (10, 20, 40, 80)
     assert Halving(eta=4, rungs=2).rung_steps(6) == (2, 6)
 
@@ -35,7 +35,7 @@ def test_json_round_trips_and_bad_json_is_refused():
 
 def test_the_command_line_form():
     assert Halving.parse("on") == Halving() and Halving.parse(" 2:4 ") == Halving(eta=2, rungs=4)
-    assert str(Halving()) == "halving eta 3, 3 rungs"
+    assert str(Halving()) == "halving eta 3, 2 rungs"
     for bad in ("", "3", "3:", "a:b", "3:3:3", "-2:3", "1:3"):
         with pytest.raises(HalvingError):
             Halving.parse(bad)

@@ -26,16 +26,25 @@ def test_under_a_scalar_reward_the_top_third_by_reward_goes_on():
     peers = [(0.1 * k, 10.0) for k in range(1, 9)]  # eight earlier scores 0.1 .. 0.8 at the same latency
     rule = _rule(_SOFT, 10.0, *peers)  # nine points: the best three go on
     assert rule.continues(0, 0.7) and rule.continues(0, 0.65) and not rule.continues(0, 0.55)
-    # The reward trades accuracy for latency: 0.62 goes on at 10 ms, not at 40 ms (0.62 x 4^-0.07 = 0.56 < 0.6).
-    assert not _rule(_SOFT, 40.0, *peers).continues(0, 0.62) and rule.continues(0, 0.62)
+
+
+def test_latency_alone_never_stops_a_training():
+    peers = [(0.1 * k, 10.0) for k in range(1, 9)]
+    # 0.65 at 400 ms has a lower reward than 0.6 at 10 ms (0.65 x 40^-0.07 = 0.50), but 0.6 scores lower: only
+    # 0.7 and 0.8 rank ahead of it, as at 10 ms.
+    assert _rule(_SOFT, 400.0, *peers).continues(0, 0.65)
+    # A rung where every network still scores alike stops none, under either ranking.
+    tied = [(0.1, ms) for ms in (1.0, 2.0, 3.0, 4.0, 5.0, 6.0)]
+    assert _rule(_SOFT, 9.0, *tied).continues(0, 0.1) and _rule(_PARETO, 9.0, *tied).continues(0, 0.1)
+    assert not _rule(_PARETO, 9.0, *tied).continues(0, 0.05)
 
 
 def test_under_the_pareto_reward_the_rung_front_goes_on_whatever_its_score():
     peers = [(0.9, 5.0), (0.8, 4.0), (0.7, 3.0), (0.6, 6.0), (0.5, 7.0), (0.4, 8.0)]
     assert _rule(_PARETO, 1.0, *peers).continues(0, 0.05)  # the fastest: no point dominates it
     assert not _rule(_PARETO, 9.0, *peers).continues(0, 0.3)  # dominated by all six
-    # Dominated by one point only ((0.7, 3 ms)); two points of the seven (the best 7 // 3) go on, and the
-    # rung front here has three: its cutoff is 0 dominators.
+    # Dominated by one point only ((0.7, 3 ms)); the best 7 // 3 = 2 go on, and three points have no dominator:
+    # the cutoff is 0.
     assert not _rule(_PARETO, 3.5, *peers).continues(0, 0.65)
 
 

@@ -6,8 +6,8 @@ others; latency a noise-free model of the spec) with a latency "predictor" that
 is that model times a fixed per-spec error (log-normal, `--predictor-error`
 standard deviation; 0.05 is about what `benchmarks/predictor_accuracy.py`
 measures for ours). Each search runs the same number of trained trials twice,
-with and without `edgenas.search.screening` (error bound `--error-bound`, the
-other settings its defaults), through the same `propose_screened` the search
+with and without `edgenas.search.screening` (error bound `--error-bound`,
+accuracy bound `--confidence-z`, the other settings its defaults), through the same `propose_screened` the search
 loop uses: a dropped proposal is told the screen's prediction and costs no trial.
 
 For each algorithm and reward (the default, surrogate_evolution, under the
@@ -19,7 +19,7 @@ soft/hard reward where the reward is scalar, and the proposals screened per
 trained trial.
 
 Run: .venv/bin/python benchmarks/screening_efficiency.py [--trials 100] [--seeds 5] [--objective-seed 2024 7 11]
-     [--predictor-error 0.05] [--error-bound 0.1]
+     [--predictor-error 0.05] [--error-bound 0.1] [--confidence-z 2]
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ def _predicted_ms(spec: object, true_ms: float, error: float) -> float:
 
 
 def run(setting: Setting, *, seed: int, objective_seed: int, trials: int, screened: bool, calibration: Calibration,
-        predictor_error: float, error_bound: float) -> Run:  # fmt: skip
+        predictor_error: float, error_bound: float, confidence_z: float) -> Run:  # fmt: skip
     space = _space()
     accuracy_model = AccuracyModel.random(_num_choices(space), seed=objective_seed, log_macs=calibration.log_macs)
     latency_model = LatencyModel()
@@ -96,7 +96,7 @@ def run(setting: Setting, *, seed: int, objective_seed: int, trials: int, screen
 
     screen = None
     if screened:
-        screen = Screen(Screening(predictor=None, error_bound=error_bound), reward=reward,
+        screen = Screen(Screening(predictor=None, error_bound=error_bound, confidence_z=confidence_z), reward=reward,
                         predict_ms=lambda spec: _predicted_ms(spec, latency_model(spec, macs=estimate_cost(spec).macs),
                                                               predictor_error),
                         num_candidates=_num_choices(space))  # fmt: skip
@@ -132,10 +132,11 @@ def main() -> int:
     parser.add_argument("--objective-seed", type=int, nargs="+", default=[2024, 7, 11])
     parser.add_argument("--predictor-error", type=float, default=0.05)
     parser.add_argument("--error-bound", type=float, default=0.1)
+    parser.add_argument("--confidence-z", type=float, default=2.0, help="the screen's accuracy bound (default 2)")
     args = parser.parse_args()
     calibration = calibrate(_space())
     print(f"{args.trials} trials x {args.seeds} search seeds; predictor error {args.predictor_error:g} "
-          f"(log-normal), error bound {args.error_bound:g}; target {calibration.target_ms:.2f} ms")  # fmt: skip
+          f"(log-normal), error bound {args.error_bound:g}, confidence z {args.confidence_z:g}; target {calibration.target_ms:.2f} ms")  # fmt: skip
     header = ["objective", "algorithm", "reward", "off front", "off front (screened)", "HV", "HV (screened)",
               "HV ratio", "best reward", "best (screened)", "screened/trial"]  # fmt: skip
     body = []
@@ -144,7 +145,8 @@ def main() -> int:
             plain, screened = [], []
             for seed in range(args.seeds):
                 common = dict(seed=seed, objective_seed=objective_seed, trials=args.trials, calibration=calibration,
-                              predictor_error=args.predictor_error, error_bound=args.error_bound)  # fmt: skip
+                              predictor_error=args.predictor_error, error_bound=args.error_bound,
+                              confidence_z=args.confidence_z)  # fmt: skip
                 plain.append(run(setting, screened=False, **common))
                 screened.append(run(setting, screened=True, **common))
 

@@ -26,7 +26,7 @@ from typing import Any
 
 from edgenas.errors import EdgenasError
 
-__all__ = ["Halving", "HalvingError"]
+__all__ = ["Halving", "HalvingError", "intermediate_rungs"]
 
 _MAX_ETA = 100
 _MAX_RUNGS = 10
@@ -110,3 +110,22 @@ class Halving:
 
     def __str__(self) -> str:
         return f"halving eta {self.eta}, {self.rungs} rungs"
+
+
+def intermediate_rungs(halving: Halving | None, family: Any, task: Any) -> tuple[int, ...]:
+    """The intermediate rungs of a search's trainings (none without halving), checked before any trial.
+
+    Raises:
+        EdgenasError: If `halving` is not a `Halving`, or the family's proxy training has no rungs.
+        HalvingError: If the task has no steps, or too few for the rungs.
+    """
+    if halving is None:
+        return ()
+    if not isinstance(halving, Halving):
+        raise EdgenasError(f"halving must be an edgenas.search.Halving or None, got {type(halving).__name__}")
+    if not family.supports_rungs:
+        family.train_proxy_with_rungs(None, task, rung_steps=(), gate=lambda k, s: True)  # raises, saying why
+    steps = getattr(task, "steps", None)
+    if not isinstance(steps, int):
+        raise HalvingError(f"halving needs a proxy task with a number of steps; {type(task).__name__} has none")
+    return halving.rung_steps(steps)[:-1]

@@ -208,7 +208,12 @@ def _family_of_space(name: str) -> str | None:
         return None
 
 
-def _load_predictor(value: Any) -> tuple[Any, str]:
+def load_predictor(value: Any) -> tuple[Any, str]:
+    """A predictor and its file's path ("" for a loaded one) from a path or a `LatencyPredictor`.
+
+    Raises:
+        EdgenasError: If the file is missing or not a predictor file.
+    """
     from latency_models.predictor import LatencyPredictor  # noqa: PLC0415
 
     if isinstance(value, LatencyPredictor):
@@ -242,9 +247,9 @@ def latency_source(latency: Any, *, settings: ProfileSettings, trial_store: Path
         return _Measured(LocalDevice(), "local", settings)  # "local": the label stores had before devices existed
     if isinstance(latency, LatencyPredictor) or (isinstance(latency, str) and latency.startswith("predicted:")):
         value = latency if isinstance(latency, LatencyPredictor) else latency[len("predicted:") :]
-        return _Predicted(*_load_predictor(value), settings)
+        return _Predicted(*load_predictor(value), settings)
     if isinstance(latency, HybridLatency):
-        predicted = _Predicted(*_load_predictor(latency.predictor), settings)
+        predicted = _Predicted(*load_predictor(latency.predictor), settings)
         store = latency.measurements or trial_store.with_name(f"{trial_store.stem}-latency.sqlite")
         return _Hybrid(predicted, _Measured(latency.device, latency.device.name, settings), Path(store),
                        latency.margin)  # fmt: skip

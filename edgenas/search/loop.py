@@ -34,10 +34,10 @@ from edgenas.search.evaluate import (
     proxy_training,
     seeded_task,
 )
-from edgenas.search.halving import Halving, HalvingError
+from edgenas.search.halving import Halving, intermediate_rungs
 from edgenas.search.latency_source import latency_source
-from edgenas.search.promotion import PromotionRule, RungPoint
-from edgenas.search.screening import Screen, Screening, propose_screened, screening_label
+from edgenas.search.promotion import PromotionRule, RungPoint, add_rung_points
+from edgenas.search.screening import Screening, make_screen, propose_screened, screening_label
 from edgenas.search.workers import WorkerPool
 from edgenas.spaces import SearchSpace
 
@@ -243,57 +243,6 @@ def _feedback_value(
     return float(reward_value)
 
 
-def _rung_steps(halving: Halving | None, family: Family, task: Any) -> tuple[int, ...]:
-    """The intermediate rungs of the study's trainings (none without halving), refused before any trial."""
-    if halving is None:
-        return ()
-    if not isinstance(halving, Halving):
-        raise EdgenasError(f"halving must be an edgenas.search.Halving or None, got {type(halving).__name__}")
-    if not family.supports_rungs:
-        family.train_proxy_with_rungs(None, task, rung_steps=(), gate=lambda k, s: True)  # raises, saying why
-    steps = getattr(task, "steps", None)
-    if not isinstance(steps, int):
-        raise HalvingError(f"halving needs a proxy task with a number of steps; {type(task).__name__} has none")
-    return halving.rung_steps(steps)[:-1]
-
-
-def _add_rung_points(peers: list[list[RungPoint]], rungs: Any, latency_ms: float, rung_steps: tuple[int, ...]) -> None:
-    """Adds a trained trial's points (its score, its latency) at the intermediate rungs it reached to `peers`."""
-    by_steps = {r.steps: r.score for r in rungs or ()}
-    for k, steps in enumerate(rung_steps):
-        if steps in by_steps:
-            peers[k].append(RungPoint(by_steps[steps], latency_ms))
-
-
-def _screen(
-    screening: Screening | None, space: SearchSpace, point: Any, *, reward: Any, input_shape: Any, num_classes: int
-) -> tuple[Screen | None, str]:
-    """The search's screen and its predictor's hash, checked before any trial (None, "" without screening)."""
-    if screening is None:
-        return None, ""
-    if not isinstance(screening, Screening):
-        raise EdgenasError(f"screening must be an edgenas.search.Screening or None, got {type(screening).__name__}")
-    from devices.hashing import sha256_file  # noqa: PLC0415
-    from edgenas.search.algorithms.ppo_controller import check_categorical  # noqa: PLC0415
-    from edgenas.search.latency_source import _load_predictor  # noqa: PLC0415
-    from latency_models.predictor import OutOfDomainError  # noqa: PLC0415
-
-    predictor, path = _load_predictor(screening.predictor)
-    if predictor.info.space != space.name:
-        raise EdgenasError(f"the screening predictor covers space {predictor.info.space!r}, not {space.name!r}")
-    counts = check_categorical(space.dna_spec, algorithm="predictor screening")
-
-    def predict_ms(spec: Any) -> float:
-        return float(predictor.predict(spec, input_shape=tuple(input_shape), num_classes=num_classes))
-
-    try:
-        predict_ms(point)
-    except OutOfDomainError as error:
-        raise EdgenasError(f"the screening predictor cannot predict this search's models: {error}") from None
-    sha = sha256_file(path) if path else "in-memory"
-    return Screen(screening, predict_ms=predict_ms, reward=reward, num_candidates=counts), sha
-
-
 def search(
     space: SearchSpace,
     *,
@@ -402,10 +351,10 @@ def search(
     family.check_proxy_task(task, what=f"space {space.name!r} yields {type(point).__name__} points")
     if proxy_seeds > 1 and "seed" not in getattr(task, "__dataclass_fields__", {}):
         raise EdgenasError(f"proxy_seeds {proxy_seeds} needs a proxy task with a seed; {type(task).__name__} has none")
-    rung_steps = _rung_steps(halving, family, task)
+    rung_steps = intermediate_rungs(halving, family, task)
     input_shape, num_classes = _shape_defaults(family, input_shape, num_classes)
-    screen, predictor_sha256 = _screen(screening, space, point, reward=reward, input_shape=input_shape,
-                                       num_classes=num_classes)  # fmt: skip
+    screen, predictor_sha256 = make_screen(screening, space, point, reward=reward, input_shape=input_shape,
+                                           num_classes=num_classes)  # fmt: skip
     _check_export(space, point, input_shape=input_shape, num_classes=num_classes, precision=precision)
     if isinstance(task, ProxyTask):
         from edgenas.proxy import load_dataset  # noqa: PLC0415
@@ -516,7 +465,7 @@ def search(
             algo.feedback(proposed, feedback_by_spec[trial.spec])
             if not failed:
                 if trial.spec not in accuracy_by_spec:  # trained, not a repeat that reused a training
-                    _add_rung_points(peers, trial.rungs, trial.latency_ms, rung_steps)
+                    add_rung_points(peers, trial.rungs, trial.latency_ms, rung_steps)
                 accuracy_by_spec[trial.spec] = trial.accuracy
                 scores_by_spec[trial.spec] = trial.proxy_scores
                 rungs_by_spec.setdefault(trial.spec, (trial.rungs, trial.stopped_early))
@@ -631,7 +580,7 @@ def search(
                     scores_by_spec[str(spec)] = scores
                     rungs_by_spec.setdefault(str(spec), (rungs, stopped))
                     if not reused:
-                        _add_rung_points(peers, rungs, latency.latency_ms, rung_steps)
+                        add_rung_points(peers, rungs, latency.latency_ms, rung_steps)
                     if not stopped:
                         done_points.append((acc, latency.latency_ms))
                         if screen is not None:

@@ -14,7 +14,7 @@ import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["PromotionRule", "RungPoint"]
+__all__ = ["PromotionRule", "RungPoint", "add_rung_points"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -82,3 +82,11 @@ class PromotionRule:
         behind = [sum(_ahead(other, point, self.reward) for other in points) for point in points]
         cutoff = sorted(behind)[max(len(points) // self.eta, 1) - 1]
         return behind[-1] <= cutoff
+
+
+def add_rung_points(peers: list[list[RungPoint]], rungs: Any, latency_ms: float, rung_steps: tuple[int, ...]) -> None:
+    """Adds a trained trial's points (its score, its latency) at the intermediate rungs it reached to `peers`."""
+    by_steps = {r.steps: r.score for r in rungs or ()}
+    for k, steps in enumerate(rung_steps):
+        if steps in by_steps:
+            peers[k].append(RungPoint(by_steps[steps], latency_ms))

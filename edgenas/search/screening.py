@@ -36,7 +36,7 @@ import numpy as np
 
 from edgenas.errors import EdgenasError
 
-__all__ = ["Screen", "Screening", "ScreeningError", "propose_screened", "screening_label"]
+__all__ = ["Screen", "Screening", "ScreeningError", "make_screen", "propose_screened", "screening_label"]
 
 
 class ScreeningError(EdgenasError, ValueError):
@@ -188,3 +188,43 @@ def screening_label(settings: Screening | None, predictor_sha256: str) -> str | 
         return None
     return json.dumps({**settings.to_json(), "predictor_sha256": predictor_sha256}, sort_keys=True)
 
+
+def make_screen(
+    screening: Screening | None, space: Any, point: Any, *, reward: Any, input_shape: Any, num_classes: int
+) -> tuple[Screen | None, str]:
+    """A search's screen and its predictor's hash, checked before any trial (None, "" without screening).
+
+    Args:
+        screening: The settings.
+        space: The search space (flat categorical; the predictor must cover it).
+        point: One of its points, which the predictor must predict at the search's input.
+        reward: The study's reward.
+        input_shape: The measured model's input.
+        num_classes: The measured model's classes.
+
+    Raises:
+        EdgenasError: If any of these does not hold, or the predictor file is missing or unreadable.
+    """
+    if screening is None:
+        return None, ""
+    if not isinstance(screening, Screening):
+        raise EdgenasError(f"screening must be an edgenas.search.Screening or None, got {type(screening).__name__}")
+    from devices.hashing import sha256_file  # noqa: PLC0415
+    from edgenas.search.algorithms.ppo_controller import check_categorical  # noqa: PLC0415
+    from edgenas.search.latency_source import load_predictor  # noqa: PLC0415
+    from latency_models.predictor import OutOfDomainError  # noqa: PLC0415
+
+    predictor, path = load_predictor(screening.predictor)
+    if predictor.info.space != space.name:
+        raise EdgenasError(f"the screening predictor covers space {predictor.info.space!r}, not {space.name!r}")
+    counts = check_categorical(space.dna_spec, algorithm="predictor screening")
+
+    def predict_ms(spec: Any) -> float:
+        return float(predictor.predict(spec, input_shape=tuple(input_shape), num_classes=num_classes))
+
+    try:
+        predict_ms(point)
+    except OutOfDomainError as error:
+        raise EdgenasError(f"the screening predictor cannot predict this search's models: {error}") from None
+    sha = sha256_file(path) if path else "in-memory"
+    return Screen(screening, predict_ms=predict_ms, reward=reward, num_candidates=counts), sha

@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from edgenas.errors import EdgenasError
+from edgenas.search.algorithms.front_surrogate import OneHotFeatures
 
 __all__ = ["Screen", "Screening", "ScreeningError", "make_screen", "propose_screened", "screening_label"]
 
@@ -104,8 +105,7 @@ class Screen:
         self.settings = settings
         self._predict_ms = predict_ms
         self._reward = reward
-        self._offsets = np.concatenate([[0], np.cumsum(num_candidates)[:-1]]).astype(np.int64)
-        self._width = int(np.sum(num_candidates))
+        self._features = OneHotFeatures(num_candidates)
         self._points: list[_Point] = []
         self._fit: tuple[np.ndarray, float] | None = None
         self.dropped = 0
@@ -114,13 +114,6 @@ class Screen:
         """Records a complete trial (trained to the end, not failed)."""
         self._points.append(_Point(tuple(int(c) for c in choices), float(accuracy), float(latency_ms)))
         self._fit = None
-
-    def _features(self, choices: Sequence[Sequence[int]]) -> np.ndarray:
-        rows = np.atleast_2d(np.asarray(choices, dtype=np.int64))
-        out = np.zeros((rows.shape[0], self._width + 1))
-        out[np.arange(rows.shape[0])[:, None], self._offsets[None, :] + rows] = 1.0
-        out[:, -1] = 1.0
-        return out
 
     def _regression(self) -> tuple[np.ndarray, float]:
         if self._fit is None:

@@ -16,7 +16,27 @@ import numpy as np
 from scipy.special import ndtri
 from scipy.stats import rankdata
 
-__all__ = ["FrontSurrogate"]
+__all__ = ["FrontSurrogate", "OneHotFeatures"]
+
+
+class OneHotFeatures:
+    """One-hot features of categorical choices, with a trailing 1 for an (unpenalised) intercept.
+
+    Args:
+        num_candidates: Candidates of each decision point.
+    """
+
+    def __init__(self, num_candidates: Sequence[int]) -> None:
+        self._offsets = np.concatenate([[0], np.cumsum(num_candidates)[:-1]]).astype(np.int64)
+        self.width = int(np.sum(num_candidates)) + 1
+
+    def __call__(self, choices: np.ndarray | Sequence[Sequence[int]]) -> np.ndarray:
+        """The `(n, width)` features of `(n, decisions)` choice indices."""
+        rows = np.atleast_2d(np.asarray(choices, dtype=np.int64))
+        out = np.zeros((rows.shape[0], self.width))
+        out[np.arange(rows.shape[0])[:, None], self._offsets[None, :] + rows] = 1.0
+        out[:, -1] = 1.0
+        return out
 
 
 class FrontSurrogate:
@@ -28,21 +48,12 @@ class FrontSurrogate:
     """
 
     def __init__(self, num_candidates: Sequence[int], *, ridge: float) -> None:
-        self._offsets = np.concatenate([[0], np.cumsum(num_candidates)[:-1]]).astype(np.int64)
-        self._width = int(np.sum(num_candidates))
+        self.features = OneHotFeatures(num_candidates)
         self._ridge = float(ridge)
         self._accuracy_weights: np.ndarray | None = None
         self._latency_weights: np.ndarray | None = None
         self._quantiles = np.zeros(0)
         self._accuracies = np.zeros(0)
-
-    def features(self, choices: np.ndarray) -> np.ndarray:
-        """One-hot features of `(n, decisions)` choice indices, with a trailing 1 for the intercept."""
-        choices = np.atleast_2d(choices)
-        out = np.zeros((choices.shape[0], self._width + 1))
-        out[np.arange(choices.shape[0])[:, None], self._offsets[None, :] + choices] = 1.0
-        out[:, -1] = 1.0
-        return out
 
     def fit(self, choices: np.ndarray, accuracy: np.ndarray, latency_ms: np.ndarray) -> None:
         """Fits both regressions to `(n, decisions)` choices and their observed objectives (n >= 2)."""
